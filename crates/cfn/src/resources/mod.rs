@@ -1,0 +1,95 @@
+//! Typed resources. Each struct's fields are the CloudFormation properties of the same name (in
+//! snake case); `None` and empty collections are left out of the template. Attribute accessors on
+//! [`crate::Handle`] exist only for the attributes the type really has, so a template cannot ask for
+//! an attribute CloudFormation would reject.
+#![allow(missing_docs)]
+
+use std::collections::BTreeMap;
+
+/// Decides which property values are left out of a template.
+pub trait Skip {
+    /// True when the value should not be written.
+    fn skip(&self) -> bool;
+}
+impl<T> Skip for Option<T> {
+    fn skip(&self) -> bool {
+        self.is_none()
+    }
+}
+impl<T> Skip for Vec<T> {
+    fn skip(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl<K, V> Skip for BTreeMap<K, V> {
+    fn skip(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl Skip for crate::Expr {
+    fn skip(&self) -> bool {
+        false
+    }
+}
+
+impl Default for crate::Expr {
+    /// An empty string. Required properties left at their default are caught by cfn-lint.
+    fn default() -> Self {
+        crate::Expr::Str(String::new())
+    }
+}
+
+/// A `{Key, Value}` tag in the list form.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    pub value: crate::Expr,
+}
+
+impl Tag {
+    /// A tag.
+    pub fn new(key: &str, value: impl Into<crate::Expr>) -> Tag {
+        Tag { key: key.to_string(), value: value.into() }
+    }
+}
+
+/// Declares a property struct: PascalCase names, empty values skipped.
+macro_rules! props {
+    ($(#[$m:meta])* $name:ident { $( $(#[$fm:meta])* $field:ident : $fty:ty ),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        pub struct $name {
+            $( $(#[$fm])* #[serde(skip_serializing_if = "crate::resources::Skip::skip")] pub $field: $fty, )*
+        }
+    };
+}
+
+/// Declares a resource: its properties, CloudFormation type, tag form and `Fn::GetAtt` attributes.
+macro_rules! resource {
+    ($(#[$m:meta])* $name:ident = $ty:literal, tags: $form:ident,
+     { $( $(#[$fm:meta])* $field:ident : $fty:ty ),* $(,)? }
+     attrs { $( $acc:ident => $attr:literal ),* $(,)? }) => {
+        props!($(#[$m])* $name { $( $(#[$fm])* $field : $fty ),* });
+        impl crate::Resource for $name {
+            const TYPE: &'static str = $ty;
+            const TAGS: crate::TagForm = crate::TagForm::$form;
+        }
+        impl crate::Handle<$name> {
+            $(
+                #[doc = concat!("`Fn::GetAtt` `", $attr, "`.")]
+                pub fn $acc(&self) -> crate::Expr { self.attr($attr) }
+            )*
+        }
+    };
+}
+
+pub mod agentcore;
+pub mod cloudwatch;
+pub mod ec2;
+pub mod ecr;
+pub mod iam;
+pub mod kms;
+pub mod logs;
+pub mod s3;
