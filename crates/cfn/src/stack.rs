@@ -449,7 +449,7 @@ pub fn link(stacks: &mut [Stack]) -> Result<Vec<String>, Error> {
             &id,
             Output {
                 value,
-                description: format!("Cross-stack reference, imported by name by dependent stacks"),
+                description: "Cross-stack reference, imported by name by dependent stacks".to_string(),
                 export_name: Some(import.export_name()),
             },
         )?;
