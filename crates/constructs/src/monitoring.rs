@@ -1,0 +1,142 @@
+//! Alarms and a dashboard on the runtime metrics (namespace `AWS/Bedrock-AgentCore`, facts §10).
+
+use corestack_cfn::resources::cloudwatch::{Alarm, Dashboard, Dimension};
+use corestack_cfn::{Expr, Stack};
+use serde_json::json;
+
+use crate::Error;
+
+/// The metric namespace of AgentCore Runtime.
+pub const NAMESPACE: &str = "AWS/Bedrock-AgentCore";
+
+/// When alarms fire.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Average latency in milliseconds over a period.
+    pub latency_ms: u32,
+    /// System (service-side) errors in a period.
+    pub system_errors: u32,
+    /// User (caller or container) errors in a period.
+    pub user_errors: u32,
+    /// Throttled invocations in a period.
+    pub throttles: u32,
+    /// The period, in seconds.
+    pub period_seconds: u32,
+    /// How many periods in a row before the alarm fires.
+    pub evaluation_periods: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            latency_ms: 2000,
+            system_errors: 1,
+            user_errors: 5,
+            throttles: 1,
+            period_seconds: 300,
+            evaluation_periods: 1,
+        }
+    }
+}
+
+/// One runtime to watch.
+#[derive(Clone, Debug)]
+pub struct Watched {
+    /// The runtime name.
+    pub name: String,
+    /// Its ARN (usually imported from the AgentCore stack).
+    pub arn: Expr,
+    /// The endpoints to watch, `DEFAULT` included.
+    pub endpoints: Vec<String>,
+}
+
+fn pascal(s: &str) -> String {
+    s.split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The per-endpoint metric dimensions; an alarm must name all three to match.
+fn dimensions(w: &Watched, endpoint: &str) -> Vec<Dimension> {
+    vec![
+        Dimension { name: "Operation".into(), value: "InvokeAgentRuntime".into() },
+        Dimension { name: "Name".into(), value: format!("{}::{endpoint}", w.name).into() },
+        Dimension { name: "Resource".into(), value: w.arn.clone() },
+    ]
+}
+
+/// Adds four alarms per watched endpoint: latency, system errors, user errors and throttles.
+pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &[String]) -> Result<usize, Error> {
+    let mut count = 0;
+    for w in watched {
+        for endpoint in &w.endpoints {
+            let specs = [
+                ("Latency", "Average", t.latency_ms, "average latency (ms) at or above"),
+                ("SystemErrors", "Sum", t.system_errors, "system errors at or above"),
+                ("UserErrors", "Sum", t.user_errors, "user errors at or above"),
+                ("Throttles", "Sum", t.throttles, "throttled invocations at or above"),
+            ];
+            for (metric, statistic, threshold, what) in specs {
+                let alarm_actions: Vec<Expr> = actions.iter().map(Expr::from).collect();
+                stack.add(
+                    &format!("{}{}{metric}Alarm", pascal(&w.name), pascal(endpoint)),
+                    Alarm {
+                        alarm_description: Some(
+                            format!("{}::{endpoint}: {what} {threshold} per {} s", w.name, t.period_seconds).into(),
+                        ),
+                        namespace: Some(NAMESPACE.into()),
+                        metric_name: Some(metric.into()),
+                        dimensions: dimensions(w, endpoint),
+                        statistic: Some(statistic.into()),
+                        period: Some(t.period_seconds.into()),
+                        evaluation_periods: t.evaluation_periods.into(),
+                        datapoints_to_alarm: Some(t.evaluation_periods.into()),
+                        threshold: Some(threshold.into()),
+                        comparison_operator: "GreaterThanOrEqualToThreshold".into(),
+                        treat_missing_data: Some("notBreaching".into()),
+                        ok_actions: alarm_actions.clone(),
+                        alarm_actions,
+                        tags: vec![],
+                    },
+                )?;
+                count += 1;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// Adds one dashboard with a row per watched endpoint: invocations, errors, latency, throttles.
+pub fn dashboard(stack: &mut Stack, name: &str, watched: &[Watched]) -> Result<(), Error> {
+    let mut widgets = Vec::new();
+    let mut vars = std::collections::BTreeMap::new();
+    let mut y = 0;
+    for (i, w) in watched.iter().enumerate() {
+        let var = format!("Runtime{i}");
+        vars.insert(var.clone(), w.arn.clone());
+        for endpoint in &w.endpoints {
+            let dims = |metric: &str, stat: &str| json!([NAMESPACE, metric, "Operation", "InvokeAgentRuntime", "Name", format!("{}::{endpoint}", w.name), "Resource", format!("${{{var}}}"), {"stat": stat}]);
+            let panels = [
+                ("Invocations", vec![dims("Invocations", "Sum")]),
+                ("Errors", vec![dims("SystemErrors", "Sum"), dims("UserErrors", "Sum")]),
+                ("Latency (ms)", vec![dims("Latency", "Average")]),
+                ("Throttles", vec![dims("Throttles", "Sum")]),
+            ];
+            for (x, (title, metrics)) in panels.into_iter().enumerate() {
+                widgets.push(json!({
+                    "type": "metric", "x": x * 6, "y": y, "width": 6, "height": 6,
+                    "properties": {"title": format!("{}::{endpoint} {title}", w.name), "metrics": metrics,
+                                   "region": "${AWS::Region}", "period": 300, "view": "timeSeries"}
+                }));
+            }
+            y += 6;
+        }
+    }
+    let body = json!({ "widgets": widgets }).to_string();
+    stack.add("Dashboard", Dashboard { dashboard_name: Some(name.into()), dashboard_body: Expr::Sub(body, vars) })?;
+    Ok(())
+}

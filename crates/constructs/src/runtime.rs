@@ -1,0 +1,280 @@
+//! An AgentCore runtime with its named endpoints.
+
+use std::collections::BTreeMap;
+
+use corestack_cfn::resources::agentcore::{
+    AgentRuntimeArtifact, AuthorizerConfiguration, ContainerConfiguration, CustomJwtAuthorizer, LifecycleConfiguration,
+    NetworkConfiguration, NetworkModeConfig, RequestHeaderConfiguration, Runtime, RuntimeEndpoint,
+};
+use corestack_cfn::{Expr, Handle, Stack};
+
+use crate::role::ExecutionRole;
+use crate::{Error, Problem, rules};
+
+/// The wire protocol the container speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    /// `/invocations` and `/ping` on port 8080.
+    #[default]
+    Http,
+    /// Model Context Protocol on port 8000.
+    Mcp,
+    /// Agent-to-agent on port 9000.
+    A2a,
+    /// AG-UI on port 8080.
+    Agui,
+}
+
+impl Protocol {
+    /// The CloudFormation value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Mcp => "MCP",
+            Protocol::A2a => "A2A",
+            Protocol::Agui => "AGUI",
+        }
+    }
+}
+
+/// Where the runtime's network interfaces go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Placement {
+    /// In the given subnets with the given security groups (private, the default).
+    Vpc {
+        /// Subnet IDs.
+        subnets: Vec<Expr>,
+        /// Security group IDs.
+        security_groups: Vec<Expr>,
+    },
+    /// On the public network (rules require a written suppression for this).
+    Public,
+}
+
+/// A JWT authorizer for inbound calls.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct JwtAuthorizer {
+    /// The OpenID discovery URL.
+    pub discovery_url: String,
+    /// Accepted `aud` values.
+    pub allowed_audience: Vec<String>,
+    /// Accepted `client_id` values.
+    pub allowed_clients: Vec<String>,
+    /// Accepted scopes.
+    pub allowed_scopes: Vec<String>,
+}
+
+/// Which runtime version a named endpoint serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionPin {
+    /// The version this deployment creates (moves with each deploy that changes the runtime).
+    Current,
+    /// A fixed version number.
+    Fixed(u32),
+}
+
+/// A named endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EndpointProps {
+    /// The endpoint name (the `qualifier` callers pass).
+    pub name: String,
+    /// The version it serves.
+    pub version: VersionPin,
+    /// What it is for.
+    pub description: Option<String>,
+}
+
+/// Everything about one runtime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeProps {
+    /// The runtime name, `[a-zA-Z][a-zA-Z0-9_]{0,47}`.
+    pub name: String,
+    /// What the agent does.
+    pub description: Option<String>,
+    /// The container image URI with tag or digest.
+    pub container_uri: Expr,
+    /// Network placement.
+    pub placement: Placement,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// Environment variables.
+    pub environment: BTreeMap<String, String>,
+    /// Idle session timeout, seconds.
+    pub idle_timeout_seconds: u32,
+    /// Maximum session lifetime, seconds.
+    pub max_lifetime_seconds: u32,
+    /// Headers forwarded to the container.
+    pub request_header_allowlist: Vec<String>,
+    /// JWT authorizer; `None` means IAM (SigV4) callers.
+    pub authorizer: Option<JwtAuthorizer>,
+    /// Named endpoints besides the service-managed `DEFAULT`.
+    pub endpoints: Vec<EndpointProps>,
+}
+
+/// A built runtime.
+#[derive(Clone, Debug)]
+pub struct AgentRuntime {
+    /// The runtime name.
+    pub name: String,
+    /// The runtime.
+    pub runtime: Handle<Runtime>,
+    /// The named endpoints, in the order given.
+    pub endpoints: Vec<(String, Handle<RuntimeEndpoint>)>,
+}
+
+impl AgentRuntime {
+    /// Checks every service rule the props can break; the problem paths use the config's key names.
+    pub fn validate(props: &RuntimeProps) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if let Err(v) = rules::runtime_name(&props.name) {
+            out.push(Problem::from_violation("name", v));
+        }
+        if let Some(Err(v)) = props.description.as_deref().map(rules::description) {
+            out.push(Problem::from_violation("description", v));
+        }
+        for (key, v) in rules::environment_variables(&props.environment) {
+            let at = if key.is_empty() { "environment".to_string() } else { format!("environment.{key}") };
+            out.push(Problem::from_violation(&at, v));
+        }
+        for (key, v) in rules::lifecycle(props.idle_timeout_seconds, props.max_lifetime_seconds) {
+            out.push(Problem::from_violation(key, v));
+        }
+        for (i, v) in rules::header_allowlist(&props.request_header_allowlist) {
+            out.push(Problem::from_violation(&format!("request_header_allowlist[{i}]"), v));
+        }
+        if let Some(jwt) = &props.authorizer {
+            if let Err(v) = rules::jwt_discovery_url(&jwt.discovery_url) {
+                out.push(Problem::from_violation("authorizer.discovery_url", v));
+            }
+            if jwt.allowed_audience.is_empty() && jwt.allowed_clients.is_empty() {
+                out.push(Problem::new(
+                    "authorizer",
+                    "a JWT authorizer that checks neither audience nor client accepts any token the issuer signs",
+                    "set allowed_audience or allowed_clients",
+                ));
+            }
+        }
+        let mut seen = Vec::new();
+        for (i, e) in props.endpoints.iter().enumerate() {
+            if let Err(v) = rules::endpoint_name(&e.name) {
+                out.push(Problem::from_violation(&format!("endpoints[{i}].name"), v));
+            }
+            if seen.contains(&&e.name) {
+                out.push(Problem::new(
+                    &format!("endpoints[{i}].name"),
+                    format!("endpoint `{}` is listed twice", e.name),
+                    "give each endpoint its own name",
+                ));
+            }
+            seen.push(&e.name);
+            if let VersionPin::Fixed(v) = e.version {
+                if !(1..=99_999).contains(&v) {
+                    out.push(Problem::new(
+                        &format!("endpoints[{i}].version"),
+                        format!("version {v} is outside 1-99999"),
+                        "pin an existing version number",
+                    ));
+                }
+            }
+        }
+        if props.endpoints.len() > 10 {
+            out.push(Problem::new(
+                "endpoints",
+                format!("{} endpoints, over the quota of 10 per runtime", props.endpoints.len()),
+                "remove endpoints or raise the quota",
+            ));
+        }
+        out
+    }
+
+    /// Adds the runtime (logical ID `<id>`) and its endpoints (`<id>Endpoint<Name>`). The runtime
+    /// waits for the role and its policy: AgentCore checks image access with the role at creation.
+    pub fn build(
+        stack: &mut Stack,
+        id: &str,
+        props: &RuntimeProps,
+        role: &ExecutionRole,
+    ) -> Result<AgentRuntime, Error> {
+        let problems = AgentRuntime::validate(props);
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let network = match &props.placement {
+            Placement::Vpc { subnets, security_groups } => NetworkConfiguration {
+                network_mode: "VPC".into(),
+                network_mode_config: Some(NetworkModeConfig {
+                    security_groups: security_groups.clone(),
+                    subnets: subnets.clone(),
+                }),
+            },
+            Placement::Public => NetworkConfiguration { network_mode: "PUBLIC".into(), network_mode_config: None },
+        };
+        let list = |v: &[String]| v.iter().map(Expr::from).collect::<Vec<_>>();
+        let runtime = stack.add(
+            id,
+            Runtime {
+                agent_runtime_name: props.name.as_str().into(),
+                agent_runtime_artifact: Some(AgentRuntimeArtifact {
+                    container_configuration: Some(ContainerConfiguration {
+                        container_uri: props.container_uri.clone(),
+                    }),
+                }),
+                role_arn: role.role.arn(),
+                network_configuration: Some(network),
+                protocol_configuration: Some(props.protocol.as_str().into()),
+                description: props.description.as_deref().map(Expr::from),
+                environment_variables: props.environment.iter().map(|(k, v)| (k.clone(), Expr::from(v))).collect(),
+                lifecycle_configuration: Some(LifecycleConfiguration {
+                    idle_runtime_session_timeout: Some(props.idle_timeout_seconds.into()),
+                    max_lifetime: Some(props.max_lifetime_seconds.into()),
+                }),
+                request_header_configuration: (!props.request_header_allowlist.is_empty()).then(|| {
+                    RequestHeaderConfiguration { request_header_allowlist: list(&props.request_header_allowlist) }
+                }),
+                authorizer_configuration: props.authorizer.as_ref().map(|j| AuthorizerConfiguration {
+                    custom_jwt_authorizer: CustomJwtAuthorizer {
+                        discovery_url: j.discovery_url.as_str().into(),
+                        allowed_audience: list(&j.allowed_audience),
+                        allowed_clients: list(&j.allowed_clients),
+                        allowed_scopes: list(&j.allowed_scopes),
+                    },
+                }),
+                tags: BTreeMap::new(),
+            },
+        )?;
+        // In one stack these become DependsOn; across stacks, a stack dependency.
+        stack.add_dependency(&runtime, &role.role);
+        stack.add_dependency(&runtime, &role.policy);
+        let mut endpoints = Vec::new();
+        for e in &props.endpoints {
+            let version = match e.version {
+                VersionPin::Current => runtime.agent_runtime_version(),
+                VersionPin::Fixed(v) => Expr::Str(v.to_string()),
+            };
+            let handle = stack.add(
+                &format!("{id}Endpoint{}", e.name.replace('_', "")),
+                RuntimeEndpoint {
+                    agent_runtime_id: runtime.agent_runtime_id(),
+                    name: e.name.as_str().into(),
+                    agent_runtime_version: Some(version),
+                    description: e.description.as_deref().map(Expr::from),
+                    tags: BTreeMap::new(),
+                },
+            )?;
+            endpoints.push((e.name.clone(), handle));
+        }
+        Ok(AgentRuntime { name: props.name.clone(), runtime, endpoints })
+    }
+
+    /// The invocation URL of an endpoint, built with `Fn::Sub` (the resource has no URL attribute;
+    /// facts §14): the runtime ID with the `accountId` query parameter needs no URL encoding.
+    pub fn invocation_url(&self, qualifier: &str) -> Expr {
+        Expr::sub(
+            &format!(
+                "https://bedrock-agentcore.${{AWS::Region}}.${{AWS::URLSuffix}}/runtimes/${{RuntimeId}}/invocations?qualifier={qualifier}&accountId=${{AWS::AccountId}}"
+            ),
+            [("RuntimeId", self.runtime.agent_runtime_id())],
+        )
+    }
+}
