@@ -1,0 +1,372 @@
+//! The standard architecture: Network -> Security -> Storage -> AgentCore -> Monitoring, built from
+//! [`Settings`]. It is a library value: teams add their own stacks and grants before synthesis.
+
+use std::collections::BTreeMap;
+
+use corestack_cfn::{Expr, Output, Parameter, Stack, limits};
+use corestack_constructs::monitoring::{self, Watched};
+use corestack_constructs::network::PrivateNetwork;
+use corestack_constructs::role::{ExecutionRole, ExecutionRoleProps};
+use corestack_constructs::runtime::{AgentRuntime, Placement, RuntimeProps};
+use corestack_constructs::security::{EncryptionKey, FlowLogs, RuntimeSecurityGroup};
+use corestack_constructs::storage::AgentRepository;
+
+use crate::assembly::Assembly;
+use crate::config::{RuntimeSettings, Settings};
+
+/// What can go wrong while building or synthesizing the architecture.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SynthError {
+    /// A construct refused its input.
+    #[error(transparent)]
+    Construct(#[from] corestack_constructs::Error),
+    /// The template layer refused something.
+    #[error(transparent)]
+    Cfn(#[from] corestack_cfn::Error),
+}
+
+/// The standard stacks and the handles to what is in them.
+#[derive(Debug)]
+pub struct StandardArchitecture {
+    /// The settings it was built from.
+    pub settings: Settings,
+    /// VPC, subnets, endpoints.
+    pub network: Stack,
+    /// Key, runtime security group, flow logs, execution roles.
+    pub security: Stack,
+    /// Image repository.
+    pub storage: Stack,
+    /// Runtimes and endpoints, split over as many stacks as needed.
+    pub agentcore: Vec<Stack>,
+    /// Alarms and dashboards, one stack per AgentCore stack.
+    pub monitoring: Vec<Stack>,
+    /// Stacks added by the user.
+    pub extra: Vec<Stack>,
+    /// The network's handles.
+    pub private_network: PrivateNetwork,
+    /// The encryption key.
+    pub key: EncryptionKey,
+    /// The runtimes' security group.
+    pub runtime_security_group: RuntimeSecurityGroup,
+    /// The image repository.
+    pub repository: AgentRepository,
+    /// Execution roles by runtime key (the name in the config file).
+    pub roles: BTreeMap<String, ExecutionRole>,
+    /// Runtimes by key.
+    pub runtimes: BTreeMap<String, AgentRuntime>,
+}
+
+/// How much of each CloudFormation limit one runtime uses in its AgentCore and Monitoring stacks.
+struct Cost {
+    resources: usize,
+    outputs: usize,
+    alarms: usize,
+}
+
+fn cost(r: &RuntimeSettings, primary: bool) -> Cost {
+    let endpoints = r.endpoints.len();
+    Cost {
+        resources: 1 + endpoints,
+        // Four per runtime, one per endpoint, one export for monitoring, four more for the primary.
+        outputs: 5 + endpoints + if primary { 4 } else { 0 },
+        alarms: 4 * (1 + endpoints) + 1,
+    }
+}
+
+/// Splits runtimes into groups that fit one AgentCore stack and one Monitoring stack each.
+fn pack(runtimes: &[RuntimeSettings], per_stack: usize) -> Vec<Vec<&RuntimeSettings>> {
+    let mut groups: Vec<Vec<&RuntimeSettings>> = Vec::new();
+    let (mut res, mut out, mut alarms) = (0, 0, 1);
+    for (i, r) in runtimes.iter().enumerate() {
+        let c = cost(r, i == 0);
+        let fits = groups.last().is_some_and(|g| {
+            g.len() < per_stack
+                && res + c.resources <= limits::RESOURCES
+                && out + c.outputs <= limits::OUTPUTS
+                && alarms + c.alarms <= limits::RESOURCES
+        });
+        if !fits {
+            groups.push(Vec::new());
+            (res, out, alarms) = (0, 0, 1);
+        }
+        groups.last_mut().expect("a group was just pushed").push(r);
+        res += c.resources;
+        out += c.outputs;
+        alarms += c.alarms;
+    }
+    groups
+}
+
+fn numbered(base: &str, i: usize) -> String {
+    if i == 0 { base.to_string() } else { format!("{base}{}", i + 1) }
+}
+
+impl StandardArchitecture {
+    /// The CloudFormation stack name for a part: `<project>-<environment>-<part>`.
+    pub fn stack_name(settings: &Settings, part: &str) -> String {
+        format!("{}-{}-{part}", settings.project.name, settings.environment.name)
+    }
+
+    /// A new empty stack named for this project and environment, with its tags.
+    pub fn new_stack(&self, part: &str, description: &str) -> Stack {
+        new_stack(&self.settings, part, description)
+    }
+
+    /// Adds a user stack to the app.
+    pub fn add_stack(&mut self, stack: Stack) {
+        self.extra.push(stack);
+    }
+
+    /// Builds every standard stack.
+    pub fn build(settings: &Settings) -> Result<StandardArchitecture, SynthError> {
+        let s = settings;
+        let env = &s.environment.name;
+        let mut network = new_stack(
+            s,
+            "Network",
+            "Private network for AgentCore runtimes: VPC, private subnets by AZ ID, VPC endpoints",
+        );
+        let private_network = PrivateNetwork::build(&mut network, &s.network.props)?;
+        network.add_output("VpcId", out(private_network.vpc.as_ref(), "The VPC"))?;
+        network.add_output(
+            "PrivateSubnetIds",
+            out(
+                Expr::join(",", private_network.private_subnets.iter().map(|h| h.as_ref())),
+                "Private subnets, comma-separated",
+            ),
+        )?;
+        network.add_output(
+            "EndpointSecurityGroupId",
+            out(private_network.endpoint_security_group.group_id(), "Security group of the interface endpoints"),
+        )?;
+
+        // Flow logs sit here, beside the key that encrypts them: the Network stack comes first and
+        // cannot import the key without a cycle.
+        let mut security = new_stack(
+            s,
+            "Security",
+            "Encryption key, runtime security group, VPC flow logs and runtime execution roles",
+        );
+        let key = EncryptionKey::build(&mut security, &format!("{}-{env}", s.project.name), s.retain_key)?;
+        let runtime_security_group = RuntimeSecurityGroup::build(
+            &mut security,
+            &private_network,
+            &s.network.s3_prefix_list_id,
+            &s.network.props.name,
+        )?;
+        FlowLogs::build(&mut security, private_network.vpc.as_ref(), key.key.arn(), s.network.flow_log_retention_days)?;
+        security.add_output("EncryptionKeyArn", out(key.key.arn(), "KMS key for images and logs"))?;
+        security.add_output(
+            "RuntimeSecurityGroupId",
+            out(runtime_security_group.group.group_id(), "Security group of the runtimes"),
+        )?;
+
+        let mut storage = new_stack(s, "Storage", "Encrypted, immutable, scanned ECR repository for agent images");
+        let repository = AgentRepository::build(&mut storage, &s.repository_name, key.key.arn(), s.keep_images)?;
+        storage.add_output("RepositoryUri", out(repository.repository.repository_uri(), "Push agent images here"))?;
+        storage.add_output("RepositoryArn", out(repository.repository.arn(), "The image repository"))?;
+
+        let mut roles = BTreeMap::new();
+        for r in &s.runtimes {
+            let role = ExecutionRole::build(
+                &mut security,
+                &format!("{}ExecutionRole", r.logical),
+                &ExecutionRoleProps {
+                    runtime_name: r.name.clone(),
+                    // Named, not imported: Storage uses Security's key, so Security cannot import from Storage.
+                    repository_arn: Expr::sub(
+                        &format!(
+                            "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{}",
+                            s.repository_name
+                        ),
+                        [],
+                    ),
+                    model_ids: r.models.clone(),
+                    user_id_tokens: s.workload_user_id_tokens,
+                },
+            )?;
+            roles.insert(r.key.clone(), role);
+        }
+        // The seed's contract output; the role lives here, and an output in the AgentCore stack
+        // would only re-export an import. Every role's ARN is also exported for the runtimes.
+        if let Some(r) = s.runtimes.first() {
+            security.add_output(
+                "ExecutionRoleArn",
+                out(roles[&r.key].role.arn(), &format!("Execution role of runtime {}", r.name)),
+            )?;
+        }
+
+        let mut agentcore = Vec::new();
+        let mut monitoring = Vec::new();
+        let mut runtimes = BTreeMap::new();
+        let primary = s.runtimes.first().map(|r| r.key.clone());
+        for (i, group) in pack(&s.runtimes, s.runtimes_per_stack as usize).into_iter().enumerate() {
+            let mut stack = new_stack(s, &numbered("AgentCore", i), "AgentCore runtimes and their endpoints");
+            let mut watched = Vec::new();
+            for r in group {
+                let role = &roles[&r.key];
+                let runtime = runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository)?;
+                outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
+                watched.push(Watched {
+                    name: r.name.clone(),
+                    arn: runtime.runtime.agent_runtime_arn(),
+                    endpoints: std::iter::once("DEFAULT".to_string())
+                        .chain(r.endpoints.iter().map(|e| e.name.clone()))
+                        .collect(),
+                });
+                runtimes.insert(r.key.clone(), runtime);
+            }
+            let mut mon = new_stack(s, &numbered("Monitoring", i), "Alarms and dashboard on AgentCore runtime metrics");
+            monitoring::alarms(&mut mon, &watched, &s.thresholds, &s.alarm_actions)?;
+            monitoring::dashboard(
+                &mut mon,
+                &format!(
+                    "{}-{env}-agentcore{}",
+                    s.project.name,
+                    if i == 0 { String::new() } else { format!("-{}", i + 1) }
+                ),
+                &watched,
+            )?;
+            agentcore.push(stack);
+            monitoring.push(mon);
+        }
+        Ok(StandardArchitecture {
+            settings: s.clone(),
+            network,
+            security,
+            storage,
+            agentcore,
+            monitoring,
+            extra: Vec::new(),
+            private_network,
+            key,
+            runtime_security_group,
+            repository,
+            roles,
+            runtimes,
+        })
+    }
+
+    /// Links the stacks (cross-stack references become exports and imports) and renders the
+    /// assembly, in deployment order.
+    pub fn synth(self) -> Result<Assembly, SynthError> {
+        let mut stacks: Vec<Stack> = [self.network, self.security, self.storage]
+            .into_iter()
+            .chain(self.agentcore)
+            .chain(self.monitoring)
+            .chain(self.extra)
+            .collect();
+        let order = corestack_cfn::link(&mut stacks)?;
+        stacks.sort_by_key(|s| order.iter().position(|n| n == s.name()));
+        Ok(Assembly::from_stacks(&self.settings.environment, &stacks)?)
+    }
+}
+
+fn new_stack(settings: &Settings, part: &str, description: &str) -> Stack {
+    let mut stack = Stack::new(
+        &StandardArchitecture::stack_name(settings, part),
+        &format!("corestack {}: {description}", settings.environment.name),
+    );
+    stack.set_tags(settings.tags.clone());
+    stack
+}
+
+fn out(value: Expr, description: &str) -> Output {
+    Output { value, description: description.to_string(), export_name: None }
+}
+
+fn runtime(
+    stack: &mut Stack,
+    r: &RuntimeSettings,
+    role: &ExecutionRole,
+    network: &PrivateNetwork,
+    sg: &RuntimeSecurityGroup,
+    repository: &AgentRepository,
+) -> Result<AgentRuntime, SynthError> {
+    let image = stack.add_parameter(
+        &format!("{}ImageRef", r.logical),
+        Parameter {
+            kind: "String".into(),
+            description: format!(
+                "Image of runtime {}: `:tag` or `@sha256:digest`, appended to the repository URI",
+                r.name
+            ),
+            default: Some(r.image.suffix()),
+            allowed_pattern: Some("^(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$".into()),
+            constraint_description: Some("a tag as :v1, or a digest as @sha256:<64 hex digits>".into()),
+        },
+    )?;
+    let placement = if r.public {
+        Placement::Public
+    } else {
+        Placement::Vpc {
+            subnets: network.private_subnets.iter().map(|h| h.as_ref()).collect(),
+            security_groups: vec![sg.group.group_id()],
+        }
+    };
+    let props = RuntimeProps {
+        name: r.name.clone(),
+        description: r.description.clone(),
+        container_uri: Expr::join("", [repository.repository.repository_uri(), image]),
+        placement,
+        protocol: r.protocol,
+        environment: r.environment.clone(),
+        idle_timeout_seconds: r.idle_timeout_seconds,
+        max_lifetime_seconds: r.max_lifetime_seconds,
+        request_header_allowlist: r.request_header_allowlist.clone(),
+        authorizer: r.authorizer.clone(),
+        endpoints: r.endpoints.clone(),
+    };
+    Ok(AgentRuntime::build(stack, &format!("{}Runtime", r.logical), &props, role)?)
+}
+
+/// The seed's outputs contract: per runtime with a PascalCase prefix, and for the primary runtime
+/// also the unprefixed names, `AgentRuntimeArn` exported as `<Environment>-AgentRuntimeArn`.
+fn outputs(
+    stack: &mut Stack,
+    s: &Settings,
+    r: &RuntimeSettings,
+    rt: &AgentRuntime,
+    primary: bool,
+) -> Result<(), SynthError> {
+    let env = &s.environment.name;
+    let prefixes: &[&str] = if primary { &["", &r.logical] } else { &[&r.logical] };
+    for prefix in prefixes {
+        let export = if prefix.is_empty() {
+            format!("{env}-AgentRuntimeArn")
+        } else {
+            format!("{env}-{prefix}-AgentRuntimeArn")
+        };
+        stack.add_output(
+            &format!("{prefix}AgentRuntimeArn"),
+            Output {
+                value: rt.runtime.agent_runtime_arn(),
+                description: format!("ARN of runtime {}", r.name),
+                export_name: Some(export),
+            },
+        )?;
+        stack.add_output(
+            &format!("{prefix}AgentRuntimeId"),
+            out(rt.runtime.agent_runtime_id(), &format!("ID of runtime {}", r.name)),
+        )?;
+        stack.add_output(
+            &format!("{prefix}AgentRuntimeVersion"),
+            out(rt.runtime.agent_runtime_version(), &format!("Current version of runtime {}", r.name)),
+        )?;
+        stack.add_output(
+            &format!("{prefix}AgentRuntimeEndpointUrl"),
+            out(
+                rt.invocation_url("DEFAULT"),
+                &format!("HTTPS invocation URL of runtime {} (DEFAULT endpoint)", r.name),
+            ),
+        )?;
+    }
+    for (name, ep) in &rt.endpoints {
+        stack.add_output(
+            &format!("{}{}EndpointArn", r.logical, name.replace('_', "")),
+            out(ep.agent_runtime_endpoint_arn(), &format!("ARN of endpoint {name} of runtime {}", r.name)),
+        )?;
+    }
+    Ok(())
+}

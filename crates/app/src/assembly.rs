@@ -1,0 +1,188 @@
+//! The cloud assembly: `manifest.json` plus one `<stack>.template.json` per stack.
+
+use std::path::{Path, PathBuf};
+
+use corestack_cfn::Stack;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Environment;
+
+/// Version of the manifest format.
+pub const MANIFEST_VERSION: &str = "1";
+
+/// One stack in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StackEntry {
+    /// The CloudFormation stack name.
+    pub name: String,
+    /// The template file, relative to the assembly directory.
+    pub template: String,
+    /// Stacks that must be deployed first.
+    pub dependencies: Vec<String>,
+    /// Parameters and their defaults.
+    pub parameters: std::collections::BTreeMap<String, Option<String>>,
+    /// Resource count.
+    pub resources: usize,
+    /// Output count.
+    pub outputs: usize,
+}
+
+/// The manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `corestack`; marks the directory as an assembly corestack may replace.
+    pub tool: String,
+    /// [`MANIFEST_VERSION`].
+    pub version: String,
+    /// Where the stacks go.
+    pub environment: EnvironmentEntry,
+    /// The stacks, in deployment order.
+    pub stacks: Vec<StackEntry>,
+}
+
+/// The environment in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnvironmentEntry {
+    /// Name.
+    pub name: String,
+    /// Account, or null for "the account of the credentials".
+    pub account: Option<String>,
+    /// Region.
+    pub region: String,
+    /// Production.
+    pub production: bool,
+}
+
+/// A synthesized assembly, in memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assembly {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// Template file names and bodies, in manifest order.
+    pub templates: Vec<(String, String)>,
+}
+
+/// What can go wrong writing an assembly.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The target exists and is not a corestack assembly.
+    #[error("{} exists and is not a corestack assembly (no manifest.json written by corestack); nothing was written\n    fix: choose another --out directory, or remove it yourself", .0.display())]
+    NotAnAssembly(PathBuf),
+    /// A file system operation failed.
+    #[error("cannot {action} {}: {reason}; nothing was replaced", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// Where.
+        path: PathBuf,
+        /// Why.
+        reason: std::io::Error,
+    },
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> WriteError + 'a {
+    move |reason| WriteError::Io { action, path: path.to_path_buf(), reason }
+}
+
+impl Assembly {
+    /// Renders the stacks (already linked and in deployment order).
+    pub fn from_stacks(env: &Environment, stacks: &[Stack]) -> Result<Assembly, corestack_cfn::Error> {
+        let mut entries = Vec::new();
+        let mut templates = Vec::new();
+        for s in stacks {
+            let file = format!("{}.template.json", s.name());
+            templates.push((file.clone(), s.to_json()?));
+            entries.push(StackEntry {
+                name: s.name().to_string(),
+                template: file,
+                dependencies: s.dependencies().map(str::to_string).collect(),
+                parameters: s.parameter_defaults().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect(),
+                resources: s.resource_count(),
+                outputs: s.output_count(),
+            });
+        }
+        Ok(Assembly {
+            manifest: Manifest {
+                tool: "corestack".into(),
+                version: MANIFEST_VERSION.into(),
+                environment: EnvironmentEntry {
+                    name: env.name.clone(),
+                    account: env.account.clone(),
+                    region: env.region.clone(),
+                    production: env.production,
+                },
+                stacks: entries,
+            },
+            templates,
+        })
+    }
+
+    /// The manifest as pretty JSON with a final newline.
+    pub fn manifest_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.manifest).expect("the manifest is plain data");
+        s.push('\n');
+        s
+    }
+
+    /// The template body of a stack.
+    pub fn template(&self, stack: &str) -> Option<&str> {
+        let entry = self.manifest.stacks.iter().position(|e| e.name == stack)?;
+        Some(&self.templates[entry].1)
+    }
+
+    /// Writes the assembly to `dir`, all or nothing: files go to a new sibling directory that then
+    /// takes the place of `dir`. An existing `dir` is replaced only if it is empty or a corestack
+    /// assembly; anything else is left alone and reported.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+        if dir.exists() && !is_replaceable(dir) {
+            return Err(WriteError::NotAnAssembly(dir.to_path_buf()));
+        }
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+        let file_name =
+            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "corestack.out".into());
+        let staging = parent.join(format!(".{file_name}.tmp-{}", std::process::id()));
+        let result = self.write_into(&staging).and_then(|files| {
+            let old = parent.join(format!(".{file_name}.old-{}", std::process::id()));
+            if dir.exists() {
+                std::fs::rename(dir, &old).map_err(io("move aside", dir))?;
+            }
+            if let Err(e) = std::fs::rename(&staging, dir) {
+                let _ = std::fs::rename(&old, dir);
+                return Err(io("move into place", dir)(e));
+            }
+            let _ = std::fs::remove_dir_all(&old);
+            Ok(files.into_iter().map(|f| dir.join(f)).collect())
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        result
+    }
+
+    fn write_into(&self, staging: &Path) -> Result<Vec<String>, WriteError> {
+        std::fs::create_dir(staging).map_err(io("create", staging))?;
+        let mut files = Vec::new();
+        for (name, body) in &self.templates {
+            let path = staging.join(name);
+            std::fs::write(&path, body).map_err(io("write", &path))?;
+            files.push(name.clone());
+        }
+        let path = staging.join("manifest.json");
+        std::fs::write(&path, self.manifest_json()).map_err(io("write", &path))?;
+        files.push("manifest.json".into());
+        Ok(files)
+    }
+}
+
+fn is_replaceable(dir: &Path) -> bool {
+    let Ok(mut entries) = std::fs::read_dir(dir) else { return false };
+    if entries.next().is_none() {
+        return true;
+    }
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+        .is_some_and(|m| m["tool"] == "corestack")
+}

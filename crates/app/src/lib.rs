@@ -1,0 +1,32 @@
+//! From one `corestack.toml` to the standard AgentCore architecture and a cloud assembly on disk.
+//!
+//! [`Settings`] is the validated configuration of one environment; [`StandardArchitecture`] builds
+//! the stacks from it (and accepts stacks of your own); [`Assembly`] is the rendered result, written
+//! all or nothing. Synthesis is a pure function of the settings: no network, no clock.
+//!
+//! # Example
+//! ```
+//! use corestack_app::{Settings, StandardArchitecture, DEFAULT_CONFIG};
+//! let settings = Settings::from_toml(DEFAULT_CONFIG, "corestack.toml".as_ref(), Some("dev"))?;
+//! let assembly = StandardArchitecture::build(&settings)?.synth()?;
+//! assert_eq!(assembly.manifest.stacks[0].name, "agentcore-demo-dev-Network");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod architecture;
+pub mod assembly;
+pub mod config;
+pub mod fixtures;
+mod raw;
+
+pub use architecture::{StandardArchitecture, SynthError};
+pub use assembly::{Assembly, WriteError};
+pub use config::{ConfigError, Settings};
+
+/// The default configuration shipped at the repository root, embedded so `synth` runs anywhere.
+pub const DEFAULT_CONFIG: &str = include_str!("../../../corestack.toml");
+
+/// Reads (or embeds) the config, resolves the environment and synthesizes the assembly.
+pub fn synth(settings: &Settings) -> Result<Assembly, SynthError> {
+    StandardArchitecture::build(settings)?.synth()
+}

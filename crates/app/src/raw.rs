@@ -1,0 +1,189 @@
+//! What the user wrote: the TOML document as serde types, every field optional so that an
+//! environment section can override any of them. Unknown keys are refused.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub(crate) default_environment: Option<String>,
+    pub(crate) project: Option<RawProject>,
+    #[serde(default)]
+    pub(crate) tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) network: RawNetwork,
+    #[serde(default)]
+    pub(crate) security: RawSecurity,
+    #[serde(default)]
+    pub(crate) storage: RawStorage,
+    #[serde(default)]
+    pub(crate) agentcore: RawAgentCore,
+    #[serde(default)]
+    pub(crate) monitoring: RawMonitoring,
+    #[serde(default)]
+    pub(crate) runtimes: Vec<RawRuntime>,
+    #[serde(default)]
+    pub(crate) environments: BTreeMap<String, RawEnvironment>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProject {
+    pub(crate) name: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) cost_center: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEnvironment {
+    pub(crate) region: Option<String>,
+    pub(crate) account: Option<String>,
+    pub(crate) production: Option<bool>,
+    #[serde(default)]
+    pub(crate) tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) network: RawNetwork,
+    #[serde(default)]
+    pub(crate) security: RawSecurity,
+    #[serde(default)]
+    pub(crate) storage: RawStorage,
+    #[serde(default)]
+    pub(crate) agentcore: RawAgentCore,
+    #[serde(default)]
+    pub(crate) monitoring: RawMonitoring,
+}
+
+/// Copies each field that `over` sets onto `base`.
+macro_rules! merge {
+    ($base:expr, $over:expr; $($f:ident),* $(,)?) => { $( if $over.$f.is_some() { $base.$f = $over.$f.clone(); } )* };
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNetwork {
+    pub(crate) vpc_cidr: Option<String>,
+    pub(crate) availability_zone_ids: Option<Vec<String>>,
+    pub(crate) private_subnet_cidrs: Option<Vec<String>>,
+    pub(crate) public_subnet_cidrs: Option<Vec<String>>,
+    pub(crate) egress: Option<String>,
+    pub(crate) optional_endpoints: Option<Vec<String>>,
+    pub(crate) s3_prefix_list_id: Option<String>,
+    pub(crate) flow_log_retention_days: Option<u32>,
+}
+
+impl RawNetwork {
+    pub(crate) fn merge(&mut self, o: &RawNetwork) {
+        merge!(self, o; vpc_cidr, availability_zone_ids, private_subnet_cidrs, public_subnet_cidrs, egress,
+               optional_endpoints, s3_prefix_list_id, flow_log_retention_days);
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSecurity {
+    pub(crate) retain_key: Option<bool>,
+    pub(crate) workload_user_id_tokens: Option<bool>,
+}
+
+impl RawSecurity {
+    pub(crate) fn merge(&mut self, o: &RawSecurity) {
+        merge!(self, o; retain_key, workload_user_id_tokens);
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStorage {
+    pub(crate) repository_name: Option<String>,
+    pub(crate) keep_images: Option<u32>,
+}
+
+impl RawStorage {
+    pub(crate) fn merge(&mut self, o: &RawStorage) {
+        merge!(self, o; repository_name, keep_images);
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAgentCore {
+    pub(crate) runtimes_per_stack: Option<u32>,
+}
+
+impl RawAgentCore {
+    pub(crate) fn merge(&mut self, o: &RawAgentCore) {
+        merge!(self, o; runtimes_per_stack);
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMonitoring {
+    pub(crate) latency_ms: Option<u32>,
+    pub(crate) system_errors: Option<u32>,
+    pub(crate) user_errors: Option<u32>,
+    pub(crate) throttles: Option<u32>,
+    pub(crate) period_seconds: Option<u32>,
+    pub(crate) evaluation_periods: Option<u32>,
+    pub(crate) alarm_actions: Option<Vec<String>>,
+}
+
+impl RawMonitoring {
+    pub(crate) fn merge(&mut self, o: &RawMonitoring) {
+        merge!(self, o; latency_ms, system_errors, user_errors, throttles, period_seconds, evaluation_periods, alarm_actions);
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRuntime {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) image_tag: Option<String>,
+    pub(crate) image_digest: Option<String>,
+    pub(crate) protocol: Option<corestack_constructs::runtime::Protocol>,
+    pub(crate) network_mode: Option<String>,
+    #[serde(default)]
+    pub(crate) models: Vec<String>,
+    #[serde(default)]
+    pub(crate) environment: BTreeMap<String, String>,
+    pub(crate) idle_timeout_seconds: Option<u32>,
+    pub(crate) max_lifetime_seconds: Option<u32>,
+    #[serde(default)]
+    pub(crate) request_header_allowlist: Vec<String>,
+    pub(crate) authorizer: Option<RawAuthorizer>,
+    #[serde(default)]
+    pub(crate) endpoints: Vec<RawEndpoint>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAuthorizer {
+    pub(crate) discovery_url: String,
+    #[serde(default)]
+    pub(crate) allowed_audience: Vec<String>,
+    #[serde(default)]
+    pub(crate) allowed_clients: Vec<String>,
+    #[serde(default)]
+    pub(crate) allowed_scopes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEndpoint {
+    pub(crate) name: String,
+    pub(crate) version: Option<RawVersion>,
+    pub(crate) description: Option<String>,
+}
+
+/// `"current"` or a version number.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawVersion {
+    Number(i64),
+    Word(String),
+}

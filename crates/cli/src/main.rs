@@ -1,0 +1,121 @@
+//! `corestack`: the command line. It parses arguments and calls the library; nothing else.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
+
+/// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
+#[derive(Debug, Parser)]
+#[command(name = "corestack", version, after_help = "Docs: README.md in the corestack repository.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Synthesize the CloudFormation cloud assembly (manifest.json and one template per stack).
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SynthArgs {
+    /// The config file. Default: ./corestack.toml, or the embedded default when there is none.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment section to use. Default: the file's default_environment.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Where to write the assembly; replaced all at once, and only if it is an assembly.
+    #[arg(long, value_name = "DIR", default_value = "corestack.out")]
+    out: PathBuf,
+}
+
+/// Bad input (config, arguments, an output directory that is not ours) exits 2; anything else 1.
+enum Failure {
+    Input(anyhow::Error),
+    Other(anyhow::Error),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::Input(e.into())
+    }
+}
+impl From<SynthError> for Failure {
+    fn from(e: SynthError) -> Self {
+        // Synthesis refuses only what the config asked for (for example a stack over a limit).
+        Failure::Input(e.into())
+    }
+}
+impl From<WriteError> for Failure {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::NotAnAssembly(_) => Failure::Input(e.into()),
+            other => Failure::Other(other.into()),
+        }
+    }
+}
+
+fn load(config: Option<&Path>, env: Option<&str>, err: &mut dyn Write) -> Result<Settings, Failure> {
+    match config {
+        Some(path) => Ok(Settings::load(path, env)?),
+        None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
+        None => {
+            let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded default config");
+            Ok(Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?)
+        }
+    }
+}
+
+fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let started = Instant::now();
+    let settings = load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let assembly = corestack_app::synth(&settings)?;
+    let synthesized = started.elapsed();
+    assembly.write(&args.out)?;
+    let env = &assembly.manifest.environment;
+    let io = |e: std::io::Error| Failure::Other(e.into());
+    writeln!(
+        out,
+        "Synthesized {} stacks for environment {} ({}, {}) in {:.1} ms -> {}",
+        assembly.manifest.stacks.len(),
+        env.name,
+        env.region,
+        env.account.as_deref().map(|a| format!("account {a}")).unwrap_or_else(|| "account of the credentials".into()),
+        synthesized.as_secs_f64() * 1000.0,
+        args.out.display()
+    )
+    .map_err(io)?;
+    let width = assembly.manifest.stacks.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    for s in &assembly.manifest.stacks {
+        writeln!(out, "  {:width$}  {:>3} resources  {:>3} outputs", s.name, s.resources, s.outputs).map_err(io)?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let result = match &cli.command {
+        Command::Synth(args) => synth(args, &mut out, &mut err),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            let _ = writeln!(err, "corestack: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(err, "corestack: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
