@@ -33,7 +33,9 @@ fn outputs_match_the_outputs_contract() {
             .replace("<Role>", "DemoAgentExecutionRole");
         assert_eq!(got["Value"], serde_json::from_str::<Value>(&value).unwrap(), "value of {name}");
         match want.get("exportName").and_then(Value::as_str) {
-            Some(export) => assert_eq!(got["Export"]["Name"], export.replace("${Environment}", "dev"), "export of {name}"),
+            Some(export) => {
+                assert_eq!(got["Export"]["Name"], export.replace("${Environment}", "dev"), "export of {name}")
+            }
             None => assert!(got.get("Export").is_none(), "{name} is not exported"),
         }
         assert!(!got["Description"].as_str().unwrap().is_empty());

@@ -23,7 +23,8 @@ fn check(case: &str, assembly: corestack_app::Assembly) {
             std::fs::write(&path, body).unwrap();
             continue;
         }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing snapshot {}; run with CORESTACK_BLESS=1", path.display()));
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("missing snapshot {}; run with CORESTACK_BLESS=1", path.display()));
         assert_eq!(body, &want, "snapshot {case}/{name}");
     }
     let on_disk = std::fs::read_dir(&dir).unwrap().count();

@@ -378,7 +378,6 @@ fn every_taggable_resource_carries_the_four_tags_in_its_form() {
         "AWS::EC2::SecurityGroupIngress",
         "AWS::IAM::Policy",
         "AWS::KMS::Alias",
-        "AWS::CloudWatch::Dashboard",
     ];
     let want =
         [("Project", "agentcore-demo"), ("Environment", "dev"), ("Owner", "platform-team"), ("CostCenter", "cc-0000")];

@@ -137,6 +137,9 @@ pub fn dashboard(stack: &mut Stack, name: &str, watched: &[Watched]) -> Result<(
         }
     }
     let body = json!({ "widgets": widgets }).to_string();
-    stack.add("Dashboard", Dashboard { dashboard_name: Some(name.into()), dashboard_body: Expr::Sub(body, vars) })?;
+    stack.add(
+        "Dashboard",
+        Dashboard { dashboard_name: Some(name.into()), dashboard_body: Expr::Sub(body, vars), tags: vec![] },
+    )?;
     Ok(())
 }

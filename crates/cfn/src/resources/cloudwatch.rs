@@ -25,7 +25,7 @@ resource!(
 
 resource!(
     /// `AWS::CloudWatch::Dashboard`; the body is a JSON string.
-    Dashboard = "AWS::CloudWatch::Dashboard", tags: None,
-    { dashboard_name: Option<Expr>, dashboard_body: Expr }
+    Dashboard = "AWS::CloudWatch::Dashboard", tags: List,
+    { dashboard_name: Option<Expr>, dashboard_body: Expr, tags: Vec<Tag> }
     attrs {}
 );
