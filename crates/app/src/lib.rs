@@ -22,6 +22,10 @@ mod raw;
 pub use architecture::{StandardArchitecture, SynthError};
 pub use assembly::{Assembly, WriteError};
 pub use config::{ConfigError, Settings};
+/// The typed CloudFormation layer, for stacks of your own.
+pub use corestack_cfn as cfn;
+/// The AgentCore-aware constructs.
+pub use corestack_constructs as constructs;
 
 /// The default configuration shipped at the repository root, embedded so `synth` runs anywhere.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../corestack.toml");

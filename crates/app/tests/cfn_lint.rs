@@ -1,0 +1,94 @@
+//! Every synthesized template through cfn-lint (the CloudFormation registry schemas, including
+//! AWS::BedrockAgentCore::*) with zero errors and zero warnings, and through the schema-based tag
+//! check. cfn-lint is pinned and installed by `scripts/test.sh`; point CORESTACK_CFN_LINT at another
+//! binary to use it instead.
+
+mod support;
+
+#[allow(dead_code)]
+#[path = "../examples/extend_with_bucket.rs"]
+mod example;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use corestack_app::{Assembly, DEFAULT_CONFIG};
+use support::*;
+
+fn cfn_lint() -> PathBuf {
+    if let Some(p) = std::env::var_os("CORESTACK_CFN_LINT") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/cfn-lint");
+    assert!(
+        venv.exists(),
+        "cfn-lint not found at {}: run scripts/test.sh, which installs the pinned version, or set CORESTACK_CFN_LINT",
+        venv.display()
+    );
+    venv
+}
+
+fn lint(case: &str, assembly: &Assembly) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(case);
+    assembly.write(&out).unwrap();
+    let templates: Vec<PathBuf> = assembly.templates.iter().map(|(name, _)| out.join(name)).collect();
+    let lint = cfn_lint();
+    let run = Command::new(&lint)
+        .args(["--regions", "us-east-1", "--format", "parseable", "--"])
+        .args(&templates)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success() && report.trim().is_empty(),
+        "cfn-lint on {case} ({}):\n{report}{}",
+        run.status,
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let python = lint.parent().unwrap().join("python");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/check_tags.py");
+    let run = Command::new(python).arg(script).arg("us-east-1").args(&templates).output().unwrap();
+    assert!(
+        run.status.success(),
+        "tag check on {case}:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn default_config_dev_and_prod() {
+    lint("default-dev", &synth(DEFAULT_CONFIG, "dev"));
+    lint("default-prod", &synth(DEFAULT_CONFIG, "prod"));
+}
+
+#[test]
+fn many_runtimes_over_several_stacks() {
+    let a = synth(&corestack_app::fixtures::many_runtimes(25), "dev");
+    assert_eq!(a.manifest.stacks.len(), 7, "two AgentCore and two Monitoring stacks");
+    lint("many-runtimes", &a);
+}
+
+#[test]
+fn nat_egress_public_runtime_and_jwt() {
+    let text = variant("egress = \"endpoints-only\"", "egress = \"nat\"")
+        .replace("network_mode = \"VPC\"", "network_mode = \"PUBLIC\"")
+        .replace(
+            "# [runtimes.authorizer]\n# discovery_url = \"https://cognito-idp.us-east-1.amazonaws.com/<pool-id>/.well-known/openid-configuration\"\n# allowed_clients = [\"<app-client-id>\"]",
+            "[runtimes.authorizer]\ndiscovery_url = \"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/openid-configuration\"\nallowed_clients = [\"client1\"]",
+        );
+    lint("nat-public-jwt", &synth(&text, "dev"));
+}
+
+#[test]
+fn extension_example() {
+    let a = example::extended_assembly(&settings(DEFAULT_CONFIG, "dev")).unwrap();
+    let data = template(&a, "Data");
+    data.has_resource_properties(
+        "AWS::IAM::Policy",
+        serde_json::json!({"Roles": [{"Fn::ImportValue": "agentcore-demo-dev-Security:ExportDemoAgentExecutionRoleRef"}]}),
+    );
+    lint("extension", &a);
+}
