@@ -5,7 +5,7 @@
 
 mod support;
 
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub)]
 #[path = "../examples/extend_with_bucket.rs"]
 mod example;
 
