@@ -181,6 +181,9 @@ pub struct Settings {
     pub runtimes: Vec<RuntimeSettings>,
 }
 
+/// Most runtimes one environment takes; see where it is checked.
+pub const MAX_RUNTIMES: usize = 150;
+
 /// Retention values CloudWatch Logs accepts.
 const RETENTION_DAYS: &[u32] =
     &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -236,7 +239,9 @@ fn parse_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     let message = e.message().trim().to_string();
-    ConfigError::Parse { path: path.into(), line, column, hint: did_you_mean(&message), message }
+    let hint = did_you_mean(&message)
+        .or_else(|| Some(format!("correct the TOML at line {line}, column {column}; a value must be a quoted string, number, boolean, array or table")));
+    ConfigError::Parse { path: path.into(), line, column, hint, message }
 }
 
 /// For serde's "unknown field `x`, expected one of `a`, `b`", the closest known key.
@@ -594,6 +599,13 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
             "runtimes",
             "no runtime is configured",
             "add a [[runtimes]] section with a name and an image_tag",
+        ));
+    }
+    if raw.runtimes.len() > MAX_RUNTIMES {
+        problems.push(Problem::new(
+            "runtimes",
+            format!("{} runtimes; one environment takes at most {MAX_RUNTIMES}: each adds an execution role, its policy and an export to the Security stack, which must stay within CloudFormation's limits (500 resources, 200 outputs, 1 MB)", raw.runtimes.len()),
+            "split the runtimes over two projects (config files), or ask for roles to be spread over several stacks",
         ));
     }
     let mut runtimes: Vec<RuntimeSettings> = Vec::new();

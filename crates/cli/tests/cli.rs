@@ -1,0 +1,157 @@
+//! The `corestack` binary end to end, on temporary directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pretty_assertions::assert_eq;
+
+fn corestack(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corestack")).current_dir(cwd).args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn repo_config() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corestack.toml")
+}
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-configs")
+}
+
+#[test]
+fn synth_uses_the_embedded_default_when_there_is_no_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &["synth"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(text(&run.stderr).contains("using the embedded default config"));
+    let out = text(&run.stdout);
+    assert!(
+        out.starts_with("Synthesized 5 stacks for environment dev (us-east-1, account of the credentials)"),
+        "{out}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["stacks"].as_array().unwrap().len(), 5);
+    for s in manifest["stacks"].as_array().unwrap() {
+        assert!(dir.path().join("corestack.out").join(s["template"].as_str().unwrap()).exists());
+    }
+}
+
+#[test]
+fn synth_reads_the_config_file_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = repo_config();
+    let run =
+        corestack(dir.path(), &["synth", "--config", config.to_str().unwrap(), "--env", "prod", "--out", "prod.out"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(dir.path().join("prod.out/agentcore-demo-prod-AgentCore.template.json").exists());
+    // The repository's config is the embedded default: the same bytes either way.
+    std::fs::copy(&config, dir.path().join("corestack.toml")).unwrap();
+    let run = corestack(dir.path(), &["synth", "--env", "prod", "--out", "again.out"]);
+    assert!(run.status.success());
+    assert!(!text(&run.stderr).contains("embedded"));
+    for entry in std::fs::read_dir(dir.path().join("prod.out")).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert_eq!(
+            std::fs::read(dir.path().join("prod.out").join(&name)).unwrap(),
+            std::fs::read(dir.path().join("again.out").join(&name)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn synth_replaces_its_own_assembly_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(corestack(dir.path(), &["synth"]).status.success());
+    std::fs::write(dir.path().join("corestack.out/stale.template.json"), "{}").unwrap();
+    assert!(corestack(dir.path(), &["synth"]).status.success());
+    assert!(!dir.path().join("corestack.out/stale.template.json").exists(), "the old assembly is replaced whole");
+
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let run = corestack(dir.path(), &["synth", "--out", "mine"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("is not a corestack assembly"), "{}", text(&run.stderr));
+    assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep me");
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    let leftovers: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert!(leftovers.iter().all(|n| !n.to_string_lossy().contains(".tmp-")), "{leftovers:?}");
+}
+
+#[test]
+fn a_missing_config_file_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &["synth", "--config", "nope.toml"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("cannot read nope.toml"));
+    assert!(!dir.path().join("corestack.out").exists());
+}
+
+#[test]
+fn the_corpus_base_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = corpus().join("valid-base.toml.ok");
+    let run = corestack(dir.path(), &["synth", "--config", base.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+}
+
+/// Each file in tests/bad-configs breaks one rule and lists, as `# expect:` lines, what the error
+/// must say (the config key, the rule, the fix).
+#[test]
+fn every_bad_config_fails_with_its_message_and_writes_nothing() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 44, "the corpus has {} cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let body = std::fs::read_to_string(case).unwrap();
+        let expects: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        assert!(!expects.is_empty(), "{} has no expectations", case.display());
+        let dir = tempfile::tempdir().unwrap();
+        let run = corestack(dir.path(), &["synth", "--config", case.to_str().unwrap(), "--out", "out"]);
+        let stderr = text(&run.stderr);
+        let name = case.file_name().unwrap().to_string_lossy();
+        if run.status.code() != Some(2) {
+            failures.push(format!("{name}: exit {:?}, want 2\n{stderr}", run.status.code()));
+        }
+        for e in &expects {
+            if !stderr.contains(e) {
+                failures.push(format!("{name}: stderr lacks `{e}`:\n{stderr}"));
+            }
+        }
+        if std::fs::read_dir(dir.path()).unwrap().count() != 0 {
+            failures.push(format!("{name}: something was written"));
+        }
+        if !stderr.contains("fix:") {
+            failures.push(format!("{name}: no fix is suggested:\n{stderr}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn more_runtimes_than_the_stacks_can_hold_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("huge.toml");
+    std::fs::write(&config, corestack_app::fixtures::many_runtimes(151)).unwrap();
+    let run = corestack(dir.path(), &["synth", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("runtimes: 151 runtimes; one environment takes at most 150"), "{stderr}");
+    assert!(!dir.path().join("corestack.out").exists());
+    // The most the rule allows still synthesizes, every stack within the limits.
+    std::fs::write(&config, corestack_app::fixtures::many_runtimes(150)).unwrap();
+    let run = corestack(dir.path(), &["synth", "--config", config.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(dir.path().join("corestack.out/manifest.json").exists());
+}
