@@ -65,7 +65,7 @@ struct Cost {
 }
 
 fn cost(r: &RuntimeSettings, primary: bool) -> Cost {
-    let endpoints = r.endpoints.len();
+    let endpoints = r.spec.endpoints.len();
     Cost {
         resources: 1 + endpoints,
         // Four per runtime, one per endpoint, one export for monitoring, four more for the primary.
@@ -173,7 +173,7 @@ impl StandardArchitecture {
                 &mut security,
                 &format!("{}ExecutionRole", r.logical),
                 &ExecutionRoleProps {
-                    runtime_name: r.name.clone(),
+                    runtime_name: r.spec.name.clone(),
                     // Named, not imported: Storage uses Security's key, so Security cannot import from Storage.
                     repository_arn: Expr::sub(
                         &format!(
@@ -193,7 +193,7 @@ impl StandardArchitecture {
         if let Some(r) = s.runtimes.first() {
             security.add_output(
                 "ExecutionRoleArn",
-                out(roles[&r.key].role.arn(), &format!("Execution role of runtime {}", r.name)),
+                out(roles[&r.key].role.arn(), &format!("Execution role of runtime {}", r.spec.name)),
             )?;
         }
 
@@ -209,10 +209,10 @@ impl StandardArchitecture {
                 let runtime = runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository)?;
                 outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
                 watched.push(Watched {
-                    name: r.name.clone(),
+                    name: r.spec.name.clone(),
                     arn: runtime.runtime.agent_runtime_arn(),
                     endpoints: std::iter::once("DEFAULT".to_string())
-                        .chain(r.endpoints.iter().map(|e| e.name.clone()))
+                        .chain(r.spec.endpoints.iter().map(|e| e.name.clone()))
                         .collect(),
                 });
                 runtimes.insert(r.key.clone(), runtime);
@@ -290,7 +290,7 @@ fn runtime(
             kind: "String".into(),
             description: format!(
                 "Image of runtime {}: `:tag` or `@sha256:digest`, appended to the repository URI",
-                r.name
+                r.spec.name
             ),
             default: Some(r.image.suffix()),
             allowed_pattern: Some("^(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$".into()),
@@ -306,17 +306,9 @@ fn runtime(
         }
     };
     let props = RuntimeProps {
-        name: r.name.clone(),
-        description: r.description.clone(),
+        spec: r.spec.clone(),
         container_uri: Expr::join("", [repository.repository.repository_uri(), image]),
         placement,
-        protocol: r.protocol,
-        environment: r.environment.clone(),
-        idle_timeout_seconds: r.idle_timeout_seconds,
-        max_lifetime_seconds: r.max_lifetime_seconds,
-        request_header_allowlist: r.request_header_allowlist.clone(),
-        authorizer: r.authorizer.clone(),
-        endpoints: r.endpoints.clone(),
     };
     Ok(AgentRuntime::build(stack, &format!("{}Runtime", r.logical), &props, role)?)
 }
@@ -342,30 +334,30 @@ fn outputs(
             &format!("{prefix}AgentRuntimeArn"),
             Output {
                 value: rt.runtime.agent_runtime_arn(),
-                description: format!("ARN of runtime {}", r.name),
+                description: format!("ARN of runtime {}", r.spec.name),
                 export_name: Some(export),
             },
         )?;
         stack.add_output(
             &format!("{prefix}AgentRuntimeId"),
-            out(rt.runtime.agent_runtime_id(), &format!("ID of runtime {}", r.name)),
+            out(rt.runtime.agent_runtime_id(), &format!("ID of runtime {}", r.spec.name)),
         )?;
         stack.add_output(
             &format!("{prefix}AgentRuntimeVersion"),
-            out(rt.runtime.agent_runtime_version(), &format!("Current version of runtime {}", r.name)),
+            out(rt.runtime.agent_runtime_version(), &format!("Current version of runtime {}", r.spec.name)),
         )?;
         stack.add_output(
             &format!("{prefix}AgentRuntimeEndpointUrl"),
             out(
                 rt.invocation_url("DEFAULT"),
-                &format!("HTTPS invocation URL of runtime {} (DEFAULT endpoint)", r.name),
+                &format!("HTTPS invocation URL of runtime {} (DEFAULT endpoint)", r.spec.name),
             ),
         )?;
     }
     for (name, ep) in &rt.endpoints {
         stack.add_output(
             &format!("{}{}EndpointArn", r.logical, name.replace('_', "")),
-            out(ep.agent_runtime_endpoint_arn(), &format!("ARN of endpoint {name} of runtime {}", r.name)),
+            out(ep.agent_runtime_endpoint_arn(), &format!("ARN of endpoint {name} of runtime {}", r.spec.name)),
         )?;
     }
     Ok(())

@@ -12,7 +12,7 @@ use corestack_constructs::cidr::Cidr;
 use corestack_constructs::monitoring::Thresholds;
 use corestack_constructs::network::{Egress, NetworkProps, OPTIONAL_INTERFACE_ENDPOINTS, Zone};
 use corestack_constructs::rules;
-use corestack_constructs::runtime::{EndpointProps, JwtAuthorizer, Protocol, VersionPin};
+use corestack_constructs::runtime::{AgentRuntime, EndpointProps, JwtAuthorizer, RuntimeSpec, VersionPin};
 
 use crate::raw::{RawConfig, RawRuntime, RawVersion};
 
@@ -124,8 +124,6 @@ impl ImageRef {
 pub struct RuntimeSettings {
     /// The name as written in the file.
     pub key: String,
-    /// The runtime name in AWS: `<key>_<environment>`.
-    pub name: String,
     /// The PascalCase stem of its logical IDs and outputs.
     pub logical: String,
     /// The image.
@@ -134,22 +132,8 @@ pub struct RuntimeSettings {
     pub public: bool,
     /// Models the role may invoke.
     pub models: Vec<String>,
-    /// Description.
-    pub description: Option<String>,
-    /// Protocol.
-    pub protocol: Protocol,
-    /// Environment variables.
-    pub environment: BTreeMap<String, String>,
-    /// Idle timeout.
-    pub idle_timeout_seconds: u32,
-    /// Max lifetime.
-    pub max_lifetime_seconds: u32,
-    /// Forwarded headers.
-    pub request_header_allowlist: Vec<String>,
-    /// JWT authorizer.
-    pub authorizer: Option<JwtAuthorizer>,
-    /// Named endpoints.
-    pub endpoints: Vec<EndpointProps>,
+    /// What the service is told; its name is `<key>_<environment>`.
+    pub spec: RuntimeSpec,
 }
 
 /// Everything the standard architecture needs, for one environment.
@@ -187,17 +171,6 @@ pub const MAX_RUNTIMES: usize = 150;
 /// Retention values CloudWatch Logs accepts.
 const RETENTION_DAYS: &[u32] =
     &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-
-/// The PascalCase form of a snake_case name.
-pub fn pascal(s: &str) -> String {
-    s.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
-}
 
 impl Settings {
     /// Reads and resolves a file for an environment (`None`: the file's `default_environment`, or its
@@ -724,13 +697,8 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
         };
         endpoints.push(EndpointProps { name: e.name, version, description: e.description });
     }
-    let settings = RuntimeSettings {
-        logical: pascal(&r.name),
-        key: r.name,
+    let spec = RuntimeSpec {
         name,
-        image,
-        public,
-        models: r.models,
         description: r.description,
         protocol: r.protocol.unwrap_or_default(),
         environment: r.environment,
@@ -745,24 +713,11 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
         }),
         endpoints,
     };
-    // The construct's own checks, with this runtime's key prefix; the name was checked above.
-    let check = corestack_constructs::runtime::RuntimeProps {
-        name: settings.name.clone(),
-        description: settings.description.clone(),
-        container_uri: corestack_cfn::Expr::Str(String::new()),
-        placement: corestack_constructs::runtime::Placement::Public,
-        protocol: settings.protocol,
-        environment: settings.environment.clone(),
-        idle_timeout_seconds: settings.idle_timeout_seconds,
-        max_lifetime_seconds: settings.max_lifetime_seconds,
-        request_header_allowlist: settings.request_header_allowlist.clone(),
-        authorizer: settings.authorizer.clone(),
-        endpoints: settings.endpoints.clone(),
-    };
-    for problem in corestack_constructs::runtime::AgentRuntime::validate(&check) {
+    // The construct's own checks, under this runtime's key; the name was checked above.
+    for problem in AgentRuntime::validate(&spec) {
         if problem.at != "name" {
             problems.push(problem.under(at));
         }
     }
-    settings
+    RuntimeSettings { logical: corestack_cfn::pascal_case(&r.name), key: r.name, image, public, models: r.models, spec }
 }

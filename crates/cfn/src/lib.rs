@@ -13,6 +13,23 @@ mod stack;
 pub use expr::{Expr, Pseudo, Target};
 pub use stack::{Handle, Output, Parameter, Resource, Stack, TagForm, limits, link};
 
+/// A logical-ID stem from a name: each run of letters and digits, capitalized, joined
+/// (`demo_agent` -> `DemoAgent`, `use1-az1` -> `Use1Az1`).
+///
+/// # Example
+/// ```
+/// assert_eq!(corestack_cfn::pascal_case("ecr.api"), "EcrApi");
+/// ```
+pub fn pascal_case(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
 /// What can go wrong while building stacks.
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[non_exhaustive]

@@ -1,7 +1,7 @@
 //! Alarms and a dashboard on the runtime metrics (namespace `AWS/Bedrock-AgentCore`, facts §10).
 
 use corestack_cfn::resources::cloudwatch::{Alarm, Dashboard, Dimension};
-use corestack_cfn::{Expr, Stack};
+use corestack_cfn::{Expr, Stack, pascal_case};
 use serde_json::json;
 
 use crate::Error;
@@ -50,16 +50,6 @@ pub struct Watched {
     pub endpoints: Vec<String>,
 }
 
-fn pascal(s: &str) -> String {
-    s.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
-}
-
 /// The per-endpoint metric dimensions; an alarm must name all three to match.
 fn dimensions(w: &Watched, endpoint: &str) -> Vec<Dimension> {
     vec![
@@ -83,7 +73,7 @@ pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &
             for (metric, statistic, threshold, what) in specs {
                 let alarm_actions: Vec<Expr> = actions.iter().map(Expr::from).collect();
                 stack.add(
-                    &format!("{}{}{metric}Alarm", pascal(&w.name), pascal(endpoint)),
+                    &format!("{}{}{metric}Alarm", pascal_case(&w.name), pascal_case(endpoint)),
                     Alarm {
                         alarm_description: Some(
                             format!("{}::{endpoint}: {what} {threshold} per {} s", w.name, t.period_seconds).into(),

@@ -6,7 +6,7 @@ use corestack_cfn::resources::ec2::{
     Egress as EgressRule, Eip, InternetGateway, NatGateway, Route, RouteTable, SecurityGroup, Subnet,
     SubnetRouteTableAssociation, Vpc, VpcEndpoint, VpcGatewayAttachment,
 };
-use corestack_cfn::{Expr, Handle, Stack};
+use corestack_cfn::{Expr, Handle, Stack, pascal_case};
 
 use crate::Error;
 use crate::cidr::Cidr;
@@ -67,16 +67,6 @@ pub struct PrivateNetwork {
     pub endpoint_security_group: Handle<SecurityGroup>,
     /// The egress mode.
     pub egress: Egress,
-}
-
-fn pascal(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }
 
 /// An egress rule that matches nothing, so CloudFormation does not add its default allow-all rule.
@@ -170,7 +160,7 @@ impl PrivateNetwork {
         let mut private_subnets = Vec::new();
         let mut private_route_tables = Vec::new();
         for zone in &props.zones {
-            let az = pascal(&zone.az_id);
+            let az = pascal_case(&zone.az_id);
             let subnet = stack.add(
                 &format!("PrivateSubnet{az}"),
                 Subnet {
@@ -222,7 +212,7 @@ impl PrivateNetwork {
         );
         for service in interface {
             stack.add(
-                &format!("Endpoint{}", pascal(service)),
+                &format!("Endpoint{}", pascal_case(service)),
                 VpcEndpoint {
                     vpc_id: vpc.as_ref(),
                     service_name: Expr::sub(&format!("com.amazonaws.${{AWS::Region}}.{service}"), []),

@@ -85,17 +85,13 @@ pub struct EndpointProps {
     pub description: Option<String>,
 }
 
-/// Everything about one runtime.
+/// What the service is told about a runtime, apart from where its image and network come from.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RuntimeProps {
+pub struct RuntimeSpec {
     /// The runtime name, `[a-zA-Z][a-zA-Z0-9_]{0,47}`.
     pub name: String,
     /// What the agent does.
     pub description: Option<String>,
-    /// The container image URI with tag or digest.
-    pub container_uri: Expr,
-    /// Network placement.
-    pub placement: Placement,
     /// Wire protocol.
     pub protocol: Protocol,
     /// Environment variables.
@@ -112,6 +108,17 @@ pub struct RuntimeProps {
     pub endpoints: Vec<EndpointProps>,
 }
 
+/// Everything about one runtime.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeProps {
+    /// The service-level settings.
+    pub spec: RuntimeSpec,
+    /// The container image URI with tag or digest.
+    pub container_uri: Expr,
+    /// Network placement.
+    pub placement: Placement,
+}
+
 /// A built runtime.
 #[derive(Clone, Debug)]
 pub struct AgentRuntime {
@@ -124,26 +131,26 @@ pub struct AgentRuntime {
 }
 
 impl AgentRuntime {
-    /// Checks every service rule the props can break; the problem paths use the config's key names.
-    pub fn validate(props: &RuntimeProps) -> Vec<Problem> {
+    /// Checks every service rule the spec can break; the problem paths use the config's key names.
+    pub fn validate(spec: &RuntimeSpec) -> Vec<Problem> {
         let mut out = Vec::new();
-        if let Err(v) = rules::runtime_name(&props.name) {
+        if let Err(v) = rules::runtime_name(&spec.name) {
             out.push(Problem::from_violation("name", v));
         }
-        if let Some(Err(v)) = props.description.as_deref().map(rules::description) {
+        if let Some(Err(v)) = spec.description.as_deref().map(rules::description) {
             out.push(Problem::from_violation("description", v));
         }
-        for (key, v) in rules::environment_variables(&props.environment) {
+        for (key, v) in rules::environment_variables(&spec.environment) {
             let at = if key.is_empty() { "environment".to_string() } else { format!("environment.{key}") };
             out.push(Problem::from_violation(&at, v));
         }
-        for (key, v) in rules::lifecycle(props.idle_timeout_seconds, props.max_lifetime_seconds) {
+        for (key, v) in rules::lifecycle(spec.idle_timeout_seconds, spec.max_lifetime_seconds) {
             out.push(Problem::from_violation(key, v));
         }
-        for (i, v) in rules::header_allowlist(&props.request_header_allowlist) {
+        for (i, v) in rules::header_allowlist(&spec.request_header_allowlist) {
             out.push(Problem::from_violation(&format!("request_header_allowlist[{i}]"), v));
         }
-        if let Some(jwt) = &props.authorizer {
+        if let Some(jwt) = &spec.authorizer {
             if let Err(v) = rules::jwt_discovery_url(&jwt.discovery_url) {
                 out.push(Problem::from_violation("authorizer.discovery_url", v));
             }
@@ -156,7 +163,7 @@ impl AgentRuntime {
             }
         }
         let mut seen = Vec::new();
-        for (i, e) in props.endpoints.iter().enumerate() {
+        for (i, e) in spec.endpoints.iter().enumerate() {
             if let Err(v) = rules::endpoint_name(&e.name) {
                 out.push(Problem::from_violation(&format!("endpoints[{i}].name"), v));
             }
@@ -178,10 +185,10 @@ impl AgentRuntime {
                 }
             }
         }
-        if props.endpoints.len() > 10 {
+        if spec.endpoints.len() > 10 {
             out.push(Problem::new(
                 "endpoints",
-                format!("{} endpoints, over the quota of 10 per runtime", props.endpoints.len()),
+                format!("{} endpoints, over the quota of 10 per runtime", spec.endpoints.len()),
                 "remove endpoints or raise the quota",
             ));
         }
@@ -196,10 +203,11 @@ impl AgentRuntime {
         props: &RuntimeProps,
         role: &ExecutionRole,
     ) -> Result<AgentRuntime, Error> {
-        let problems = AgentRuntime::validate(props);
+        let problems = AgentRuntime::validate(&props.spec);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        let spec = &props.spec;
         let network = match &props.placement {
             Placement::Vpc { subnets, security_groups } => NetworkConfiguration {
                 network_mode: "VPC".into(),
@@ -214,7 +222,7 @@ impl AgentRuntime {
         let runtime = stack.add(
             id,
             Runtime {
-                agent_runtime_name: props.name.as_str().into(),
+                agent_runtime_name: spec.name.as_str().into(),
                 agent_runtime_artifact: Some(AgentRuntimeArtifact {
                     container_configuration: Some(ContainerConfiguration {
                         container_uri: props.container_uri.clone(),
@@ -222,17 +230,17 @@ impl AgentRuntime {
                 }),
                 role_arn: role.role.arn(),
                 network_configuration: Some(network),
-                protocol_configuration: Some(props.protocol.as_str().into()),
-                description: props.description.as_deref().map(Expr::from),
-                environment_variables: props.environment.iter().map(|(k, v)| (k.clone(), Expr::from(v))).collect(),
+                protocol_configuration: Some(spec.protocol.as_str().into()),
+                description: spec.description.as_deref().map(Expr::from),
+                environment_variables: spec.environment.iter().map(|(k, v)| (k.clone(), Expr::from(v))).collect(),
                 lifecycle_configuration: Some(LifecycleConfiguration {
-                    idle_runtime_session_timeout: Some(props.idle_timeout_seconds.into()),
-                    max_lifetime: Some(props.max_lifetime_seconds.into()),
+                    idle_runtime_session_timeout: Some(spec.idle_timeout_seconds.into()),
+                    max_lifetime: Some(spec.max_lifetime_seconds.into()),
                 }),
-                request_header_configuration: (!props.request_header_allowlist.is_empty()).then(|| {
-                    RequestHeaderConfiguration { request_header_allowlist: list(&props.request_header_allowlist) }
+                request_header_configuration: (!spec.request_header_allowlist.is_empty()).then(|| {
+                    RequestHeaderConfiguration { request_header_allowlist: list(&spec.request_header_allowlist) }
                 }),
-                authorizer_configuration: props.authorizer.as_ref().map(|j| AuthorizerConfiguration {
+                authorizer_configuration: spec.authorizer.as_ref().map(|j| AuthorizerConfiguration {
                     custom_jwt_authorizer: CustomJwtAuthorizer {
                         discovery_url: j.discovery_url.as_str().into(),
                         allowed_audience: list(&j.allowed_audience),
@@ -247,7 +255,7 @@ impl AgentRuntime {
         stack.add_dependency(&runtime, &role.role);
         stack.add_dependency(&runtime, &role.policy);
         let mut endpoints = Vec::new();
-        for e in &props.endpoints {
+        for e in &spec.endpoints {
             let version = match e.version {
                 VersionPin::Current => runtime.agent_runtime_version(),
                 VersionPin::Fixed(v) => Expr::Str(v.to_string()),
@@ -264,7 +272,7 @@ impl AgentRuntime {
             )?;
             endpoints.push((e.name.clone(), handle));
         }
-        Ok(AgentRuntime { name: props.name.clone(), runtime, endpoints })
+        Ok(AgentRuntime { name: spec.name.clone(), runtime, endpoints })
     }
 
     /// The invocation URL of an endpoint, built with `Fn::Sub` (the resource has no URL attribute;
