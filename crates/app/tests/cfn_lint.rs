@@ -61,6 +61,7 @@ fn lint(case: &str, assembly: &Assembly) {
 #[test]
 fn default_config_dev_and_prod() {
     lint("default-dev", &synth(DEFAULT_CONFIG, "dev"));
+    lint("default-test", &synth(DEFAULT_CONFIG, "test"));
     lint("default-prod", &synth(DEFAULT_CONFIG, "prod"));
 }
 
