@@ -1,0 +1,39 @@
+//! `echo-agent`: the smallest complete AgentCore agent, used by tests and benchmarks.
+//!
+//! - `POST /invocations` with JSON `P` answers `{"echo": P, "session_id": <session header or null>}`.
+//! - With `Accept: text/event-stream` it streams one event `{"delta": W}` per whitespace-separated
+//!   word `W` of `P.prompt`, in order.
+//! - If `P.background_ms` is a number, it starts a tracked background task of that many
+//!   milliseconds, so `/ping` says `HealthyBusy` until it ends.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use corestack_agent::{Request, Response, handler_fn};
+use serde_json::{Value, json};
+
+async fn echo(req: Request) -> Result<Response, Infallible> {
+    let Request { payload, context } = req;
+    if let Some(ms) = payload.get("background_ms").and_then(Value::as_f64) {
+        let ms = ms.max(0.0) as u64;
+        context.health.spawn("background_ms", tokio::time::sleep(Duration::from_millis(ms)));
+    }
+    if context.accepts_event_stream {
+        let prompt = payload.get("prompt").and_then(Value::as_str).unwrap_or_default();
+        let words: Vec<Result<Value, Infallible>> =
+            prompt.split_whitespace().map(|w| Ok(json!({ "delta": w }))).collect();
+        return Ok(Response::stream(futures_util::stream::iter(words)));
+    }
+    Ok(Response::Json(json!({ "echo": payload, "session_id": context.session_id })))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match corestack_agent::run(handler_fn(echo)).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echo-agent: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

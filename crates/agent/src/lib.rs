@@ -1,0 +1,80 @@
+//! The Amazon Bedrock AgentCore Runtime container contract, for agents written in Rust.
+//!
+//! AgentCore starts your container for each session and talks to it over HTTP on port 8080:
+//! `GET /ping` (health, polled about every two seconds) and `POST /invocations` (the work, answered
+//! with JSON or streamed as server-sent events). This crate implements that contract; you write a
+//! handler.
+//!
+//! - A handler is a [`tower_service::Service`] of [`Request`] (the parsed JSON payload and a
+//!   [`Context`]: session ID, request ID, forwarded headers, `Authorization`, workload access
+//!   token, health). [`handler_fn`] turns an async function into one.
+//! - It answers a [`serde_json::Value`] (`application/json`) or a [`Response::stream`]
+//!   (`text/event-stream`, each item `data: <compact JSON>\n\n`, sent as produced; an error ends
+//!   the stream with one error event, as the Python SDK does).
+//! - `/ping` answers `Healthy`, or `HealthyBusy` while [`Health`] tracks background work, with
+//!   `time_of_last_update` moving only when the status changes.
+//! - Invalid JSON gets 400, a body over 100 MB 413, a handler error or panic 500, and the server
+//!   keeps serving. SIGTERM drains in-flight requests, then [`Runtime::run`] returns.
+//!
+//! # Example
+//! ```no_run
+//! use corestack_agent::{BoxError, Request, handler_fn};
+//! use serde_json::json;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), corestack_agent::Error> {
+//!     corestack_agent::run(handler_fn(|req: Request| async move {
+//!         Ok::<_, BoxError>(json!({"echo": req.payload, "session_id": req.context.session_id}))
+//!     }))
+//!     .await
+//! }
+//! ```
+
+mod handler;
+mod health;
+mod server;
+
+pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};
+pub use health::{Health, PingResponse, Status, TaskGuard};
+pub use server::{Config, MAX_PAYLOAD_BYTES, Runtime};
+
+use tower_service::Service;
+
+/// What can stop the server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration from the environment is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1} (is another process using the port? set PORT to choose another)")]
+    Bind(std::net::SocketAddr, std::io::Error),
+    /// Another I/O error.
+    #[error("i/o error: {0}")]
+    Io(std::io::Error),
+}
+
+/// Sets up JSON log lines on stdout (level from `RUST_LOG`, default `info`); each invocation's lines
+/// carry its session and request IDs. Call it once; later calls do nothing.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .try_init();
+}
+
+/// Logs as JSON, reads `PORT` and `AGENT_BIND_ADDRESS`, and serves the handler until SIGTERM.
+pub async fn run<S, R, E>(service: S) -> Result<(), Error>
+where
+    S: Service<Request, Response = R, Error = E> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+    R: IntoResponse + 'static,
+    E: Into<BoxError> + 'static,
+{
+    init_logging();
+    Runtime::new(service).with_config(Config::from_env()?).run().await
+}

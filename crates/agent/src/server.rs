@@ -1,0 +1,379 @@
+//! The HTTP server: `GET /ping`, `POST /invocations`, graceful drain on SIGTERM.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{FutureExt, StreamExt};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::{Method, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tower_service::Service;
+
+use crate::handler::{BoxError, Context, IntoResponse, Request, Response};
+use crate::{Error, Health};
+
+/// The largest payload AgentCore accepts (facts §5.1): 100 MB.
+pub const MAX_PAYLOAD_BYTES: usize = 100_000_000;
+
+type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// Where and how the server runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The listening address; AgentCore connects to port 8080 on all interfaces.
+    pub addr: SocketAddr,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// How long a SIGTERM waits for in-flight requests before exiting anyway.
+    pub drain_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080),
+            max_body_bytes: MAX_PAYLOAD_BYTES,
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Config {
+    /// The default, with `PORT` and `AGENT_BIND_ADDRESS` from the environment.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The default, with `PORT` and `AGENT_BIND_ADDRESS` looked up by `get`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let mut c = Config::default();
+        if let Some(port) = get("PORT") {
+            let port =
+                port.parse().map_err(|_| Error::Config(format!("PORT=`{port}` is not a port number (0-65535)")))?;
+            c.addr.set_port(port);
+        }
+        if let Some(ip) = get("AGENT_BIND_ADDRESS") {
+            let ip =
+                ip.parse().map_err(|_| Error::Config(format!("AGENT_BIND_ADDRESS=`{ip}` is not an IP address")))?;
+            c.addr.set_ip(ip);
+        }
+        Ok(c)
+    }
+}
+
+/// The agent server: a handler, its health state and its configuration.
+///
+/// # Example
+/// ```no_run
+/// use corestack_agent::{BoxError, Request, Runtime, handler_fn};
+/// # async fn demo() -> Result<(), corestack_agent::Error> {
+/// let handler = handler_fn(|req: Request| async move { Ok::<_, BoxError>(req.payload) });
+/// Runtime::new(handler).run().await
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Runtime<S> {
+    service: S,
+    config: Config,
+    health: Health,
+}
+
+struct App<S> {
+    service: S,
+    health: Health,
+    max_body: usize,
+    requests: AtomicU64,
+}
+
+fn json_response(status: StatusCode, body: &Value) -> hyper::Response<Body> {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = hyper::Response::new(Full::new(Bytes::from(bytes)).boxed_unsync());
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn sse_frame(value: &Value) -> Frame<Bytes> {
+    let mut line = Vec::with_capacity(64);
+    line.extend_from_slice(b"data: ");
+    // Serializing a Value cannot fail.
+    let _ = serde_json::to_writer(&mut line, value);
+    line.extend_from_slice(b"\n\n");
+    Frame::data(Bytes::from(line))
+}
+
+fn error_event(error_type: &str, message: &str) -> Value {
+    json!({"error": message, "error_type": error_type, "message": "An error occurred during streaming"})
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the handler panicked".to_string())
+}
+
+fn stream_body(items: std::pin::Pin<Box<dyn futures_util::Stream<Item = crate::handler::Item> + Send>>) -> Body {
+    // The stream ends after an error item, after a panic while producing an item, or when done.
+    let frames = futures_util::stream::unfold(Some(items), |state| async move {
+        let mut items = state?;
+        let next = AssertUnwindSafe(items.next()).catch_unwind().await;
+        match next {
+            Ok(Some(Ok(v))) => Some((Ok(sse_frame(&v)), Some(items))),
+            Ok(Some(Err((kind, msg)))) => {
+                tracing::warn!(error_type = %kind, error = %msg, "stream ended with an error");
+                Some((Ok(sse_frame(&error_event(&kind, &msg))), None))
+            }
+            Ok(None) => None,
+            Err(p) => {
+                let msg = panic_message(p.as_ref());
+                tracing::error!(error = %msg, "stream panicked");
+                Some((Ok(sse_frame(&error_event("Panic", &msg))), None))
+            }
+        }
+    });
+    StreamBody::new(frames).boxed_unsync()
+}
+
+impl<S, R, E> App<S>
+where
+    S: Service<Request, Response = R, Error = E> + Clone + Send + 'static,
+    S::Future: Send,
+    R: IntoResponse,
+    E: Into<BoxError>,
+{
+    async fn handle(self: Arc<Self>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Body>, Infallible> {
+        let response = match (req.method(), req.uri().path()) {
+            (&Method::GET, "/ping") => json_response(StatusCode::OK, &json!(self.health.ping())),
+            (&Method::POST, "/invocations") => self.invoke(req).await,
+            (_, "/ping" | "/invocations") => {
+                json_response(StatusCode::METHOD_NOT_ALLOWED, &json!({"error": "Method Not Allowed"}))
+            }
+            _ => json_response(StatusCode::NOT_FOUND, &json!({"error": "Not Found"})),
+        };
+        Ok(response)
+    }
+
+    async fn invoke(&self, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
+        let started = Instant::now();
+        let number = self.requests.fetch_add(1, Ordering::Relaxed);
+        let (parts, body) = req.into_parts();
+        let too_large = || {
+            json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &json!({"error": "Payload too large", "details": format!("the limit is {} bytes", self.max_body)}),
+            )
+        };
+        let declared =
+            parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body as u64) {
+            return too_large();
+        }
+        let bytes = match Limited::new(body, self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+            Err(e) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "Invalid request body", "details": e.to_string()}),
+                );
+            }
+        };
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "Invalid encoding", "details": e.to_string()}),
+                );
+            }
+        };
+        let payload: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "Invalid JSON", "details": e.to_string()}),
+                );
+            }
+        };
+        let context =
+            Context::from_headers(parts.headers, self.health.clone(), format!("{:016x}-{number}", started_nanos()));
+        let (session_id, request_id) = (context.session_id.clone(), context.request_id.clone());
+        let span = tracing::info_span!("invocation", session_id = session_id.as_deref().unwrap_or(""), request_id = %request_id);
+        let mut service = self.service.clone();
+        let outcome = AssertUnwindSafe(async move {
+            futures_util::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(Into::into)?;
+            service.call(Request { payload, context }).await.map_err(Into::into)
+        })
+        .catch_unwind()
+        .await;
+        let _entered = span.enter();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        match outcome {
+            Ok(Ok(answer)) => match answer.into_response() {
+                Response::Json(v) => {
+                    tracing::info!(status = 200, duration_ms = ms, "invocation completed");
+                    json_response(StatusCode::OK, &v)
+                }
+                Response::Stream(items) => {
+                    tracing::info!(status = 200, duration_ms = ms, "invocation streaming");
+                    let mut r = hyper::Response::new(stream_body(items));
+                    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+                    r.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
+                    r
+                }
+            },
+            Ok(Err(e)) => {
+                tracing::error!(status = 500, duration_ms = ms, error = %e, "invocation failed");
+                json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e.to_string()}))
+            }
+            Err(p) => {
+                let msg = panic_message(p.as_ref());
+                tracing::error!(status = 500, duration_ms = ms, error = %msg, "handler panicked");
+                json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": msg}))
+            }
+        }
+    }
+}
+
+fn started_nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+impl<S, R, E> Runtime<S>
+where
+    S: Service<Request, Response = R, Error = E> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+    R: IntoResponse + 'static,
+    E: Into<BoxError> + 'static,
+{
+    /// A server for the handler on `0.0.0.0:8080` with a fresh health state.
+    pub fn new(service: S) -> Runtime<S> {
+        Runtime { service, config: Config::default(), health: Health::new() }
+    }
+
+    /// Uses this configuration.
+    pub fn with_config(mut self, config: Config) -> Runtime<S> {
+        self.config = config;
+        self
+    }
+
+    /// Uses this health state (share it with code outside handlers).
+    pub fn with_health(mut self, health: Health) -> Runtime<S> {
+        self.health = health;
+        self
+    }
+
+    /// The health state `/ping` reports.
+    pub fn health(&self) -> Health {
+        self.health.clone()
+    }
+
+    /// Binds the configured address and serves until SIGTERM or Ctrl-C, then drains in-flight
+    /// requests (up to the drain timeout) and returns.
+    pub async fn run(self) -> Result<(), Error> {
+        let listener = TcpListener::bind(self.config.addr).await.map_err(|e| Error::Bind(self.config.addr, e))?;
+        tracing::info!(address = %listener.local_addr().map_err(Error::Io)?, "agent listening");
+        self.serve(listener, shutdown_signal()).await
+    }
+
+    /// Serves on a listener until `shutdown` completes, then drains.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+        let app = Arc::new(App {
+            service: self.service,
+            health: self.health,
+            max_body: self.config.max_body_bytes,
+            requests: AtomicU64::new(0),
+        });
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, _) = match accepted {
+                        Ok(c) => c,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let app = app.clone();
+                    let service = hyper::service::service_fn(move |req| app.clone().handle(req));
+                    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        tracing::info!("shutting down: draining in-flight requests");
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("drained"),
+            () = tokio::time::sleep(self.config.drain_timeout) => tracing::warn!("drain timed out; exiting with requests in flight"),
+        }
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_port_and_bind_address() {
+        let c = Config::from_lookup(|k| match k {
+            "PORT" => Some("9001".into()),
+            "AGENT_BIND_ADDRESS" => Some("127.0.0.1".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.addr, "127.0.0.1:9001".parse().unwrap());
+        assert_eq!(Config::from_lookup(|_| None).unwrap().addr, "0.0.0.0:8080".parse().unwrap());
+        let bad = Config::from_lookup(|k| (k == "PORT").then(|| "http".to_string())).unwrap_err();
+        assert!(bad.to_string().contains("PORT=`http` is not a port number"));
+    }
+
+    #[test]
+    fn sse_frames_are_exact() {
+        let f = sse_frame(&json!({"delta": "hé"}));
+        assert_eq!(f.into_data().unwrap(), Bytes::from("data: {\"delta\":\"hé\"}\n\n"));
+    }
+}
