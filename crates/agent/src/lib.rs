@@ -33,6 +33,8 @@
 mod handler;
 mod health;
 mod server;
+#[cfg(feature = "test-util")]
+pub mod testing;
 
 pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};
 pub use health::{Health, PingResponse, Status, TaskGuard};

@@ -1,0 +1,116 @@
+//! A small HTTP/1.1 client for testing agents over real connections (feature `test-util`).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::HeaderMap;
+use hyper::{Method, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+/// A client for one agent base URL such as `http://127.0.0.1:8080`.
+#[derive(Clone, Debug)]
+pub struct AgentClient {
+    base: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+/// A complete response.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The `Content-Type`.
+    pub fn content_type(&self) -> &str {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl AgentClient {
+    /// A client for the base URL.
+    pub fn new(base: impl Into<String>) -> AgentClient {
+        AgentClient { base: base.into(), client: Client::builder(TokioExecutor::new()).build_http() }
+    }
+
+    /// Sends a request and returns the response with its body unread.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> hyper::Response<Incoming> {
+        let mut req = hyper::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(body.into())).expect("a valid request");
+        self.client.request(req).await.expect("the agent answers")
+    }
+
+    /// Sends a request and reads the whole body.
+    pub async fn call(&self, method: Method, path: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Answer {
+        let r = self.send(method, path, headers, body).await;
+        let (parts, body) = r.into_parts();
+        Answer { status: parts.status, headers: parts.headers, body: body.collect().await.expect("a body").to_bytes() }
+    }
+
+    /// `GET /ping`.
+    pub async fn ping(&self) -> Answer {
+        self.call(Method::GET, "/ping", &[], Bytes::new()).await
+    }
+
+    /// `POST /invocations` with a JSON body.
+    pub async fn invoke(&self, payload: &serde_json::Value, headers: &[(&str, &str)]) -> Answer {
+        self.call(Method::POST, "/invocations", headers, serde_json::to_vec(payload).expect("JSON")).await
+    }
+
+    /// Waits until `/ping` answers, up to `timeout`.
+    pub async fn wait_ready(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let req = hyper::Request::get(format!("{}/ping", self.base))
+                .body(Full::new(Bytes::new()))
+                .expect("a valid request");
+            if let Ok(r) = self.client.request(req).await {
+                if r.status() == StatusCode::OK {
+                    return true;
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// Reads the next data frame of a streaming body.
+pub async fn next_frame(body: &mut Incoming) -> Option<Bytes> {
+    loop {
+        let frame = body.frame().await?.ok()?;
+        if let Ok(data) = frame.into_data() {
+            return Some(data);
+        }
+    }
+}
