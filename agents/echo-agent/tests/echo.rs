@@ -1,0 +1,114 @@
+//! The echo-agent binary, started as a process the way AgentCore starts a container.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use corestack_agent::testing::AgentClient;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Agent {
+    child: Child,
+    port: u16,
+    client: AgentClient,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the agent on a free port and reads the port from its first log line.
+fn start() -> Agent {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_echo-agent"))
+        .env("PORT", "0")
+        .env("AGENT_BIND_ADDRESS", "127.0.0.1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let log: serde_json::Value = serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert_eq!(log["fields"]["message"], "agent listening", "{first}");
+    let port = log["fields"]["address"].as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+    // Keep reading the logs so the agent never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Agent { child, port, client: AgentClient::new(format!("http://127.0.0.1:{port}")) }
+}
+
+#[tokio::test]
+async fn echoes_the_payload_and_the_session() {
+    let a = start();
+    let session = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-extra";
+    let r = a
+        .client
+        .invoke(
+            &json!({"prompt": "hi there", "n": [1, 2]}),
+            &[("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", session)],
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.content_type()), (200, "application/json"));
+    assert_eq!(r.json(), json!({"echo": {"prompt": "hi there", "n": [1, 2]}, "session_id": session}));
+    let r = a.client.invoke(&json!("just a string"), &[("Accept", "application/json")]).await;
+    assert_eq!(r.json(), json!({"echo": "just a string", "session_id": null}));
+}
+
+#[tokio::test]
+async fn streams_one_delta_per_word() {
+    let a = start();
+    let r = a.client.invoke(&json!({"prompt": "  the quick\tbrown\nfox "}), &[("Accept", "text/event-stream")]).await;
+    assert_eq!((r.status.as_u16(), r.content_type()), (200, "text/event-stream"));
+    assert_eq!(
+        r.text(),
+        "data: {\"delta\":\"the\"}\n\ndata: {\"delta\":\"quick\"}\n\ndata: {\"delta\":\"brown\"}\n\ndata: {\"delta\":\"fox\"}\n\n"
+    );
+    let r = a.client.invoke(&json!({"no": "prompt"}), &[("Accept", "text/event-stream")]).await;
+    assert_eq!((r.status.as_u16(), r.text()), (200, String::new()));
+}
+
+#[tokio::test]
+async fn background_ms_keeps_ping_busy_until_it_ends() {
+    let a = start();
+    assert_eq!(a.client.ping().await.json()["status"], "Healthy");
+    let r = a.client.invoke(&json!({"background_ms": 400}), &[]).await;
+    assert_eq!(r.status.as_u16(), 200, "the invocation does not wait for the task");
+    assert_eq!(a.client.ping().await.json()["status"], "HealthyBusy");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(a.client.ping().await.json()["status"], "Healthy");
+}
+
+#[tokio::test]
+async fn sigterm_drains_the_request_in_flight_then_exits_zero() {
+    let mut a = start();
+    assert!(a.client.wait_ready(Duration::from_secs(5)).await);
+    let body = br#"{"prompt":"last words"}"#;
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", a.port)).await.unwrap();
+    let head = format!(
+        "POST /invocations HTTP/1.1\r\nHost: agent\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&body[..5]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let status = Command::new("kill").args(["-TERM", &a.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(a.child.try_wait().unwrap().is_none(), "still draining");
+    tcp.write_all(&body[5..]).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), tcp.read_to_string(&mut answer)).await.unwrap().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.ends_with(r#"{"echo":{"prompt":"last words"},"session_id":null}"#), "{answer}");
+    let code = tokio::task::spawn_blocking(move || {
+        let code = a.child.wait().unwrap();
+        std::mem::forget(a);
+        code
+    })
+    .await
+    .unwrap();
+    assert_eq!(code.code(), Some(0));
+}
