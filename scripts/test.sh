@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: the README's and CI's. Installs the pinned cfn-lint into ./.venv when it is
-# missing, then runs every test of the workspace (template assertions, snapshots, contracts, the
-# bad-config corpus, cfn-lint over every synthesized template, and the CLI end to end).
+# The test command: the README's and CI's. Installs the pinned cfn-lint (and the Python AgentCore
+# SDK, for a conformance test) into ./.venv when they are missing, then runs every test of the
+# workspace: template assertions, snapshots, contracts, the bad-config corpus, cfn-lint over every
+# synthesized template, the CLI end to end, and the agent SDK's contract tests over real HTTP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,15 @@ if ! .venv/bin/cfn-lint --version 2>/dev/null | grep -q "cfn-lint $CFN_LINT_VERS
   .venv/bin/pip install --quiet --disable-pip-version-check "cfn-lint==$CFN_LINT_VERSION"
 fi
 export CORESTACK_CFN_LINT="$PWD/.venv/bin/cfn-lint"
+
+# The Python SDK, for the conformance test of echo-agent against its Python twin. If it cannot be
+# installed, that one test says so and checks nothing; everything else still runs.
+AGENTCORE_SDK_VERSION=1.25.0
+if ! .venv/bin/python -c "import bedrock_agentcore" 2>/dev/null; then
+  echo "installing bedrock-agentcore $AGENTCORE_SDK_VERSION into .venv" >&2
+  .venv/bin/pip install --quiet --disable-pip-version-check "bedrock-agentcore==$AGENTCORE_SDK_VERSION" \
+    || echo "warning: bedrock-agentcore could not be installed; the conformance test will be skipped" >&2
+fi
 
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc "$@"
