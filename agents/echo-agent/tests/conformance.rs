@@ -12,6 +12,9 @@ use std::time::Duration;
 use corestack_agent::testing::{AgentClient, Answer, Method};
 use serde_json::{Value, json};
 
+/// A named request: headers and body, sent to `/invocations`.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>);
+
 struct Proc(Child);
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -101,25 +104,25 @@ async fn echo_agent_matches_the_python_sdk() {
 
     let session = "conformance-session-0123456789abcdef-xyz";
     let sse = ("Accept", "text/event-stream");
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, Vec<u8>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "json with session",
             "/invocations",
             vec![("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", session)],
             br#"{"prompt":"hello world","n":1.5,"list":[true,null]}"#.to_vec(),
         ),
-        ("json without session", "/invocations", vec![("Accept", "application/json")], br#"{"prompt":"x"}"#.to_vec()),
-        ("a non-object payload", "/invocations", vec![], br#""just text""#.to_vec()),
-        ("unicode", "/invocations", vec![], r#"{"prompt":"héllo wörld ✓"}"#.as_bytes().to_vec()),
-        ("stream", "/invocations", vec![sse], br#"{"prompt":"the quick  brown fox"}"#.to_vec()),
-        ("stream without prompt", "/invocations", vec![sse], br#"{"other":1}"#.to_vec()),
-        ("invalid JSON", "/invocations", vec![], b"{not json".to_vec()),
-        ("invalid UTF-8", "/invocations", vec![], b"\"\xff\"".to_vec()),
+        ("json without session", vec![("Accept", "application/json")], br#"{"prompt":"x"}"#.to_vec()),
+        ("a non-object payload", vec![], br#""just text""#.to_vec()),
+        ("unicode", vec![], r#"{"prompt":"héllo wörld ✓"}"#.as_bytes().to_vec()),
+        ("stream", vec![sse], br#"{"prompt":"the quick  brown fox"}"#.to_vec()),
+        ("stream without prompt", vec![sse], br#"{"other":1}"#.to_vec()),
+        ("invalid JSON", vec![], b"{not json".to_vec()),
+        ("invalid UTF-8", vec![], b"\"\xff\"".to_vec()),
     ];
     let mut differences = Vec::new();
-    for (name, path, headers, body) in &cases {
-        let a = rust.call(Method::POST, path, headers, body.clone()).await;
-        let b = py.call(Method::POST, path, headers, body.clone()).await;
+    for (name, headers, body) in &cases {
+        let a = rust.call(Method::POST, "/invocations", headers, body.clone()).await;
+        let b = py.call(Method::POST, "/invocations", headers, body.clone()).await;
         if (a.status, media_type(&a), shape(&a)) != (b.status, media_type(&b), shape(&b)) {
             differences.push(format!(
                 "{name}:\n  rust:   {} {} {}\n  python: {} {} {}",
