@@ -107,7 +107,6 @@ async fn echo_agent_matches_the_python_sdk() {
     let cases: Vec<Case> = vec![
         (
             "json with session",
-            "/invocations",
             vec![("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", session)],
             br#"{"prompt":"hello world","n":1.5,"list":[true,null]}"#.to_vec(),
         ),
