@@ -40,7 +40,8 @@ pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Reques
 pub use health::{Health, PingResponse, Status, TaskGuard};
 pub use server::{Config, MAX_PAYLOAD_BYTES, Runtime};
 
-use tower_service::Service;
+/// The handler trait (`tower::Service`), re-exported.
+pub use tower_service::Service;
 
 /// What can stop the server.
 #[derive(Debug, thiserror::Error)]

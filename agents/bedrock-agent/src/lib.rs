@@ -1,0 +1,93 @@
+//! `bedrock-agent`: answers `payload.prompt` with Amazon Bedrock ConverseStream.
+//!
+//! With `Accept: text/event-stream` every text delta goes out as one event `{"delta": "..."}` as soon
+//! as Bedrock sends it; otherwise the answer is `{"response": "<whole text>", "model_id": "..."}`.
+//! Credentials come from aws-config's default chain: inside AgentCore Runtime that is the execution
+//! role, served by the microVM metadata service.
+
+use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::error::DisplayErrorContext;
+use aws_sdk_bedrockruntime::types::{ContentBlock, ContentBlockDelta, ConversationRole, ConverseStreamOutput, Message};
+use corestack_agent::{AgentError, BoxError, Request, Response, Service};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+/// The environment variable that names the model or inference profile.
+pub const MODEL_ID_VAR: &str = "BEDROCK_MODEL_ID";
+
+/// The agent: a Bedrock client and the model it calls.
+#[derive(Clone, Debug)]
+pub struct BedrockAgent {
+    client: Client,
+    model_id: String,
+}
+
+impl BedrockAgent {
+    /// An agent with this client and model.
+    pub fn new(client: Client, model_id: impl Into<String>) -> BedrockAgent {
+        BedrockAgent { client, model_id: model_id.into() }
+    }
+
+    /// The client from aws-config's default chain (region, credentials, and `AWS_ENDPOINT_URL*`
+    /// overrides), and the model from [`MODEL_ID_VAR`].
+    pub async fn from_env() -> Result<BedrockAgent, String> {
+        let model_id = std::env::var(MODEL_ID_VAR)
+            .map_err(|_| format!("{MODEL_ID_VAR} is not set: set it to the model or inference profile to call, e.g. anthropic.claude-3-5-haiku-20241022-v1:0"))?;
+        let config = aws_config::load_from_env().await;
+        Ok(BedrockAgent::new(Client::new(&config), model_id))
+    }
+
+    /// Handles one invocation.
+    pub async fn handle(self, req: Request) -> Result<Response, BoxError> {
+        let prompt = req
+            .payload
+            .get("prompt")
+            .and_then(Value::as_str)
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| AgentError::new("ValidationError", "payload.prompt must be a non-empty string"))?
+            .to_string();
+        let message = Message::builder().role(ConversationRole::User).content(ContentBlock::Text(prompt)).build()?;
+        let output = self
+            .client
+            .converse_stream()
+            .model_id(&self.model_id)
+            .messages(message)
+            .send()
+            .await
+            .map_err(|e| AgentError::new("BedrockError", DisplayErrorContext(&e).to_string()))?;
+        let deltas = futures_util::stream::unfold(Some(output.stream), |receiver| async move {
+            let mut receiver = receiver?;
+            loop {
+                match receiver.recv().await {
+                    Ok(Some(ConverseStreamOutput::ContentBlockDelta(event))) => {
+                        if let Some(ContentBlockDelta::Text(text)) = event.delta {
+                            return Some((Ok(text), Some(receiver)));
+                        }
+                    }
+                    Ok(Some(_)) => continue,
+                    Ok(None) => return None,
+                    Err(e) => {
+                        let error = AgentError::new("BedrockStreamError", DisplayErrorContext(&e).to_string());
+                        return Some((Err(error), None));
+                    }
+                }
+            }
+        });
+        if req.context.accepts_event_stream {
+            return Ok(Response::stream(deltas.map(|d| d.map(|text| json!({ "delta": text })))));
+        }
+        let mut text = String::new();
+        let mut deltas = std::pin::pin!(deltas);
+        while let Some(delta) = deltas.next().await {
+            text.push_str(&delta?);
+        }
+        Ok(Response::Json(json!({ "response": text, "model_id": self.model_id })))
+    }
+}
+
+/// The agent as a `tower::Service`, ready for [`corestack_agent::Runtime`].
+pub fn service(
+    agent: BedrockAgent,
+) -> impl Service<Request, Response = Response, Error = BoxError, Future: Send> + Clone + Send + Sync + 'static {
+    corestack_agent::handler_fn(move |req: Request| agent.clone().handle(req))
+}
