@@ -12,6 +12,7 @@ struct Agent {
     child: Child,
     port: u16,
     client: AgentClient,
+    logs: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Agent {
@@ -36,8 +37,13 @@ fn start() -> Agent {
     assert_eq!(log["fields"]["message"], "agent listening", "{first}");
     let port = log["fields"]["address"].as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap();
     // Keep reading the logs so the agent never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Agent { child, port, client: AgentClient::new(format!("http://127.0.0.1:{port}")) }
+    let (tx, logs) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Agent { child, port, client: AgentClient::new(format!("http://127.0.0.1:{port}")), logs }
 }
 
 #[tokio::test]
@@ -111,4 +117,26 @@ async fn sigterm_drains_the_request_in_flight_then_exits_zero() {
     .await
     .unwrap();
     assert_eq!(code.code(), Some(0));
+}
+
+#[tokio::test]
+async fn log_lines_are_json_with_the_session_and_request_ids() {
+    let a = start();
+    let session = "log-session-0123456789abcdef0123456789";
+    let headers = [
+        ("X-Amzn-Bedrock-AgentCore-Runtime-Session-Id", session),
+        ("X-Amzn-Bedrock-AgentCore-Runtime-Request-Id", "req-42"),
+    ];
+    assert_eq!(a.client.invoke(&json!({"prompt": "log me"}), &headers).await.status.as_u16(), 200);
+    let line = loop {
+        let line = a.logs.recv_timeout(Duration::from_secs(5)).expect("a log line for the invocation");
+        if line.contains("invocation completed") {
+            break line;
+        }
+    };
+    let log: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(log["level"], "INFO");
+    assert_eq!(log["span"]["session_id"], session, "{line}");
+    assert_eq!(log["span"]["request_id"], "req-42", "{line}");
+    assert_eq!(log["fields"]["status"], 200);
 }
