@@ -26,6 +26,8 @@ pub trait Resource: Serialize {
     const TYPE: &'static str;
     /// How this type takes tags.
     const TAGS: TagForm;
+    /// The attributes `Fn::GetAtt` accepts.
+    const ATTRIBUTES: &'static [&'static str];
 }
 
 /// A reference to a resource added to a stack; attribute accessors are defined per resource type.

@@ -68,6 +68,7 @@ resource!(
         agent_runtime_arn => "AgentRuntimeArn", agent_runtime_id => "AgentRuntimeId",
         agent_runtime_version => "AgentRuntimeVersion", status => "Status", created_at => "CreatedAt",
         last_updated_at => "LastUpdatedAt", failure_reason => "FailureReason",
+        workload_identity_details => "WorkloadIdentityDetails",
     }
 );
 
@@ -81,6 +82,6 @@ resource!(
     attrs {
         id => "Id", agent_runtime_endpoint_arn => "AgentRuntimeEndpointArn", agent_runtime_arn => "AgentRuntimeArn",
         status => "Status", live_version => "LiveVersion", target_version => "TargetVersion",
-        failure_reason => "FailureReason",
+        failure_reason => "FailureReason", created_at => "CreatedAt", last_updated_at => "LastUpdatedAt",
     }
 );

@@ -75,6 +75,7 @@ macro_rules! resource {
         impl crate::Resource for $name {
             const TYPE: &'static str = $ty;
             const TAGS: crate::TagForm = crate::TagForm::$form;
+            const ATTRIBUTES: &'static [&'static str] = &[$($attr),*];
         }
         impl crate::Handle<$name> {
             $(
@@ -93,3 +94,58 @@ pub mod iam;
 pub mod kms;
 pub mod logs;
 pub mod s3;
+
+/// What the typed layer knows about one resource type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeInfo {
+    /// The CloudFormation type name.
+    pub name: &'static str,
+    /// How it takes tags.
+    pub tags: crate::TagForm,
+    /// Its `Fn::GetAtt` attributes.
+    pub attributes: &'static [&'static str],
+}
+
+macro_rules! registry {
+    ($($t:ty),* $(,)?) => {
+        /// Every resource type of the typed layer, for tools that read templates (rules, checks).
+        pub const TYPES: &[TypeInfo] = &[$(TypeInfo {
+            name: <$t as crate::Resource>::TYPE,
+            tags: <$t as crate::Resource>::TAGS,
+            attributes: <$t as crate::Resource>::ATTRIBUTES,
+        }),*];
+    };
+}
+
+registry!(
+    agentcore::Runtime,
+    agentcore::RuntimeEndpoint,
+    cloudwatch::Alarm,
+    cloudwatch::Dashboard,
+    ec2::Vpc,
+    ec2::Subnet,
+    ec2::RouteTable,
+    ec2::SubnetRouteTableAssociation,
+    ec2::Route,
+    ec2::InternetGateway,
+    ec2::VpcGatewayAttachment,
+    ec2::Eip,
+    ec2::NatGateway,
+    ec2::SecurityGroup,
+    ec2::SecurityGroupIngress,
+    ec2::SecurityGroupEgress,
+    ec2::VpcEndpoint,
+    ec2::FlowLog,
+    ecr::Repository,
+    iam::Role,
+    iam::Policy,
+    kms::Key,
+    kms::Alias,
+    logs::LogGroup,
+    s3::Bucket,
+);
+
+/// What the typed layer knows about a type, if anything.
+pub fn type_info(name: &str) -> Option<&'static TypeInfo> {
+    TYPES.iter().find(|t| t.name == name)
+}

@@ -1,0 +1,90 @@
+//! Reliability, operational and cost rules about runtimes, alarms, logs and tags.
+
+use corestack_cfn::TagForm;
+
+use super::{Emit, list, runtimes};
+use crate::model::Model;
+
+pub(crate) fn lifecycle(m: &Model, e: &mut Emit<'_>) {
+    for rt in runtimes(m) {
+        let l = &rt.props["LifecycleConfiguration"];
+        if l.get("IdleRuntimeSessionTimeout").is_none() || l.get("MaxLifetime").is_none() {
+            e.at(
+                rt.doc,
+                rt.id,
+                "Properties/LifecycleConfiguration",
+                "the session lifecycle is left to the defaults".into(),
+                "set IdleRuntimeSessionTimeout and MaxLifetime (60-28800 s, idle <= max)",
+            );
+        }
+    }
+}
+
+pub(crate) fn alarms(m: &Model, e: &mut Emit<'_>) {
+    // (runtime, metric) for every alarm on the AgentCore namespace whose Resource dimension resolves.
+    let watched: Vec<((usize, String), String)> = m
+        .resources_of("AWS::CloudWatch::Alarm")
+        .filter(|(_, _, r)| r["Properties"]["Namespace"] == "AWS/Bedrock-AgentCore")
+        .filter_map(|(d, _, r)| {
+            let dim = list(&r["Properties"]["Dimensions"]).into_iter().find(|x| x["Name"] == "Resource")?;
+            Some((m.target(d, &dim["Value"])?, r["Properties"]["MetricName"].as_str()?.to_string()))
+        })
+        .collect();
+    for rt in runtimes(m) {
+        let me = (rt.doc, rt.id.to_string());
+        let has = |names: &[&str]| watched.iter().any(|(t, metric)| *t == me && names.contains(&metric.as_str()));
+        let mut missing = Vec::new();
+        if !has(&["SystemErrors", "UserErrors", "Errors"]) {
+            missing.push("errors");
+        }
+        if !has(&["Latency"]) {
+            missing.push("latency");
+        }
+        if !missing.is_empty() {
+            e.at(rt.doc, rt.id, "", format!("no alarm on the runtime's {}", missing.join(" or ")), "add AWS/Bedrock-AgentCore alarms (SystemErrors, UserErrors, Latency) with the dimensions Operation, Name and Resource = the runtime ARN");
+        }
+    }
+}
+
+pub(crate) fn log_retention(m: &Model, e: &mut Emit<'_>) {
+    for (doc, id, r) in m.resources_of("AWS::Logs::LogGroup") {
+        if r["Properties"].get("RetentionInDays").is_none() {
+            e.at(
+                doc,
+                id,
+                "Properties/RetentionInDays",
+                "the log group keeps logs forever".into(),
+                "set RetentionInDays",
+            );
+        }
+    }
+}
+
+/// The four tags the seed requires.
+pub(crate) const COST_TAGS: [&str; 4] = ["Project", "Environment", "Owner", "CostCenter"];
+
+pub(crate) fn cost_tags(m: &Model, e: &mut Emit<'_>) {
+    for (doc, id, r) in m.all_resources() {
+        let Some(info) = r["Type"].as_str().and_then(corestack_cfn::resources::type_info) else { continue };
+        let tags = &r["Properties"]["Tags"];
+        let value = |k: &str| -> Option<String> {
+            match info.tags {
+                TagForm::Map => m.text(doc, &tags[k]),
+                TagForm::List => list(tags).into_iter().find(|t| t["Key"] == k).and_then(|t| m.text(doc, &t["Value"])),
+                TagForm::None => Some("n/a".into()),
+            }
+        };
+        let missing: Vec<&str> =
+            COST_TAGS.into_iter().filter(|k| value(k).is_none_or(|v| v.trim().is_empty())).collect();
+        if info.tags != TagForm::None && !missing.is_empty() {
+            let form = if info.tags == TagForm::Map { "a map" } else { "a list of Key/Value" };
+            e.at(
+                doc,
+                id,
+                "Properties/Tags",
+                format!("missing or empty tag(s): {}", missing.join(", ")),
+                &format!("tag it with Project, Environment, Owner and CostCenter ({form} for this type)"),
+            );
+        }
+    }
+}
