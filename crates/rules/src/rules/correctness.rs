@@ -124,7 +124,7 @@ pub(crate) fn depends_on_policy(m: &Model, e: &mut Emit<'_>) {
 }
 
 /// Every `Fn::GetAtt` (and `${X.Attr}` in `Fn::Sub`) below a value, with its JSON path.
-fn getatts<'a>(v: &'a Value, path: String, out: &mut Vec<(String, String, String)>) {
+fn getatts(v: &Value, path: String, out: &mut Vec<(String, String, String)>) {
     match v {
         Value::Object(map) => {
             if let Some(arg) = map.get("Fn::GetAtt") {
