@@ -163,6 +163,20 @@ pub struct Settings {
     pub alarm_actions: Vec<String>,
     /// The runtimes, in file order; the first is the primary (the seed's unprefixed outputs).
     pub runtimes: Vec<RuntimeSettings>,
+    /// Check findings the user accepts, each with a reason (`[[check.suppressions]]`).
+    pub suppressions: Vec<SuppressionSetting>,
+}
+
+/// One accepted check finding: a rule on a resource (`LogicalId` or `Stack/LogicalId`), and why.
+/// A missing or empty reason is reported by the check itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SuppressionSetting {
+    /// The rule ID, e.g. `VPC01`.
+    pub rule: String,
+    /// The resource.
+    pub resource: String,
+    /// Why the finding is acceptable.
+    pub reason: String,
 }
 
 /// Most runtimes one environment takes; see where it is checked.
@@ -619,6 +633,12 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
         thresholds,
         alarm_actions,
         runtimes,
+        suppressions: raw
+            .check
+            .suppressions
+            .into_iter()
+            .map(|s| SuppressionSetting { rule: s.rule, resource: s.resource, reason: s.reason.unwrap_or_default() })
+            .collect(),
     })
 }
 

@@ -26,7 +26,24 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) runtimes: Vec<RawRuntime>,
     #[serde(default)]
+    pub(crate) check: RawCheck,
+    #[serde(default)]
     pub(crate) environments: BTreeMap<String, RawEnvironment>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawCheck {
+    #[serde(default)]
+    pub(crate) suppressions: Vec<RawSuppression>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSuppression {
+    pub(crate) rule: String,
+    pub(crate) resource: String,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

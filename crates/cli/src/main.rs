@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+mod check;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
 /// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
@@ -20,6 +22,8 @@ struct Cli {
 enum Command {
     /// Synthesize the CloudFormation cloud assembly (manifest.json and one template per stack).
     Synth(SynthArgs),
+    /// Check templates against the Well-Architected and AgentCore rules.
+    Check(check::CheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,12 +37,17 @@ struct SynthArgs {
     /// Where to write the assembly; replaced all at once, and only if it is an assembly.
     #[arg(long, value_name = "DIR", default_value = "corestack.out")]
     out: PathBuf,
+    /// Write the assembly even when the check finds errors.
+    #[arg(long)]
+    ignore_check_errors: bool,
 }
 
-/// Bad input (config, arguments, an output directory that is not ours) exits 2; anything else 1.
+/// Bad input (config, arguments, an output directory that is not ours) exits 2; failed checks 1,
+/// after their report was printed; anything else 1.
 enum Failure {
     Input(anyhow::Error),
     Other(anyhow::Error),
+    Findings,
 }
 
 impl From<ConfigError> for Failure {
@@ -61,7 +70,7 @@ impl From<WriteError> for Failure {
     }
 }
 
-fn load(config: Option<&Path>, env: Option<&str>, err: &mut dyn Write) -> Result<Settings, Failure> {
+pub(crate) fn load(config: Option<&Path>, env: Option<&str>, err: &mut dyn Write) -> Result<Settings, Failure> {
     match config {
         Some(path) => Ok(Settings::load(path, env)?),
         None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
@@ -77,6 +86,26 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     let settings = load(args.config.as_deref(), args.env.as_deref(), err)?;
     let assembly = corestack_app::synth(&settings)?;
     let synthesized = started.elapsed();
+    let report = check::assembly_report(&settings, &assembly);
+    if !report.findings.is_empty() {
+        let _ = write!(
+            err,
+            "{}",
+            corestack_rules::report::render(
+                &report,
+                corestack_rules::report::Format::Text,
+                check::color(err_is_terminal())
+            )
+        );
+    }
+    if report.failed() && !args.ignore_check_errors {
+        let _ = writeln!(
+            err,
+            "corestack: the check found errors, so nothing was written to {}; fix them, suppress them in [[check.suppressions]] with a reason, or pass --ignore-check-errors",
+            args.out.display()
+        );
+        return Err(Failure::Findings);
+    }
     assembly.write(&args.out)?;
     let env = &assembly.manifest.environment;
     let io = |e: std::io::Error| Failure::Other(e.into());
@@ -98,14 +127,20 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     Ok(())
 }
 
+fn err_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let result = match &cli.command {
         Command::Synth(args) => synth(args, &mut out, &mut err),
+        Command::Check(args) => check::run(args, &mut out, &mut err),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Findings) => ExitCode::from(1),
         Err(Failure::Input(e)) => {
             let _ = writeln!(err, "corestack: {e:#}");
             ExitCode::from(2)

@@ -1,0 +1,118 @@
+//! `corestack check`: argument handling and output; the rules live in corestack-rules.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use corestack_app::{Assembly, Settings};
+use corestack_rules::report::{Format, render};
+use corestack_rules::{Model, RULES, Report, Suppression};
+
+use crate::Failure;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// Assembly directories (with manifest.json) or template files, JSON or YAML. Without any, the
+    /// configured environment is synthesized and checked.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The config file, for the environment and [[check.suppressions]]. Default: ./corestack.toml,
+    /// or the embedded default (only read when no PATH is given, or when given explicitly).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment to synthesize when no PATH is given.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputFormat,
+    /// Treat the templates as production (a mutable image tag becomes an error). Assemblies say it
+    /// in their manifest.
+    #[arg(long)]
+    production: bool,
+    /// List every rule with its pillar and rationale, and exit.
+    #[arg(long)]
+    list_rules: bool,
+}
+
+/// Colour only on a terminal, and never with NO_COLOR set.
+pub(crate) fn color(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn suppressions(settings: &Settings) -> Vec<Suppression> {
+    settings
+        .suppressions
+        .iter()
+        .map(|s| Suppression { rule: s.rule.clone(), resource: s.resource.clone(), reason: s.reason.clone() })
+        .collect()
+}
+
+fn model_of(settings: &Settings, assembly: &Assembly) -> Model {
+    let docs = assembly
+        .manifest
+        .stacks
+        .iter()
+        .zip(&assembly.templates)
+        .map(|(s, (_, body))| (s.name.clone(), serde_json::from_str(body).expect("synthesized templates are JSON")))
+        .collect();
+    Model::new(docs, settings.environment.production)
+}
+
+/// The check of a synthesized assembly, with the config's suppressions.
+pub(crate) fn assembly_report(settings: &Settings, assembly: &Assembly) -> Report {
+    corestack_rules::check(&model_of(settings, assembly), &suppressions(settings))
+}
+
+fn list_rules(format: OutputFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    if let OutputFormat::Json | OutputFormat::Sarif = format {
+        let rules: Vec<_> = RULES.iter().map(|r| r.info).collect();
+        return writeln!(out, "{}", serde_json::to_string_pretty(&rules).expect("plain data"));
+    }
+    for r in RULES {
+        let severity = format!("{:?}", r.info.severity).to_lowercase();
+        writeln!(
+            out,
+            "{:<6} {:<22} {:<7} {}\n       {}",
+            r.info.id,
+            r.info.pillar.to_string(),
+            severity,
+            r.info.title,
+            r.info.rationale
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let io = |e: std::io::Error| Failure::Other(e.into());
+    if args.list_rules {
+        return list_rules(args.format, out).map_err(io);
+    }
+    let report = if args.paths.is_empty() {
+        let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+        let assembly = corestack_app::synth(&settings)?;
+        assembly_report(&settings, &assembly)
+    } else {
+        let model = Model::load(&args.paths, args.production).map_err(|e| Failure::Input(e.into()))?;
+        let suppressions = match &args.config {
+            Some(path) => suppressions(&Settings::load(Path::new(path), args.env.as_deref())?),
+            None => Vec::new(),
+        };
+        corestack_rules::check(&model, &suppressions)
+    };
+    let format = match args.format {
+        OutputFormat::Text => Format::Text,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+    };
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    write!(out, "{}", render(&report, format, color(terminal) && matches!(format, Format::Text))).map_err(io)?;
+    if report.failed() { Err(Failure::Findings) } else { Ok(()) }
+}
