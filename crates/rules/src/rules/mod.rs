@@ -364,19 +364,34 @@ pub(crate) fn iam_statements(m: &Model) -> Vec<StatementAt<'_>> {
     out
 }
 
-/// Statements that apply to a role: its inline policies and policy resources attached to it.
-pub(crate) fn role_statements<'a>(m: &'a Model, role: &(usize, String)) -> Vec<StatementAt<'a>> {
-    iam_statements(m)
-        .into_iter()
-        .filter(|s| {
-            if (s.doc, s.id) == (role.0, role.1.as_str()) {
-                return true;
+/// Statements by the role they apply to: a role's inline policies, and policy resources attached
+/// to it by `Roles` or `RoleName`. Built once, so rules over many runtimes stay linear.
+pub(crate) fn statements_by_role(m: &Model) -> std::collections::HashMap<(usize, String), Vec<StatementAt<'_>>> {
+    let mut index: std::collections::HashMap<(usize, String), Vec<StatementAt<'_>>> = std::collections::HashMap::new();
+    let mut roles_of: std::collections::HashMap<(usize, &str), Vec<(usize, String)>> = std::collections::HashMap::new();
+    for s in iam_statements(m) {
+        let owner = m.resource(s.doc, s.id).expect("a statement's resource");
+        let roles = roles_of.entry((s.doc, s.id)).or_insert_with(|| {
+            if owner["Type"] == "AWS::IAM::Role" {
+                return vec![(s.doc, s.id.to_string())];
             }
-            let roles = &m.resource(s.doc, s.id).map(|r| &r["Properties"]["Roles"]).unwrap_or(&Value::Null);
-            let name = &m.resource(s.doc, s.id).map(|r| &r["Properties"]["RoleName"]).unwrap_or(&Value::Null);
-            list(roles).into_iter().chain(std::iter::once(*name)).any(|r| m.target(s.doc, r).as_ref() == Some(role))
-        })
-        .collect()
+            let p = &owner["Properties"];
+            list(&p["Roles"])
+                .into_iter()
+                .chain(std::iter::once(&p["RoleName"]))
+                .filter_map(|r| m.target(s.doc, r))
+                .collect()
+        });
+        for role in roles.iter() {
+            index.entry(role.clone()).or_default().push(StatementAt {
+                doc: s.doc,
+                id: s.id,
+                below: s.below.clone(),
+                statement: s.statement,
+            });
+        }
+    }
+    index
 }
 
 /// A runtime and what its network placement resolves to.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::{Emit, list, role_statements, route_tables, runtimes, vpc_of};
+use super::{Emit, list, route_tables, runtimes, statements_by_role, vpc_of};
 use crate::model::{Model, Resolved};
 
 pub(crate) fn vpc_mode(m: &Model, e: &mut Emit<'_>) {
@@ -118,15 +118,17 @@ pub(crate) fn required_endpoints(m: &Model, e: &mut Emit<'_>) {
 }
 
 pub(crate) fn bedrock_endpoint(m: &Model, e: &mut Emit<'_>) {
+    let by_role = statements_by_role(m);
     for rt in runtimes(m) {
         if rt.props["NetworkConfiguration"]["NetworkMode"] != "VPC" {
             continue;
         }
         let Some(role) = m.target(rt.doc, &rt.props["RoleArn"]) else { continue };
-        let invokes = role_statements(m, &role).iter().filter(|s| s.allows()).flat_map(|s| s.actions()).any(|a| {
-            let a = a.to_ascii_lowercase();
-            a == "*" || a == "bedrock:*" || a.starts_with("bedrock:invokemodel")
-        });
+        let invokes =
+            by_role.get(&role).into_iter().flatten().filter(|s| s.allows()).flat_map(|s| s.actions()).any(|a| {
+                let a = a.to_ascii_lowercase();
+                a == "*" || a == "bedrock:*" || a.starts_with("bedrock:invokemodel")
+            });
         let Some(vpc) = rt.subnets.first().and_then(|s| vpc_of(m, s)) else { continue };
         if invokes {
             if let Some(problem) = interface_missing(&endpoints(m, &vpc), "bedrock-runtime") {
