@@ -168,3 +168,14 @@ fn bad_input_exits_2() {
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run.stderr).contains("no Resources section"));
 }
+
+#[test]
+fn the_readme_table_lists_every_rule_as_the_code_does() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let run = corestack(Path::new("."), &["check", "--list-rules", "--format", "json"]);
+    let rules: Value = serde_json::from_slice(&run.stdout).unwrap();
+    for r in rules.as_array().unwrap() {
+        let row = format!("| {} | {} | {} | {} |", r["id"].as_str().unwrap(), r["pillar"].as_str().unwrap(), r["severity"].as_str().unwrap(), r["title"].as_str().unwrap().replace('|', "\\|"));
+        assert!(readme.contains(&row), "README lacks the row {row}");
+    }
+}
