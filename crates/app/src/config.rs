@@ -134,6 +134,18 @@ pub struct RuntimeSettings {
     pub models: Vec<String>,
     /// What the service is told; its name is `<key>_<environment>`.
     pub spec: RuntimeSpec,
+    /// How `corestack dev` runs it locally, if the file says.
+    pub local: Option<LocalCommand>,
+}
+
+/// A local command for `corestack dev`: the agent's command line, and a build step run once first.
+/// Relative program paths are relative to the config file's directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalCommand {
+    /// Program and arguments.
+    pub command: Vec<String>,
+    /// Program and arguments of the build step; empty for none.
+    pub build: Vec<String>,
 }
 
 /// Everything the standard architecture needs, for one environment.
@@ -739,5 +751,23 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
             problems.push(problem.under(at));
         }
     }
-    RuntimeSettings { logical: corestack_cfn::pascal_case(&r.name), key: r.name, image, public, models: r.models, spec }
+    let local = r
+        .local
+        .map(|l| LocalCommand { command: l.command.args(), build: l.build.map(|b| b.args()).unwrap_or_default() });
+    if local.as_ref().is_some_and(|l| l.command.is_empty()) {
+        problems.push(Problem::new(
+            &format!("{at}.local.command"),
+            "the local command is empty",
+            "name the program to run, e.g. command = \"target/release/echo-agent\"",
+        ));
+    }
+    RuntimeSettings {
+        logical: corestack_cfn::pascal_case(&r.name),
+        key: r.name,
+        image,
+        public,
+        models: r.models,
+        spec,
+        local,
+    }
 }

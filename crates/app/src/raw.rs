@@ -175,6 +175,32 @@ pub(crate) struct RawRuntime {
     pub(crate) authorizer: Option<RawAuthorizer>,
     #[serde(default)]
     pub(crate) endpoints: Vec<RawEndpoint>,
+    pub(crate) local: Option<RawLocal>,
+}
+
+/// How `corestack dev` runs the agent on this machine.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLocal {
+    pub(crate) command: RawCommand,
+    pub(crate) build: Option<RawCommand>,
+}
+
+/// A command line as one string (split on whitespace) or as a list of arguments.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawCommand {
+    Line(String),
+    Args(Vec<String>),
+}
+
+impl RawCommand {
+    pub(crate) fn args(self) -> Vec<String> {
+        match self {
+            RawCommand::Line(l) => l.split_whitespace().map(str::to_string).collect(),
+            RawCommand::Args(a) => a,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -175,7 +175,13 @@ fn the_readme_table_lists_every_rule_as_the_code_does() {
     let run = corestack(Path::new("."), &["check", "--list-rules", "--format", "json"]);
     let rules: Value = serde_json::from_slice(&run.stdout).unwrap();
     for r in rules.as_array().unwrap() {
-        let row = format!("| {} | {} | {} | {} |", r["id"].as_str().unwrap(), r["pillar"].as_str().unwrap(), r["severity"].as_str().unwrap(), r["title"].as_str().unwrap().replace('|', "\\|"));
+        let row = format!(
+            "| {} | {} | {} | {} |",
+            r["id"].as_str().unwrap(),
+            r["pillar"].as_str().unwrap(),
+            r["severity"].as_str().unwrap(),
+            r["title"].as_str().unwrap().replace('|', "\\|")
+        );
         assert!(readme.contains(&row), "README lacks the row {row}");
     }
 }

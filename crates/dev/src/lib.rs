@@ -1,0 +1,496 @@
+//! `corestack dev`: the AgentCore data plane on 127.0.0.1, running agents locally.
+//!
+//! Requests arrive in the shapes of InvokeAgentRuntime and StopRuntimeSession (facts §5), so the AWS
+//! SDKs, the CLI's `invoke` and your client code work unchanged with `endpoint_url` pointed here.
+//! As the service runs a microVM per session, this runs a process per session: started on the
+//! session's first request, ready once it answers `/ping`, stopped when it has been idle for the
+//! runtime's idle timeout (as `/ping` and `time_of_last_update` say), at its max lifetime, on
+//! StopRuntimeSession, or when the server stops (SIGTERM, then SIGKILL after a grace period).
+//! SigV4 signatures are accepted, not verified.
+
+mod names;
+mod session;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::{Method, StatusCode};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+pub use names::{AwsError, Operation, SESSION_ID_LENGTH, new_session_id, parse_path, runtime_name};
+pub use session::LocalRuntime;
+use session::{Session, elapsed_ms, short, unix_now};
+
+/// Where console lines go (one line per call).
+pub type Console = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The session header (facts §5.1).
+pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
+
+/// Timing and limits of the local endpoint.
+#[derive(Clone, Debug)]
+pub struct DevConfig {
+    /// The runtimes it serves.
+    pub runtimes: Vec<LocalRuntime>,
+    /// How long a new agent has to answer `/ping`.
+    pub startup_timeout: Duration,
+    /// How long SIGTERM has before SIGKILL.
+    pub stop_grace: Duration,
+    /// How often sessions are pinged (the service pings about every 2 s).
+    pub ping_interval: Duration,
+    /// The largest payload, as the service's (100 MB).
+    pub max_payload: usize,
+}
+
+impl DevConfig {
+    /// Defaults for these runtimes: 60 s start-up, 5 s grace, pings every second, 100 MB.
+    pub fn new(runtimes: Vec<LocalRuntime>) -> DevConfig {
+        DevConfig {
+            runtimes,
+            startup_timeout: Duration::from_secs(60),
+            stop_grace: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(1),
+            max_payload: 100_000_000,
+        }
+    }
+}
+
+/// A session as the outside sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The runtime name.
+    pub runtime: String,
+    /// The session ID.
+    pub id: String,
+    /// The agent's process ID.
+    pub pid: u32,
+}
+
+type Key = (usize, String);
+
+/// A session being started or running; concurrent first requests share one start.
+#[derive(Default)]
+struct Slot(tokio::sync::OnceCell<Arc<Session>>);
+
+struct State {
+    runtimes: Vec<Arc<LocalRuntime>>,
+    config: DevConfig,
+    console: Console,
+    slots: Mutex<HashMap<Key, Arc<Slot>>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+/// A handle to a running server's sessions.
+#[derive(Clone)]
+pub struct DevHandle(Arc<State>);
+
+impl DevHandle {
+    /// The running sessions.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        let slots = self.0.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<SessionInfo> = slots
+            .values()
+            .filter_map(|s| s.0.get())
+            .map(|s| SessionInfo { runtime: s.runtime.name.clone(), id: s.id.clone(), pid: s.pid })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
+
+/// The local endpoint.
+pub struct DevServer {
+    state: Arc<State>,
+}
+
+type Body = UnsyncBoxBody<Bytes, hyper::Error>;
+
+fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed_unsync()
+}
+
+fn aws_error(e: &AwsError, session: Option<&str>) -> hyper::Response<Body> {
+    let mut r = hyper::Response::new(full(json!({ "message": e.message }).to_string()));
+    *r.status_mut() = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert("x-amzn-errortype", HeaderValue::from_static(e.kind));
+    if let Some(id) = session.and_then(|s| HeaderValue::from_str(s).ok()) {
+        r.headers_mut().insert(SESSION_HEADER, id);
+    }
+    r
+}
+
+/// Clock time for console lines, UTC.
+fn clock() -> String {
+    let s = unix_now() % 86_400;
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Headers forwarded to the agent, as the service forwards them (facts §6.4).
+fn forwarded(name: &str, runtime: &LocalRuntime, value: &HeaderValue) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "content-type"
+        || n == "accept"
+        || n == SESSION_HEADER
+        || n.starts_with("x-amzn-bedrock-agentcore-runtime-custom-")
+        || matches!(n.as_str(), "traceparent" | "tracestate" | "baggage" | "x-amzn-trace-id" | "mcp-session-id" | "mcp-protocol-version")
+        // SigV4 Authorization is the caller's, not a JWT for the agent.
+        || (n == "authorization" && runtime.forward_authorization && value.to_str().is_ok_and(|v| v.starts_with("Bearer ")))
+}
+
+impl DevServer {
+    /// A server for these runtimes, printing its console lines with `console`.
+    pub fn new(config: DevConfig, console: Console) -> DevServer {
+        let runtimes = config.runtimes.iter().cloned().map(Arc::new).collect();
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build_http();
+        DevServer { state: Arc::new(State { runtimes, config, console, slots: Mutex::new(HashMap::new()), client }) }
+    }
+
+    /// A handle to the sessions.
+    pub fn handle(&self) -> DevHandle {
+        DevHandle(self.state.clone())
+    }
+
+    /// Serves until `shutdown` completes, then stops every session and returns.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let state = self.state;
+        let reaper = tokio::spawn(reap(state.clone()));
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
+                    let conn = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move { let _ = conn.await; });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+        reaper.abort();
+        let sessions: Vec<Arc<Session>> = {
+            let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.drain().filter_map(|(_, s)| s.0.get().cloned()).collect()
+        };
+        let count = sessions.len();
+        let mut stops = tokio::task::JoinSet::new();
+        for s in sessions {
+            let (grace, console) = (state.config.stop_grace, state.console.clone());
+            stops.spawn(async move {
+                s.stop(grace).await;
+                console(&format!("{} {} session {} stopped (shutdown)", clock(), s.runtime.name, short(&s.id)));
+            });
+        }
+        while stops.join_next().await.is_some() {}
+        (state.console)(&format!("{} stopped {count} session(s); bye", clock()));
+        Ok(())
+    }
+}
+
+/// Finds the runtime a reference names.
+fn find_runtime(state: &State, reference: &str) -> Option<usize> {
+    let name = runtime_name(reference);
+    state.runtimes.iter().position(|r| r.name == name || r.aliases.iter().any(|a| a == name))
+}
+
+async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Body>, Infallible> {
+    if req.uri().path() == "/ping" {
+        return Ok(hyper::Response::new(full(r#"{"status":"Healthy"}"#)));
+    }
+    let Some((reference, op)) = parse_path(req.uri().path()) else {
+        let e = AwsError {
+            status: 404,
+            kind: "UnknownOperationException",
+            message: format!(
+                "{} {} is not an AgentCore data-plane operation this endpoint serves (POST /runtimes/{{ARN or ID}}/invocations or /stopruntimesession)",
+                req.method(),
+                req.uri().path()
+            ),
+        };
+        return Ok(aws_error(&e, None));
+    };
+    if req.method() != Method::POST {
+        return Ok(aws_error(
+            &AwsError { status: 405, kind: "UnknownOperationException", message: "use POST".into() },
+            None,
+        ));
+    }
+    let Some(index) = find_runtime(&state, &reference) else {
+        let known: Vec<&str> = state.runtimes.iter().map(|r| r.name.as_str()).collect();
+        let e = AwsError::not_found(format!(
+            "no runtime `{}` here (from `{reference}`); this endpoint runs {}",
+            runtime_name(&reference),
+            known.join(", ")
+        ));
+        return Ok(aws_error(&e, None));
+    };
+    let session_id = match req.headers().get(SESSION_HEADER).map(|v| v.to_str().unwrap_or("").to_string()) {
+        Some(id) if !names::SESSION_ID_LENGTH.contains(&id.len()) => {
+            let e =
+                AwsError::validation(format!("runtimeSessionId must be 33 to 256 characters; `{id}` has {}", id.len()));
+            return Ok(aws_error(&e, None));
+        }
+        Some(id) => id,
+        None => new_session_id(),
+    };
+    Ok(match op {
+        Operation::StopSession => stop_session(&state, index, &session_id).await,
+        Operation::Invoke => invoke(&state, index, session_id, req).await,
+    })
+}
+
+async fn stop_session(state: &State, index: usize, id: &str) -> hyper::Response<Body> {
+    let slot = state.slots.lock().unwrap_or_else(|e| e.into_inner()).remove(&(index, id.to_string()));
+    let Some(session) = slot.and_then(|s| s.0.get().cloned()) else {
+        return aws_error(&AwsError::not_found(format!("no session `{id}` is running")), Some(id));
+    };
+    session.stop(state.config.stop_grace).await;
+    (state.console)(&format!(
+        "{} {} session {} stopped (StopRuntimeSession)",
+        clock(),
+        session.runtime.name,
+        short(id)
+    ));
+    let mut r = hyper::Response::new(full(json!({"runtimeSessionId": id, "statusCode": 200}).to_string()));
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(id) {
+        r.headers_mut().insert(SESSION_HEADER, v);
+    }
+    r
+}
+
+async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Session>, String> {
+    let key = (index, id.to_string());
+    let slot = state.slots.lock().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_default().clone();
+    let runtime = state.runtimes[index].clone();
+    let started = slot
+        .0
+        .get_or_try_init(|| async {
+            let s =
+                Session::start(runtime.clone(), id.to_string(), state.config.startup_timeout, &state.console).await?;
+            (state.console)(&format!(
+                "{} {} session {} started: pid {}, port {}, ready in {:.1} ms",
+                clock(),
+                runtime.name,
+                short(id),
+                s.pid,
+                s.port,
+                elapsed_ms(s.started)
+            ));
+            Ok::<_, String>(Arc::new(s))
+        })
+        .await
+        .cloned();
+    if let Err(e) = &started {
+        forget(state, &key, &slot);
+        (state.console)(&format!("{} {} session {} failed to start: {e}", clock(), runtime.name, short(id)));
+    }
+    started
+}
+
+/// Drops a session's slot, if it is still this one.
+fn forget(state: &State, key: &Key, slot: &Arc<Slot>) {
+    let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
+    if slots.get(key).is_some_and(|s| Arc::ptr_eq(s, slot)) {
+        slots.remove(key);
+    }
+}
+
+async fn invoke(
+    state: &State,
+    index: usize,
+    session_id: String,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<Body> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let too_large = || AwsError::validation(format!("the payload is over {} bytes", state.config.max_payload));
+    let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.config.max_payload as u64) {
+        return aws_error(&too_large(), Some(&session_id));
+    }
+    let payload = match Limited::new(body, state.config.max_payload).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return aws_error(&too_large(), Some(&session_id)),
+    };
+    let session = match session_for(state, index, &session_id).await {
+        Ok(s) => s,
+        Err(e) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
+    };
+    let runtime = &session.runtime;
+    let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}/invocations", session.port));
+    for (name, value) in parts.headers.iter().filter(|(n, v)| forwarded(n.as_str(), runtime, v)) {
+        forward = forward.header(name, value);
+    }
+    let forward = forward
+        .header(SESSION_HEADER, &session_id)
+        .header("x-amzn-bedrock-agentcore-runtime-request-id", new_session_id())
+        .body(Full::new(payload))
+        .expect("a valid request");
+    session.in_flight.fetch_add(1, Ordering::SeqCst);
+    session.last_activity.store(unix_now(), Ordering::SeqCst);
+    let answer = state.client.request(forward).await;
+    let log = |status: u16, what: &str| {
+        (state.console)(&format!(
+            "{} {} session {} invoke {status}{what} {:.1} ms",
+            clock(),
+            runtime.name,
+            short(&session_id),
+            elapsed_ms(started)
+        ));
+    };
+    let response = match answer {
+        Err(e) => {
+            finish(&session);
+            let why = match exit_status(&session).await {
+                Some(status) => {
+                    let key = (index, session_id.clone());
+                    state.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                    session.stop(Duration::ZERO).await;
+                    format!("the agent process exited during the request ({status}); the next request starts a new one")
+                }
+                None => format!("the agent did not answer: {e}"),
+            };
+            log(424, " (agent failed)");
+            return aws_error(&AwsError::runtime_client(why), Some(&session_id));
+        }
+        Ok(r) => r,
+    };
+    let status = response.status();
+    if !status.is_success() {
+        let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        finish(&session);
+        log(424, &format!(" (agent answered {})", status.as_u16()));
+        let message = format!("the agent answered {}: {}", status.as_u16(), String::from_utf8_lossy(&body));
+        return aws_error(&AwsError::runtime_client(message), Some(&session_id));
+    }
+    log(status.as_u16(), "");
+    let (mut head, body) = response.into_parts();
+    let kept: hyper::HeaderMap = head
+        .headers
+        .iter()
+        .filter(|(name, _)| matches!(name.as_str(), "content-type" | "mcp-session-id" | "mcp-protocol-version"))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    head.headers = kept;
+    if let Ok(v) = HeaderValue::from_str(&session_id) {
+        head.headers.insert(SESSION_HEADER, v);
+    }
+    hyper::Response::from_parts(head, Tracked { inner: body, session: Some(session) }.boxed_unsync())
+}
+
+/// How the agent exited, if it did within a moment: a dropped connection usually comes just
+/// before the process can be reaped.
+async fn exit_status(session: &Session) -> Option<String> {
+    for _ in 0..50 {
+        if let Some(status) = session.exited().await {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+fn finish(session: &Session) {
+    session.in_flight.fetch_sub(1, Ordering::SeqCst);
+    session.last_activity.store(unix_now(), Ordering::SeqCst);
+}
+
+/// The agent's response body, passed through frame by frame; the request counts as in flight
+/// until the body ends or the caller goes away.
+struct Tracked {
+    inner: Incoming,
+    session: Option<Arc<Session>>,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_)))) {
+            if let Some(s) = self.session.take() {
+                finish(&s);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Some(s) = self.session.take() {
+            finish(&s);
+        }
+    }
+}
+
+/// Ends sessions the way the service does: idle (no request in flight, `/ping` Healthy, and the
+/// later of the last request and `time_of_last_update` older than the idle timeout), max
+/// lifetime, a process that exited, or three unanswered pings.
+async fn reap(state: Arc<State>) {
+    let mut failures: HashMap<String, u32> = HashMap::new();
+    loop {
+        tokio::time::sleep(state.config.ping_interval).await;
+        let live: Vec<(Key, Arc<Slot>, Arc<Session>)> = {
+            let slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.iter().filter_map(|(k, s)| Some((k.clone(), s.clone(), s.0.get()?.clone()))).collect()
+        };
+        for (key, slot, s) in live {
+            let reason = if let Some(status) = s.exited().await {
+                Some(format!("exited ({status})"))
+            } else if s.started.elapsed() >= s.runtime.max_lifetime {
+                Some(format!("max lifetime {} s", s.runtime.max_lifetime.as_secs()))
+            } else if s.in_flight.load(Ordering::SeqCst) > 0 {
+                None
+            } else {
+                match s.ping(Duration::from_secs(2)).await {
+                    Some(p) => {
+                        failures.remove(&s.id);
+                        let idle_since = s.last_activity.load(Ordering::SeqCst).max(p.time_of_last_update);
+                        (!p.busy && unix_now().saturating_sub(idle_since) >= s.runtime.idle_timeout.as_secs())
+                            .then(|| format!("idle {} s", s.runtime.idle_timeout.as_secs()))
+                    }
+                    None => {
+                        let n = failures.entry(s.id.clone()).or_default();
+                        *n += 1;
+                        (*n >= 3).then(|| "three pings unanswered".to_string())
+                    }
+                }
+            };
+            if let Some(reason) = reason {
+                forget(&state, &key, &slot);
+                failures.remove(&s.id);
+                s.stop(state.config.stop_grace).await;
+                (state.console)(&format!("{} {} session {} stopped ({reason})", clock(), s.runtime.name, short(&s.id)));
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The pure parts of the data-plane emulation: which runtime a URL names, session IDs, errors.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
+/// The operation a request path asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// `POST /runtimes/{id}/invocations`
+    Invoke,
+    /// `POST /runtimes/{id}/stopruntimesession`
+    StopSession,
+}
+
+/// Splits `/runtimes/{url-encoded ARN or id}/{operation}` into the decoded runtime reference and
+/// the operation.
+pub fn parse_path(path: &str) -> Option<(String, Operation)> {
+    let rest = path.strip_prefix("/runtimes/")?;
+    let (encoded, op) = rest.rsplit_once('/')?;
+    let op = match op {
+        "invocations" => Operation::Invoke,
+        "stopruntimesession" => Operation::StopSession,
+        _ => return None,
+    };
+    Some((percent_decode(encoded)?, op))
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The runtime name inside an ARN (`arn:...:runtime/<name>-<suffix>[/runtime-endpoint/...]`) or a
+/// runtime ID (`<name>-<suffix>`), or a bare name. Names have no hyphens, so the name ends at the
+/// first one.
+pub fn runtime_name(reference: &str) -> &str {
+    let id = match reference.split_once(":runtime/") {
+        Some((_, rest)) => rest.split('/').next().unwrap_or(rest),
+        None => reference,
+    };
+    id.split('-').next().unwrap_or(id)
+}
+
+/// Session IDs: 33 to 256 characters (facts §5.1).
+pub const SESSION_ID_LENGTH: std::ops::RangeInclusive<usize> = 33..=256;
+
+/// A new session ID: 36 characters in the UUID layout, like the AWS SDKs generate.
+pub fn new_session_id() -> String {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    let a = h.finish();
+    let mut h2 = RandomState::new().build_hasher();
+    h2.write_u64(a);
+    let b = h2.finish();
+    let hex = format!("{a:016x}{b:016x}");
+    format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
+}
+
+/// An AWS-shaped error: status, `x-amzn-errortype` and a JSON `message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The error type the SDKs map to an exception.
+    pub kind: &'static str,
+    /// The message.
+    pub message: String,
+}
+
+impl AwsError {
+    /// 400 ValidationException.
+    pub fn validation(message: impl Into<String>) -> AwsError {
+        AwsError { status: 400, kind: "ValidationException", message: message.into() }
+    }
+    /// 404 ResourceNotFoundException.
+    pub fn not_found(message: impl Into<String>) -> AwsError {
+        AwsError { status: 404, kind: "ResourceNotFoundException", message: message.into() }
+    }
+    /// 424 RuntimeClientError: the agent failed (start-up, crash, or an error status).
+    pub fn runtime_client(message: impl Into<String>) -> AwsError {
+        AwsError { status: 424, kind: "RuntimeClientError", message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_runtime_references() {
+        let (r, op) = parse_path("/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo_agent_dev-AbCdE12345/invocations").unwrap();
+        assert_eq!((runtime_name(&r), op), ("demo_agent_dev", Operation::Invoke));
+        let (r, op) = parse_path("/runtimes/demo_agent_dev-AbCdE12345/stopruntimesession").unwrap();
+        assert_eq!((runtime_name(&r), op), ("demo_agent_dev", Operation::StopSession));
+        assert_eq!(runtime_name("arn:aws:bedrock-agentcore:us-east-1:1:runtime/a_b-x/runtime-endpoint/prod"), "a_b");
+        assert_eq!(runtime_name("demo_agent"), "demo_agent");
+        assert_eq!(parse_path("/runtimes/x/other"), None);
+        assert_eq!(parse_path("/ping"), None);
+        assert_eq!(parse_path("/runtimes/%zz/invocations"), None);
+    }
+
+    #[test]
+    fn generated_session_ids_are_valid_and_distinct() {
+        let a = new_session_id();
+        assert_eq!(a.len(), 36);
+        assert!(SESSION_ID_LENGTH.contains(&a.len()));
+        assert_ne!(a, new_session_id());
+    }
+}

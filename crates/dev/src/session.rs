@@ -1,0 +1,251 @@
+//! One session: one agent process on its own port, as the service runs one microVM per session.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rustix::process::{Pid, Signal, kill_process_group};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::Console;
+
+/// How to run one runtime's agent locally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalRuntime {
+    /// The runtime name (as in AWS), e.g. `demo_agent_dev`.
+    pub name: String,
+    /// Other names that reach it, e.g. the config key `demo_agent`.
+    pub aliases: Vec<String>,
+    /// Program and arguments.
+    pub command: Vec<String>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// The runtime's environment variables.
+    pub environment: BTreeMap<String, String>,
+    /// Idle session timeout.
+    pub idle_timeout: Duration,
+    /// Maximum session lifetime.
+    pub max_lifetime: Duration,
+    /// Whether `Authorization` may be forwarded (the runtime allow-lists it).
+    pub forward_authorization: bool,
+}
+
+/// What `/ping` said, as the service reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ping {
+    pub(crate) busy: bool,
+    pub(crate) time_of_last_update: u64,
+}
+
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A running agent process.
+pub(crate) struct Session {
+    pub(crate) runtime: Arc<LocalRuntime>,
+    pub(crate) id: String,
+    pub(crate) pid: u32,
+    pub(crate) port: u16,
+    pub(crate) started: Instant,
+    /// Unix seconds of the last request start or end.
+    pub(crate) last_activity: AtomicU64,
+    pub(crate) in_flight: AtomicUsize,
+    child: tokio::sync::Mutex<Option<Child>>,
+    client: Client<HttpConnector, Empty<Bytes>>,
+}
+
+/// Keeps the last lines of an agent's stderr for error messages.
+#[derive(Clone, Default)]
+struct Tail(Arc<Mutex<VecDeque<String>>>);
+
+impl Tail {
+    fn push(&self, line: &str) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if t.len() == 10 {
+            t.pop_front();
+        }
+        t.push_back(line.to_string());
+    }
+
+    fn text(&self) -> String {
+        let t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if t.is_empty() {
+            String::new()
+        } else {
+            format!("; its last output:\n    {}", t.iter().cloned().collect::<Vec<_>>().join("\n    "))
+        }
+    }
+}
+
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The first characters of a session ID, for console lines.
+pub(crate) fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+impl Session {
+    /// Starts the agent and waits until it answers `/ping` with 200.
+    pub(crate) async fn start(
+        runtime: Arc<LocalRuntime>,
+        id: String,
+        startup_timeout: Duration,
+        console: &Console,
+    ) -> Result<Session, String> {
+        let started = Instant::now();
+        let port = free_port().map_err(|e| format!("no free port for the agent: {e}"))?;
+        let (program, args) = runtime.command.split_first().ok_or("the runtime has no local command")?;
+        let program_path = if program.contains('/') { runtime.cwd.join(program) } else { PathBuf::from(program) };
+        let mut child = Command::new(&program_path)
+            .args(args)
+            .current_dir(&runtime.cwd)
+            .envs(&runtime.environment)
+            .env("PORT", port.to_string())
+            .env("AGENT_BIND_ADDRESS", "127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                format!("cannot start `{}`: {e} (is it built? check [runtimes.local] command)", program_path.display())
+            })?;
+        let pid = child.id().ok_or("the agent exited at once")?;
+        let tail = Tail::default();
+        let prefix = format!("[{} {}]", runtime.name, short(&id));
+        if let Some(out) = child.stdout.take() {
+            forward_lines(out, prefix.clone(), console.clone(), None);
+        }
+        if let Some(err) = child.stderr.take() {
+            forward_lines(err, prefix.clone(), console.clone(), Some(tail.clone()));
+        }
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        let session = Session {
+            runtime,
+            id,
+            pid,
+            port,
+            started,
+            last_activity: AtomicU64::new(unix_now()),
+            in_flight: AtomicUsize::new(0),
+            child: tokio::sync::Mutex::new(None),
+            client,
+        };
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                // Give the output readers a moment to collect the last lines.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return Err(format!("the agent exited during start-up ({status}){}", tail.text()));
+            }
+            if session.ping(Duration::from_millis(500)).await.is_some() {
+                break;
+            }
+            if started.elapsed() > startup_timeout {
+                session.signal(Signal::KILL);
+                let _ = child.wait().await;
+                return Err(format!(
+                    "the agent did not answer GET /ping with 200 within {} s{}",
+                    startup_timeout.as_secs(),
+                    tail.text()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        *session.child.lock().await = Some(child);
+        Ok(session)
+    }
+
+    /// `GET /ping`, read as the service does; `None` when it does not answer 200 in time.
+    pub(crate) async fn ping(&self, timeout: Duration) -> Option<Ping> {
+        let req = hyper::Request::get(format!("http://127.0.0.1:{}/ping", self.port)).body(Empty::new()).ok()?;
+        let answer = tokio::time::timeout(timeout, async {
+            let r = self.client.request(req).await.ok()?;
+            if r.status() != 200 {
+                return None;
+            }
+            let body = r.into_body().collect().await.ok()?.to_bytes();
+            serde_json::from_slice::<serde_json::Value>(&body).ok()
+        })
+        .await
+        .ok()??;
+        Some(Ping {
+            busy: answer["status"] == "HealthyBusy",
+            time_of_last_update: answer["time_of_last_update"].as_u64().unwrap_or(0),
+        })
+    }
+
+    fn signal(&self, signal: Signal) {
+        if let Some(pid) = Pid::from_raw(self.pid as i32) {
+            let _ = kill_process_group(pid, signal);
+        }
+    }
+
+    /// Whether the process has exited.
+    pub(crate) async fn exited(&self) -> Option<String> {
+        let mut child = self.child.lock().await;
+        match child.as_mut().map(|c| c.try_wait()) {
+            Some(Ok(Some(status))) => Some(status.to_string()),
+            Some(Ok(None)) => None,
+            _ => Some("gone".to_string()),
+        }
+    }
+
+    /// SIGTERM to the agent's process group, then SIGKILL after `grace`.
+    pub(crate) async fn stop(&self, grace: Duration) {
+        let mut child = self.child.lock().await;
+        let Some(c) = child.as_mut() else { return };
+        self.signal(Signal::TERM);
+        if tokio::time::timeout(grace, c.wait()).await.is_err() {
+            self.signal(Signal::KILL);
+            let _ = c.wait().await;
+        }
+        // Whatever else the agent started in its group goes too.
+        self.signal(Signal::KILL);
+        *child = None;
+    }
+}
+
+/// Prints an agent's output lines with its session prefix, keeping a tail of them when asked.
+fn forward_lines<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    stream: R,
+    prefix: String,
+    console: Console,
+    tail: Option<Tail>,
+) {
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(t) = &tail {
+                t.push(&line);
+            }
+            console(&format!("{prefix} {line}"));
+        }
+    });
+}
+
+pub(crate) fn elapsed_ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("runtime", &self.runtime.name)
+            .field("id", &self.id)
+            .field("pid", &self.pid)
+            .finish()
+    }
+}

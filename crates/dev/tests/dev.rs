@@ -1,0 +1,338 @@
+//! The local endpoint with the real AWS SDK for Rust as the client, and real agent processes.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_bedrockagentcore::Client;
+use aws_sdk_bedrockagentcore::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
+use aws_smithy_types::Blob;
+use corestack_dev::{DevConfig, DevHandle, DevServer, LocalRuntime};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent_dev-AbCdE12345";
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The echo-agent binary, built if needed (a no-op when `cargo test --workspace` built it).
+fn echo_agent() -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "echo-agent"])
+        .current_dir(workspace())
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build -p echo-agent failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
+    target.join("debug/echo-agent")
+}
+
+fn runtime(name: &str, command: Vec<String>, idle: u64, max: u64) -> LocalRuntime {
+    LocalRuntime {
+        name: name.into(),
+        aliases: vec![name.trim_end_matches("_dev").into()],
+        command,
+        cwd: workspace(),
+        environment: [("RUST_LOG".to_string(), "warn".to_string())].into(),
+        idle_timeout: Duration::from_secs(idle),
+        max_lifetime: Duration::from_secs(max),
+        forward_authorization: false,
+    }
+}
+
+struct Dev {
+    url: String,
+    handle: DevHandle,
+    lines: Arc<Mutex<Vec<String>>>,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Dev {
+    async fn shutdown(mut self) -> Vec<String> {
+        self.stop.take().unwrap().send(()).unwrap();
+        (&mut self.done).await.unwrap().unwrap();
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+async fn start(runtimes: Vec<LocalRuntime>) -> Dev {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let mut config = DevConfig::new(runtimes);
+    config.ping_interval = Duration::from_millis(200);
+    config.stop_grace = Duration::from_secs(2);
+    config.startup_timeout = Duration::from_secs(10);
+    let server = DevServer::new(config, Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string())));
+    let handle = server.handle();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(server.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    Dev { url, handle, lines, stop: Some(stop), done }
+}
+
+async fn echo_dev(idle: u64, max: u64) -> Dev {
+    start(vec![runtime("demo_agent_dev", vec![echo_agent().display().to_string()], idle, max)]).await
+}
+
+fn sdk(url: &str) -> Client {
+    let config = aws_sdk_bedrockagentcore::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDLOCAL", "local", None, None, "test"))
+        .endpoint_url(url)
+        .build();
+    Client::from_conf(config)
+}
+
+fn session(n: usize) -> String {
+    format!("test-session-{n:04}-0123456789abcdef0123456789")
+}
+
+async fn invoke(client: &Client, session: &str, payload: Value, accept: &str) -> (String, Vec<u8>, Option<String>) {
+    let out = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(ARN)
+        .qualifier("DEFAULT")
+        .runtime_session_id(session)
+        .content_type("application/json")
+        .accept(accept)
+        .payload(Blob::new(serde_json::to_vec(&payload).unwrap()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    let content_type = out.content_type().to_string();
+    let session = out.runtime_session_id().map(str::to_string);
+    let body = out.response.collect().await.unwrap().into_bytes().to_vec();
+    (content_type, body, session)
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_sdk_invokes_sync_and_streaming() {
+    let dev = echo_dev(900, 28_800).await;
+    let client = sdk(&dev.url);
+    let id = session(1);
+    let (ct, body, returned) = invoke(&client, &id, json!({"prompt": "hello big world"}), "application/json").await;
+    assert_eq!(ct, "application/json");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({"echo": {"prompt": "hello big world"}, "session_id": id})
+    );
+    assert_eq!(returned.as_deref(), Some(id.as_str()));
+    let (ct, body, _) = invoke(&client, &id, json!({"prompt": "hello big world"}), "text/event-stream").await;
+    assert_eq!(ct, "text/event-stream");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "data: {\"delta\":\"hello\"}\n\ndata: {\"delta\":\"big\"}\n\ndata: {\"delta\":\"world\"}\n\n"
+    );
+    // The runtime is reached by its ID or bare name too.
+    let by_id = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn("demo_agent_dev-AbCdE12345")
+        .runtime_session_id(&id)
+        .payload(Blob::new("{}"))
+        .send()
+        .await;
+    assert!(by_id.is_ok());
+    let lines = dev.shutdown().await;
+    assert!(lines.iter().any(|l| l.contains("demo_agent_dev session test-ses started: pid")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains("invoke 200")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_get_their_own_process_and_keep_it() {
+    let dev = echo_dev(900, 28_800).await;
+    let client = sdk(&dev.url);
+    invoke(&client, &session(1), json!({}), "application/json").await;
+    let first = dev.handle.sessions();
+    invoke(&client, &session(1), json!({}), "application/json").await;
+    assert_eq!(dev.handle.sessions(), first, "the same session reuses its process");
+    invoke(&client, &session(2), json!({}), "application/json").await;
+    let both = dev.handle.sessions();
+    assert_eq!(both.len(), 2);
+    assert_ne!(both[0].pid, both[1].pid);
+    let pids: Vec<u32> = both.iter().map(|s| s.pid).collect();
+    dev.shutdown().await;
+    assert!(pids.iter().all(|p| !alive(*p)), "no agent survives the server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_healthy_sessions_end_while_busy_ones_are_kept() {
+    let dev = echo_dev(2, 28_800).await;
+    let client = sdk(&dev.url);
+    invoke(&client, &session(1), json!({}), "application/json").await;
+    invoke(&client, &session(2), json!({"background_ms": 4500}), "application/json").await;
+    let busy_pid = dev.handle.sessions().iter().find(|s| s.id == session(2)).unwrap().pid;
+    tokio::time::sleep(Duration::from_millis(3600)).await;
+    let ids: Vec<String> = dev.handle.sessions().into_iter().map(|s| s.id).collect();
+    assert_eq!(ids, vec![session(2)], "the idle Healthy session ended; the HealthyBusy one is kept");
+    // After the task ends (time_of_last_update moves), the idle timer runs from then.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while !dev.handle.sessions().is_empty() {
+        assert!(Instant::now() < deadline, "the busy session never ended");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(!alive(busy_pid));
+    let lines = dev.shutdown().await;
+    assert!(lines.iter().filter(|l| l.contains("stopped (idle 2 s)")).count() == 2, "{lines:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_lifetime_ends_even_a_busy_session() {
+    let dev = echo_dev(900, 2).await;
+    let client = sdk(&dev.url);
+    invoke(&client, &session(1), json!({"background_ms": 60_000}), "application/json").await;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert!(dev.handle.sessions().is_empty());
+    let lines = dev.shutdown().await;
+    assert!(lines.iter().any(|l| l.contains("stopped (max lifetime 2 s)")), "{lines:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_runtime_session_ends_it() {
+    let dev = echo_dev(900, 28_800).await;
+    let client = sdk(&dev.url);
+    invoke(&client, &session(1), json!({}), "application/json").await;
+    let pid = dev.handle.sessions()[0].pid;
+    let out = client
+        .stop_runtime_session()
+        .agent_runtime_arn(ARN)
+        .qualifier("DEFAULT")
+        .runtime_session_id(session(1))
+        .send()
+        .await;
+    assert!(out.is_ok(), "{:?}", out.err().map(|e| DisplayErrorContext(e).to_string()));
+    assert!(dev.handle.sessions().is_empty());
+    assert!(!alive(pid));
+    let again =
+        client.stop_runtime_session().agent_runtime_arn(ARN).runtime_session_id(session(1)).send().await.unwrap_err();
+    assert!(again.into_service_error().is_resource_not_found_exception());
+    dev.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_request_is_a_clean_error_and_the_next_request_starts_fresh() {
+    let agent = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/agents/test_agent.py");
+    let dev =
+        start(vec![runtime("crashy_dev", vec!["python3".into(), agent.display().to_string()], 900, 28_800)]).await;
+    let client = sdk(&dev.url);
+    let arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/crashy_dev-AbCdE12345";
+    let call = |payload: Value| {
+        client
+            .invoke_agent_runtime()
+            .agent_runtime_arn(arn)
+            .runtime_session_id(session(7))
+            .payload(Blob::new(payload.to_string()))
+            .send()
+    };
+    let err = call(json!({"action": "crash"})).await.unwrap_err();
+    let service = err.into_service_error();
+    assert!(service.is_runtime_client_error(), "{service:?}");
+    assert!(
+        DisplayErrorContext(&service).to_string().contains("exited during the request"),
+        "{}",
+        DisplayErrorContext(&service)
+    );
+    assert!(dev.handle.sessions().is_empty());
+    // The next request starts a new process, and its stream passes through as it is produced.
+    let out = call(json!({"action": "slow"})).await.unwrap();
+    let mut body = out.response;
+    let started = Instant::now();
+    let first = body.next().await.unwrap().unwrap();
+    let first_after = started.elapsed();
+    let mut rest = Vec::new();
+    while let Some(chunk) = body.next().await {
+        rest.extend_from_slice(&chunk.unwrap());
+    }
+    let whole = started.elapsed();
+    assert_eq!(&first[..], b"data: {\"n\":0}\n\n");
+    assert_eq!(rest, b"data: {\"n\":1}\n\ndata: {\"n\":2}\n\n");
+    assert!(
+        first_after + Duration::from_millis(400) < whole,
+        "the first event came {first_after:?} into a {whole:?} stream"
+    );
+    dev.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_sessions() {
+    let dev = echo_dev(900, 28_800).await;
+    let client = sdk(&dev.url);
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..50 {
+        let c = client.clone();
+        calls.spawn(async move { (n, invoke(&c, &session(n), json!({"n": n}), "application/json").await) });
+    }
+    while let Some(r) = calls.join_next().await {
+        let (n, (_, body, _)) = r.unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["echo"]["n"], n);
+    }
+    let sessions = dev.handle.sessions();
+    assert_eq!(sessions.len(), 50);
+    let pids: std::collections::BTreeSet<u32> = sessions.iter().map(|s| s.pid).collect();
+    assert_eq!(pids.len(), 50);
+    dev.shutdown().await;
+    assert!(pids.iter().all(|p| !alive(*p)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_shaped_errors() {
+    let dev = start(vec![
+        runtime("demo_agent_dev", vec![echo_agent().display().to_string()], 900, 28_800),
+        runtime("broken_dev", vec!["/bin/sh".into(), "-c".into(), "echo boom >&2; exit 7".into()], 900, 28_800),
+    ])
+    .await;
+    let client = sdk(&dev.url);
+    let missing = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn("arn:aws:bedrock-agentcore:us-east-1:1:runtime/nope-AbCdE12345")
+        .runtime_session_id(session(1))
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap_err();
+    let missing = missing.into_service_error();
+    assert!(missing.is_resource_not_found_exception());
+    assert!(DisplayErrorContext(&missing).to_string().contains("this endpoint runs demo_agent_dev, broken_dev"));
+    let short = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(ARN)
+        .runtime_session_id("too-short")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap_err();
+    let short = short.into_service_error();
+    assert!(short.is_validation_exception(), "{short:?}");
+    assert!(DisplayErrorContext(&short).to_string().contains("33 to 256 characters"));
+    let broken = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn("broken_dev")
+        .runtime_session_id(session(2))
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap_err();
+    let broken = DisplayErrorContext(&broken.into_service_error()).to_string();
+    assert!(broken.contains("exited during start-up") && broken.contains("boom"), "{broken}");
+    // Over 100 MB, judged from Content-Length before anything is read.
+    let mut tcp = tokio::net::TcpStream::connect(dev.url.trim_start_matches("http://")).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tcp.write_all(format!("POST /runtimes/demo_agent_dev/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100000001\r\nX-Amzn-Bedrock-AgentCore-Runtime-Session-Id: {}\r\n\r\n", session(3)).as_bytes()).await.unwrap();
+    let mut buf = vec![0; 2048];
+    let n = tcp.read(&mut buf).await.unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    assert!(head.starts_with("HTTP/1.1 400") && head.contains("x-amzn-errortype: ValidationException"), "{head}");
+    dev.shutdown().await;
+}
