@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod dev;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
 /// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
@@ -24,6 +25,10 @@ enum Command {
     Synth(SynthArgs),
     /// Check templates against the Well-Architected and AgentCore rules.
     Check(check::CheckArgs),
+    /// Run the runtimes locally, one process per session, behind the InvokeAgentRuntime API.
+    Dev(dev::DevArgs),
+    /// Invoke a runtime (InvokeAgentRuntime): on AWS, or with --local on `corestack dev`.
+    Invoke(dev::InvokeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,10 +138,13 @@ fn err_is_terminal() -> bool {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Not locked here: `dev` prints from worker threads, which would wait on a lock held by main.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let result = match &cli.command {
         Command::Synth(args) => synth(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
+        Command::Dev(args) => dev::run_dev(args, &mut err),
+        Command::Invoke(args) => dev::run_invoke(args, &mut out, &mut err),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

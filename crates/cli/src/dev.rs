@@ -1,0 +1,262 @@
+//! `corestack dev` and `corestack invoke`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_bedrockagentcore::config::{Credentials, Region};
+use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
+use aws_sdk_bedrockagentcore::primitives::Blob;
+use corestack_app::Settings;
+use corestack_app::config::RuntimeSettings;
+use corestack_dev::{DevConfig, DevServer, LocalRuntime};
+use tokio::io::AsyncWriteExt;
+
+use crate::Failure;
+
+/// The default local endpoint port.
+const DEFAULT_PORT: u16 = 8787;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DevArgs {
+    /// The config file. Default: ./corestack.toml, or the embedded default.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment (its runtime names and settings are used).
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Serve only this runtime (its name or its key in the config).
+    #[arg(long, value_name = "NAME")]
+    runtime: Option<String>,
+    /// The port on 127.0.0.1.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// Override every runtime's idle timeout, in seconds (to try the lifecycle quickly).
+    #[arg(long, value_name = "S")]
+    idle_timeout: Option<u64>,
+    /// Override every runtime's max lifetime, in seconds.
+    #[arg(long, value_name = "S")]
+    max_lifetime: Option<u64>,
+    /// Skip the runtimes' build steps.
+    #[arg(long)]
+    no_build: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct InvokeArgs {
+    /// The JSON payload, or `-` to read it from standard input. Default: {}.
+    #[arg(value_name = "PAYLOAD")]
+    payload: Option<String>,
+    /// The runtime (name or config key). Default: the first in the config.
+    #[arg(long, value_name = "NAME")]
+    runtime: Option<String>,
+    /// The endpoint (qualifier).
+    #[arg(long, default_value = "DEFAULT")]
+    qualifier: String,
+    /// Continue this session (33-256 characters). Default: a new one, printed on stderr.
+    #[arg(long, value_name = "ID")]
+    session_id: Option<String>,
+    /// Ask for server-sent events and print them as they arrive.
+    #[arg(long)]
+    stream: bool,
+    /// Talk to `corestack dev` on 127.0.0.1 instead of AWS (same client, same requests).
+    #[arg(long)]
+    local: bool,
+    /// The port of `corestack dev`.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// The runtime ARN on AWS. (`corestack deploy` will record it; until then pass it.)
+    #[arg(long, value_name = "ARN")]
+    arn: Option<String>,
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+}
+
+fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
+}
+
+fn pick<'a>(settings: &'a Settings, name: Option<&str>) -> Result<Vec<&'a RuntimeSettings>, Failure> {
+    let all: Vec<&RuntimeSettings> = settings.runtimes.iter().collect();
+    let Some(name) = name else { return Ok(all) };
+    let found: Vec<&RuntimeSettings> = all.iter().copied().filter(|r| r.key == name || r.spec.name == name).collect();
+    if found.is_empty() {
+        let known: Vec<&str> = all.iter().map(|r| r.key.as_str()).collect();
+        return Err(Failure::Input(anyhow::anyhow!("no runtime `{name}` in the config; it has {}", known.join(", "))));
+    }
+    Ok(found)
+}
+
+/// The ARN `corestack dev` answers for a runtime (any account and suffix would do).
+fn local_arn(settings: &Settings, r: &RuntimeSettings) -> String {
+    let account = settings.environment.account.as_deref().unwrap_or("123456789012");
+    format!("arn:aws:bedrock-agentcore:{}:{account}:runtime/{}-localdev01", settings.environment.region, r.spec.name)
+}
+
+fn config_dir(config: Option<&Path>) -> PathBuf {
+    let file = config.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("corestack.toml"));
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let cwd = config_dir(args.config.as_deref()).canonicalize().map_err(|e| Failure::Input(e.into()))?;
+    let mut runtimes = Vec::new();
+    let mut builds: Vec<Vec<String>> = Vec::new();
+    for r in pick(&settings, args.runtime.as_deref())? {
+        let Some(local) = &r.local else {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "runtime `{}` has no [runtimes.local] command, so corestack dev cannot run it\n    fix: add [runtimes.local] with command = \"<program and arguments>\" to its [[runtimes]] section",
+                r.key
+            )));
+        };
+        if !local.build.is_empty() && !builds.contains(&local.build) {
+            builds.push(local.build.clone());
+        }
+        runtimes.push(LocalRuntime {
+            name: r.spec.name.clone(),
+            aliases: vec![r.key.clone()],
+            command: local.command.clone(),
+            cwd: cwd.clone(),
+            environment: r.spec.environment.clone(),
+            idle_timeout: Duration::from_secs(args.idle_timeout.unwrap_or(u64::from(r.spec.idle_timeout_seconds))),
+            max_lifetime: Duration::from_secs(args.max_lifetime.unwrap_or(u64::from(r.spec.max_lifetime_seconds))),
+            forward_authorization: r
+                .spec
+                .request_header_allowlist
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case("authorization")),
+        });
+    }
+    if !args.no_build {
+        for build in &builds {
+            let _ = writeln!(err, "corestack dev: building: {}", build.join(" "));
+            let status = std::process::Command::new(&build[0]).args(&build[1..]).current_dir(&cwd).status();
+            match status {
+                Ok(s) if s.success() => {}
+                Ok(s) => {
+                    return Err(Failure::Other(anyhow::anyhow!("the build step `{}` failed ({s})", build.join(" "))));
+                }
+                Err(e) => {
+                    return Err(Failure::Other(anyhow::anyhow!("cannot run the build step `{}`: {e}", build.join(" "))));
+                }
+            }
+        }
+    }
+    let rt = runtime_tokio()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(|e| {
+            Failure::Input(anyhow::anyhow!(
+                "cannot listen on 127.0.0.1:{}: {e}\n    fix: pass --port with a free port",
+                args.port
+            ))
+        })?;
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().map_err(|e| Failure::Other(e.into()))?.port());
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "corestack dev: serving {} runtime(s) on {url} (SigV4 signatures are accepted, not verified)",
+            runtimes.len()
+        );
+        for r in &runtimes {
+            let s = settings.runtimes.iter().find(|s| s.spec.name == r.name).expect("picked from the settings");
+            let _ = writeln!(out, "  {}: {}  (command: {})", r.name, local_arn(&settings, s), r.command.join(" "));
+        }
+        let _ = writeln!(out, "  export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE={url}");
+        let _ = writeln!(out, "  or: corestack invoke --local --port {} '{{\"prompt\": \"hello\"}}'", args.port);
+        drop(out);
+        let console: corestack_dev::Console = Arc::new(|line: &str| {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+        });
+        let server = DevServer::new(DevConfig::new(runtimes), console);
+        server.serve(listener, shutdown()).await.map_err(|e| Failure::Other(e.into()))
+    })
+}
+
+async fn shutdown() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let runtime = *pick(&settings, args.runtime.as_deref())?
+        .first()
+        .ok_or_else(|| Failure::Input(anyhow::anyhow!("the config has no runtime")))?;
+    let payload = match args.payload.as_deref() {
+        None => "{}".to_string(),
+        Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Input(e.into()))?,
+        Some(p) => p.to_string(),
+    };
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&payload) {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "the payload is not JSON: {e}\n    fix: pass a JSON document, e.g. '{{\"prompt\": \"hello\"}}'"
+        )));
+    }
+    let arn = match (&args.arn, args.local) {
+        (Some(arn), _) => arn.clone(),
+        (None, true) => local_arn(&settings, runtime),
+        (None, false) => {
+            return Err(Failure::Input(anyhow::anyhow!(
+                "no runtime ARN: pass --arn (from the AgentCore stack's AgentRuntimeArn output), or --local to invoke corestack dev"
+            )));
+        }
+    };
+    let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
+    let _ = writeln!(err, "session: {session}");
+    let rt = runtime_tokio()?;
+    rt.block_on(async {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(Region::new(settings.environment.region.clone()));
+        if args.local {
+            // The local endpoint does not verify signatures; any credentials sign the request.
+            loader = loader
+                .endpoint_url(format!("http://127.0.0.1:{}", args.port))
+                .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"));
+        }
+        let client = aws_sdk_bedrockagentcore::Client::new(&loader.load().await);
+        let accept = if args.stream { "text/event-stream" } else { "application/json" };
+        let answer = client
+            .invoke_agent_runtime()
+            .agent_runtime_arn(&arn)
+            .qualifier(&args.qualifier)
+            .runtime_session_id(&session)
+            .content_type("application/json")
+            .accept(accept)
+            .payload(Blob::new(payload))
+            .send()
+            .await
+            .map_err(|e| Failure::Other(anyhow::anyhow!("InvokeAgentRuntime failed: {}", DisplayErrorContext(&e))))?;
+        let mut body = answer.response;
+        let mut stdout = tokio::io::stdout();
+        let mut last = 0u8;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| Failure::Other(anyhow::anyhow!("the response stream broke: {e}")))?;
+            last = chunk.last().copied().unwrap_or(last);
+            stdout.write_all(&chunk).await.map_err(|e| Failure::Other(e.into()))?;
+            stdout.flush().await.map_err(|e| Failure::Other(e.into()))?;
+        }
+        if last != b'\n' {
+            let _ = stdout.write_all(b"\n").await;
+        }
+        let _ = stdout.flush().await;
+        Ok::<(), Failure>(())
+    })?;
+    let _ = out.flush();
+    Ok(())
+}
