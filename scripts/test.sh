@@ -14,6 +14,14 @@ if ! .venv/bin/cfn-lint --version 2>/dev/null | grep -q "cfn-lint $CFN_LINT_VERS
 fi
 export CORESTACK_CFN_LINT="$PWD/.venv/bin/cfn-lint"
 
+# boto3, for the test that drives `corestack dev` with Python's bedrock-agentcore client.
+BOTO3_VERSION=1.44.8
+if ! .venv/bin/python -c "import boto3" 2>/dev/null; then
+  echo "installing boto3 $BOTO3_VERSION into .venv" >&2
+  .venv/bin/pip install --quiet --disable-pip-version-check "boto3==$BOTO3_VERSION" \
+    || echo "warning: boto3 could not be installed; the boto3 test of corestack dev will be skipped" >&2
+fi
+
 # The Python SDK, for the conformance test of echo-agent against its Python twin. If it cannot be
 # installed, that one test says so and checks nothing; everything else still runs.
 AGENTCORE_SDK_VERSION=1.25.0

@@ -146,7 +146,10 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
                     return Err(Failure::Other(anyhow::anyhow!("the build step `{}` failed ({s})", build.join(" "))));
                 }
                 Err(e) => {
-                    return Err(Failure::Other(anyhow::anyhow!("cannot run the build step `{}`: {e}", build.join(" "))));
+                    return Err(Failure::Other(anyhow::anyhow!(
+                        "cannot run the build step `{}`: {e}",
+                        build.join(" ")
+                    )));
                 }
             }
         }

@@ -336,3 +336,36 @@ async fn aws_shaped_errors() {
     assert!(head.starts_with("HTTP/1.1 400") && head.contains("x-amzn-errortype: ValidationException"), "{head}");
     dev.shutdown().await;
 }
+
+/// boto3's bedrock-agentcore client, when a Python with boto3 is at hand (scripts/test.sh installs
+/// it into .venv; CORESTACK_PY_AGENT_PYTHON names another). Without it the test says so and checks
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn boto3_invokes_sync_and_streaming() {
+    let python = std::env::var_os("CORESTACK_PY_AGENT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".venv/bin/python"));
+    let has_boto3 = std::process::Command::new(&python)
+        .args(["-c", "import boto3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_boto3 {
+        eprintln!("SKIPPED: no Python with boto3 (run scripts/test.sh, or set CORESTACK_PY_AGENT_PYTHON)");
+        return;
+    }
+    let dev = echo_dev(900, 28_800).await;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/agents/boto3_client.py");
+    let id = session(9);
+    let out = tokio::process::Command::new(&python).arg(script).args([&dev.url, ARN, &id]).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["sync"], json!({"echo": {"prompt": "from boto3"}, "session_id": id}));
+    assert_eq!(
+        (got["sync_content_type"].as_str(), got["session"].as_str()),
+        (Some("application/json"), Some(id.as_str()))
+    );
+    assert_eq!(got["stream"], "data: {\"delta\":\"one\"}\n\ndata: {\"delta\":\"two\"}\n\n");
+    assert_eq!(got["stream_content_type"], "text/event-stream");
+    dev.shutdown().await;
+}
