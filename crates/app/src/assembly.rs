@@ -125,6 +125,17 @@ impl Assembly {
         s
     }
 
+    /// Every stack's name and parsed template, in manifest order (what template readers such as the
+    /// check rules take).
+    pub fn documents(&self) -> Vec<(String, serde_json::Value)> {
+        self.manifest
+            .stacks
+            .iter()
+            .zip(&self.templates)
+            .map(|(s, (_, body))| (s.name.clone(), serde_json::from_str(body).expect("a synthesized template is JSON")))
+            .collect()
+    }
+
     /// The template body of a stack.
     pub fn template(&self, stack: &str) -> Option<&str> {
         let entry = self.manifest.stacks.iter().position(|e| e.name == stack)?;

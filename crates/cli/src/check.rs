@@ -54,20 +54,9 @@ fn suppressions(settings: &Settings) -> Vec<Suppression> {
         .collect()
 }
 
-fn model_of(settings: &Settings, assembly: &Assembly) -> Model {
-    let docs = assembly
-        .manifest
-        .stacks
-        .iter()
-        .zip(&assembly.templates)
-        .map(|(s, (_, body))| (s.name.clone(), serde_json::from_str(body).expect("synthesized templates are JSON")))
-        .collect();
-    Model::new(docs, settings.environment.production)
-}
-
 /// The check of a synthesized assembly, with the config's suppressions.
 pub(crate) fn assembly_report(settings: &Settings, assembly: &Assembly) -> Report {
-    corestack_rules::check(&model_of(settings, assembly), &suppressions(settings))
+    corestack_rules::check(&Model::new(assembly.documents(), settings.environment.production), &suppressions(settings))
 }
 
 fn list_rules(format: OutputFormat, out: &mut dyn Write) -> std::io::Result<()> {

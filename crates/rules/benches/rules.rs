@@ -8,15 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn model(config: &str) -> Model {
     let settings =
         corestack_app::Settings::from_toml(config, "bench.toml".as_ref(), Some("dev")).expect("valid config");
-    let a = corestack_app::synth(&settings).expect("synthesizes");
-    let docs = a
-        .manifest
-        .stacks
-        .iter()
-        .zip(&a.templates)
-        .map(|(s, (_, b))| (s.name.clone(), serde_json::from_str(b).expect("JSON")))
-        .collect();
-    Model::new(docs, false)
+    Model::new(corestack_app::synth(&settings).expect("synthesizes").documents(), false)
 }
 
 fn bench(c: &mut Criterion) {

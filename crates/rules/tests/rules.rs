@@ -9,13 +9,7 @@ fn assembly(env: &str) -> Vec<(String, Value)> {
     let settings =
         corestack_app::Settings::from_toml(corestack_app::DEFAULT_CONFIG, "corestack.toml".as_ref(), Some(env))
             .unwrap();
-    let a = corestack_app::synth(&settings).unwrap();
-    a.manifest
-        .stacks
-        .iter()
-        .zip(&a.templates)
-        .map(|(s, (_, body))| (s.name.clone(), serde_json::from_str(body).unwrap()))
-        .collect()
+    corestack_app::synth(&settings).unwrap().documents()
 }
 
 fn part<'a>(docs: &'a mut [(String, Value)], name: &str) -> &'a mut Value {
