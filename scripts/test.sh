@@ -14,6 +14,13 @@ if ! .venv/bin/cfn-lint --version 2>/dev/null | grep -q "cfn-lint $CFN_LINT_VERS
 fi
 export CORESTACK_CFN_LINT="$PWD/.venv/bin/cfn-lint"
 
+# moto in server mode, the AWS emulator the deploy tests run against (with tests/moto's extension).
+MOTO_VERSION=5.2.5
+if ! .venv/bin/python -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+  echo "installing moto[server] $MOTO_VERSION into .venv" >&2
+  .venv/bin/pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+
 # boto3, for the test that drives `corestack dev` with Python's bedrock-agentcore client.
 BOTO3_VERSION=1.44.8
 if ! .venv/bin/python -c "import boto3" 2>/dev/null; then

@@ -1,0 +1,527 @@
+//! Deploys a cloud assembly through CloudFormation and destroys it again.
+//!
+//! Stacks go in dependency order, independent ones concurrently. A new stack is created with
+//! CreateStack; an existing one is compared with its deployed template and parameters first (one
+//! GetTemplate), skipped when nothing changed, and otherwise updated through a change set. A stack
+//! left in ROLLBACK_COMPLETE by a failed first create is deleted and created again. A failure names
+//! the first failing resource and its reason.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudformation::Client;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
+use serde::Serialize;
+
+/// Why a network stack may not delete at once (facts §9).
+const ENI_HINT: &str = " (AgentCore runtime network interfaces can stay up to 8 hours after a runtime is deleted, holding the subnets and security groups; run destroy again later)";
+
+/// Largest template body CloudFormation takes inline; larger ones need an S3 upload.
+pub const INLINE_TEMPLATE_BYTES: usize = 51_200;
+
+/// One stack to deploy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StackPlan {
+    /// The stack name.
+    pub name: String,
+    /// The template body.
+    pub template: String,
+    /// Parameter values.
+    pub parameters: BTreeMap<String, String>,
+    /// Stacks that must be deployed first.
+    pub dependencies: Vec<String>,
+}
+
+/// What happened to a stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Created.
+    Created,
+    /// Updated through a change set of this many resource changes.
+    Updated {
+        /// Resource changes in the change set.
+        changes: usize,
+    },
+    /// Nothing to do.
+    Unchanged,
+    /// Deleted.
+    Deleted,
+    /// Was not there.
+    Absent,
+}
+
+/// One stack's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct StackResult {
+    /// The stack name.
+    pub name: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// How long it took, in seconds.
+    pub seconds: f64,
+    /// Its outputs.
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeployError {
+    /// A CloudFormation call failed.
+    #[error("stack {stack}: {call} failed: {message}")]
+    Call {
+        /// The stack.
+        stack: String,
+        /// The API call.
+        call: &'static str,
+        /// The SDK's message.
+        message: String,
+    },
+    /// The stack ended in a failure state.
+    #[error("stack {stack} ended in {status}: {reason}")]
+    Failed {
+        /// The stack.
+        stack: String,
+        /// The final status.
+        status: String,
+        /// The first failing resource and its reason.
+        reason: String,
+    },
+    /// The stack is busy with another operation.
+    #[error("stack {stack} is {status}; wait for that operation to finish, then deploy again")]
+    Busy {
+        /// The stack.
+        stack: String,
+        /// Its status.
+        status: String,
+    },
+    /// A template too large to send inline.
+    #[error(
+        "stack {stack}: the template is {bytes} bytes, over the {INLINE_TEMPLATE_BYTES} bytes CloudFormation takes inline; templates this large need an S3 upload, which corestack does not do yet (use fewer runtimes per stack)"
+    )]
+    TooLarge {
+        /// The stack.
+        stack: String,
+        /// Its size.
+        bytes: usize,
+    },
+    /// Credentials of another account than the environment names.
+    #[error(
+        "the credentials are for account {actual}, but environment {env} is pinned to {expected}; use credentials of {expected} (AWS_PROFILE), or change the environment's account"
+    )]
+    WrongAccount {
+        /// The environment.
+        env: String,
+        /// The account the config names.
+        expected: String,
+        /// The account of the credentials.
+        actual: String,
+    },
+}
+
+/// CloudFormation, with a count of the API calls made.
+#[derive(Clone, Debug)]
+pub struct Deployer {
+    cfn: Client,
+    calls: Arc<AtomicUsize>,
+    poll: Duration,
+}
+
+fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    stack: &str,
+    call: &'static str,
+    e: aws_sdk_cloudformation::error::SdkError<E>,
+) -> DeployError {
+    DeployError::Call { stack: stack.to_string(), call, message: DisplayErrorContext(&e).to_string() }
+}
+
+/// CloudFormation says "does not exist" only in the message of a ValidationError.
+fn is_missing<E: ProvideErrorMetadata>(e: &aws_sdk_cloudformation::error::SdkError<E>) -> bool {
+    e.as_service_error().and_then(|s| s.message()).is_some_and(|m| m.contains("does not exist"))
+}
+
+/// A change set with nothing in it fails with one of these reasons.
+fn is_no_change(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+fn status_str(s: &StackStatus) -> String {
+    s.as_str().to_string()
+}
+
+impl Deployer {
+    /// A deployer on this configuration (region, credentials, endpoint overrides).
+    pub fn new(config: &aws_config::SdkConfig) -> Deployer {
+        Deployer { cfn: Client::new(config), calls: Arc::new(AtomicUsize::new(0)), poll: Duration::from_secs(2) }
+    }
+
+    /// Polls this often while waiting (default 2 s).
+    pub fn with_poll_interval(mut self, poll: Duration) -> Deployer {
+        self.poll = poll;
+        self
+    }
+
+    /// API calls made so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Refuses credentials of another account than `expected`.
+    pub async fn check_account(config: &aws_config::SdkConfig, env: &str, expected: &str) -> Result<(), DeployError> {
+        let who =
+            aws_sdk_sts::Client::new(config).get_caller_identity().send().await.map_err(|e| DeployError::Call {
+                stack: "(none)".into(),
+                call: "GetCallerIdentity",
+                message: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
+            })?;
+        let actual = who.account().unwrap_or_default().to_string();
+        if actual != expected {
+            return Err(DeployError::WrongAccount { env: env.into(), expected: expected.into(), actual });
+        }
+        Ok(())
+    }
+
+    async fn describe(&self, name: &str) -> Result<Option<aws_sdk_cloudformation::types::Stack>, DeployError> {
+        self.count();
+        match self.cfn.describe_stacks().stack_name(name).send().await {
+            Ok(out) => Ok(out.stacks.unwrap_or_default().into_iter().next()),
+            Err(e) if is_missing(&e) => Ok(None),
+            Err(e) => Err(call_error(name, "DescribeStacks", e)),
+        }
+    }
+
+    /// The first failing resource event, for messages.
+    async fn first_failure(&self, name: &str) -> String {
+        self.count();
+        let Ok(out) = self.cfn.describe_stack_events().stack_name(name).send().await else { return "no events".into() };
+        let mut events = out.stack_events.unwrap_or_default();
+        events.reverse();
+        events
+            .iter()
+            .find(|e| e.resource_status().is_some_and(|s| s.as_str().ends_with("_FAILED")))
+            .map(|e| {
+                format!(
+                    "{} ({}): {}",
+                    e.logical_resource_id().unwrap_or("?"),
+                    e.resource_type().unwrap_or("?"),
+                    e.resource_status_reason().unwrap_or("no reason given")
+                )
+            })
+            .unwrap_or_else(|| "no failed resource event".into())
+    }
+
+    /// Waits until the stack leaves its in-progress state; `Ok(None)` when it no longer exists.
+    async fn settle(&self, name: &str) -> Result<Option<aws_sdk_cloudformation::types::Stack>, DeployError> {
+        loop {
+            let Some(stack) = self.describe(name).await? else { return Ok(None) };
+            let status = stack.stack_status().map(status_str).unwrap_or_default();
+            if !status.ends_with("_IN_PROGRESS") {
+                return Ok(Some(stack));
+            }
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    fn parameters(plan: &StackPlan) -> Vec<Parameter> {
+        plan.parameters.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect()
+    }
+
+    async fn create(&self, plan: &StackPlan) -> Result<(), DeployError> {
+        self.count();
+        self.cfn
+            .create_stack()
+            .stack_name(&plan.name)
+            .template_body(&plan.template)
+            .set_parameters(Some(Self::parameters(plan)))
+            .capabilities(Capability::CapabilityIam)
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .map_err(|e| call_error(&plan.name, "CreateStack", e))?;
+        self.expect(&plan.name, "CREATE_COMPLETE").await
+    }
+
+    async fn expect(&self, name: &str, want: &str) -> Result<(), DeployError> {
+        let stack = self.settle(name).await?;
+        let status = stack.as_ref().and_then(|s| s.stack_status()).map(status_str).unwrap_or_else(|| "DELETED".into());
+        if status == want {
+            return Ok(());
+        }
+        Err(DeployError::Failed { stack: name.into(), reason: self.first_failure(name).await, status })
+    }
+
+    /// Whether the deployed template and parameters equal the plan's (one GetTemplate).
+    async fn unchanged(
+        &self,
+        plan: &StackPlan,
+        stack: &aws_sdk_cloudformation::types::Stack,
+    ) -> Result<bool, DeployError> {
+        let deployed: BTreeMap<String, String> = stack
+            .parameters()
+            .iter()
+            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+            .collect();
+        if deployed != plan.parameters {
+            return Ok(false);
+        }
+        self.count();
+        let out = self
+            .cfn
+            .get_template()
+            .stack_name(&plan.name)
+            .send()
+            .await
+            .map_err(|e| call_error(&plan.name, "GetTemplate", e))?;
+        let parse = |s: &str| serde_json::from_str::<serde_json::Value>(s).ok();
+        Ok(out.template_body().and_then(parse).is_some_and(|t| Some(t) == parse(&plan.template)))
+    }
+
+    async fn update(&self, plan: &StackPlan) -> Result<Outcome, DeployError> {
+        let change_set = format!(
+            "corestack-{}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
+        );
+        self.count();
+        self.cfn
+            .create_change_set()
+            .stack_name(&plan.name)
+            .change_set_name(&change_set)
+            .change_set_type(ChangeSetType::Update)
+            .template_body(&plan.template)
+            .set_parameters(Some(Self::parameters(plan)))
+            .capabilities(Capability::CapabilityIam)
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .map_err(|e| call_error(&plan.name, "CreateChangeSet", e))?;
+        let changes = loop {
+            self.count();
+            let cs = self
+                .cfn
+                .describe_change_set()
+                .stack_name(&plan.name)
+                .change_set_name(&change_set)
+                .send()
+                .await
+                .map_err(|e| call_error(&plan.name, "DescribeChangeSet", e))?;
+            match cs.status() {
+                Some(ChangeSetStatus::CreateComplete) => break cs.changes().len(),
+                Some(ChangeSetStatus::Failed) => {
+                    let reason = cs.status_reason().unwrap_or_default().to_string();
+                    self.count();
+                    let _ =
+                        self.cfn.delete_change_set().stack_name(&plan.name).change_set_name(&change_set).send().await;
+                    if is_no_change(&reason) {
+                        return Ok(Outcome::Unchanged);
+                    }
+                    return Err(DeployError::Failed {
+                        stack: plan.name.clone(),
+                        status: "change set FAILED".into(),
+                        reason,
+                    });
+                }
+                _ => tokio::time::sleep(self.poll).await,
+            }
+        };
+        self.count();
+        self.cfn
+            .execute_change_set()
+            .stack_name(&plan.name)
+            .change_set_name(&change_set)
+            .send()
+            .await
+            .map_err(|e| call_error(&plan.name, "ExecuteChangeSet", e))?;
+        self.expect(&plan.name, "UPDATE_COMPLETE").await?;
+        Ok(Outcome::Updated { changes })
+    }
+
+    /// Deploys one stack and returns its outputs.
+    pub async fn deploy_stack(&self, plan: &StackPlan) -> Result<StackResult, DeployError> {
+        let started = Instant::now();
+        if plan.template.len() > INLINE_TEMPLATE_BYTES {
+            return Err(DeployError::TooLarge { stack: plan.name.clone(), bytes: plan.template.len() });
+        }
+        let outcome = match self.describe(&plan.name).await? {
+            None => {
+                self.create(plan).await?;
+                Outcome::Created
+            }
+            Some(stack) => {
+                let status = stack.stack_status().map(status_str).unwrap_or_default();
+                if status.ends_with("_IN_PROGRESS") {
+                    return Err(DeployError::Busy { stack: plan.name.clone(), status });
+                }
+                if status == "ROLLBACK_COMPLETE" {
+                    // A failed first create leaves a stack that can only be deleted.
+                    self.delete(&plan.name).await?;
+                    self.create(plan).await?;
+                    Outcome::Created
+                } else if self.unchanged(plan, &stack).await? {
+                    Outcome::Unchanged
+                } else {
+                    self.update(plan).await?
+                }
+            }
+        };
+        let outputs = self.outputs(&plan.name).await?;
+        Ok(StackResult { name: plan.name.clone(), outcome, seconds: started.elapsed().as_secs_f64(), outputs })
+    }
+
+    async fn outputs(&self, name: &str) -> Result<BTreeMap<String, String>, DeployError> {
+        let stack = self.describe(name).await?;
+        Ok(stack
+            .map(|s| {
+                s.outputs()
+                    .iter()
+                    .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), DeployError> {
+        self.count();
+        if let Err(e) = self.cfn.delete_stack().stack_name(name).send().await {
+            let failed = call_error(name, "DeleteStack", e);
+            let message = failed.to_string();
+            if message.contains("DependencyViolation") {
+                return Err(DeployError::Failed {
+                    stack: name.into(),
+                    status: "DELETE_FAILED".into(),
+                    reason: format!("{message}{ENI_HINT}"),
+                });
+            }
+            return Err(failed);
+        }
+        match self.settle(name).await? {
+            None => Ok(()),
+            Some(s) if s.stack_status() == Some(&StackStatus::DeleteComplete) => Ok(()),
+            Some(s) => {
+                let status = s.stack_status().map(status_str).unwrap_or_default();
+                let mut reason = self.first_failure(name).await;
+                if reason.contains("DependencyViolation") || reason.contains("has a dependent object") {
+                    reason.push_str(ENI_HINT);
+                }
+                Err(DeployError::Failed { stack: name.into(), status, reason })
+            }
+        }
+    }
+
+    /// Deploys the stacks, each after its dependencies, independent ones concurrently. Stops at the
+    /// first failure (stacks already running finish).
+    pub async fn deploy(
+        &self,
+        plans: &[StackPlan],
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Vec<StackResult>, DeployError> {
+        self.in_levels(plans, false, progress).await
+    }
+
+    /// Deletes the stacks, dependents first. Retained resources (DeletionPolicy Retain) stay.
+    pub async fn destroy(
+        &self,
+        plans: &[StackPlan],
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Vec<StackResult>, DeployError> {
+        self.in_levels(plans, true, progress).await
+    }
+
+    async fn in_levels(
+        &self,
+        plans: &[StackPlan],
+        reverse: bool,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Vec<StackResult>, DeployError> {
+        let mut done: Vec<StackResult> = Vec::new();
+        let mut left: Vec<&StackPlan> = plans.iter().collect();
+        while !left.is_empty() {
+            let finished: Vec<&str> = done.iter().map(|r| r.name.as_str()).collect();
+            let ready: Vec<&StackPlan> = left
+                .iter()
+                .copied()
+                .filter(|p| {
+                    if reverse {
+                        // Delete a stack once every stack that depends on it is gone.
+                        left.iter().all(|o| !o.dependencies.contains(&p.name) || finished.contains(&o.name.as_str()))
+                    } else {
+                        p.dependencies
+                            .iter()
+                            .all(|d| finished.contains(&d.as_str()) || !plans.iter().any(|x| &x.name == d))
+                    }
+                })
+                .collect();
+            assert!(!ready.is_empty(), "the manifest's dependencies form a cycle");
+            for p in &ready {
+                progress(&format!("{} {}", if reverse { "deleting" } else { "deploying" }, p.name));
+            }
+            let results = futures_join(ready.iter().map(|p| async move {
+                if reverse { self.destroy_stack(&p.name).await } else { self.deploy_stack(p).await }
+            }))
+            .await;
+            for r in results {
+                let r = r?;
+                progress(&format!("{} {}", r.name, describe_outcome(&r)));
+                done.push(r);
+            }
+            left.retain(|p| !done.iter().any(|d| d.name == p.name));
+        }
+        Ok(done)
+    }
+
+    /// Deletes one stack, if it exists.
+    pub async fn destroy_stack(&self, name: &str) -> Result<StackResult, DeployError> {
+        let started = Instant::now();
+        let outcome = match self.describe(name).await? {
+            None => Outcome::Absent,
+            Some(_) => {
+                self.delete(name).await?;
+                Outcome::Deleted
+            }
+        };
+        Ok(StackResult {
+            name: name.into(),
+            outcome,
+            seconds: started.elapsed().as_secs_f64(),
+            outputs: BTreeMap::new(),
+        })
+    }
+}
+
+/// A short description of a result, for progress lines.
+pub fn describe_outcome(r: &StackResult) -> String {
+    let what = match &r.outcome {
+        Outcome::Created => "created".to_string(),
+        Outcome::Updated { changes } => format!("updated ({changes} change(s))"),
+        Outcome::Unchanged => "unchanged".to_string(),
+        Outcome::Deleted => "deleted".to_string(),
+        Outcome::Absent => "not deployed".to_string(),
+    };
+    format!("{what} in {:.1} s", r.seconds)
+}
+
+/// Runs futures concurrently on this task and returns their results in order.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let futures: Vec<_> = futures.map(Box::pin).collect();
+    let mut results: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> = futures.into_iter().enumerate().collect();
+    std::future::poll_fn(|cx| {
+        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
+            std::task::Poll::Ready(v) => {
+                results[*i] = Some(v);
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if pending.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    results.into_iter().map(|r| r.expect("every future finished")).collect()
+}

@@ -1,0 +1,128 @@
+//! Deploys the default config's assembly to moto (server mode, with corestack's AgentCore
+//! extension for CloudFormation), then redeploys, changes and destroys it.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region};
+use corestack_deploy::{Deployer, Outcome, StackPlan};
+
+struct Moto(Child, u16);
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// moto from .venv (scripts/test.sh installs the pinned version) on a free port.
+fn moto() -> Moto {
+    let python = workspace().join(".venv/bin/python");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(&python)
+        .arg(workspace().join("scripts/moto_server.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start moto with {} ({e}); run scripts/test.sh, which installs it", python.display())
+        });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto did not start; is moto[server] 5.2.5 in .venv?");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Moto(child, port)
+}
+
+async fn deployer(port: u16) -> Deployer {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await;
+    Deployer::new(&config).with_poll_interval(Duration::from_millis(100))
+}
+
+fn plans(config: &str) -> Vec<StackPlan> {
+    let settings = corestack_app::Settings::from_toml(config, "corestack.toml".as_ref(), Some("dev")).unwrap();
+    let a = corestack_app::synth(&settings).unwrap();
+    a.manifest
+        .stacks
+        .iter()
+        .zip(&a.templates)
+        .map(|(s, (_, body))| StackPlan {
+            name: s.name.clone(),
+            template: body.clone(),
+            parameters: s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect(),
+            dependencies: s.dependencies.clone(),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_redeploy_change_and_destroy_the_default_config() {
+    let moto = moto();
+    let d = deployer(moto.1).await;
+    let default = plans(corestack_app::DEFAULT_CONFIG);
+    let progress = |_: &str| {};
+
+    let created = d.deploy(&default, &progress).await.unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = created.iter().map(|r| r.name.rsplit('-').next().unwrap()).collect();
+    assert_eq!(names, vec!["Network", "Security", "Storage", "AgentCore", "Monitoring"]);
+    assert!(created.iter().all(|r| r.outcome == Outcome::Created));
+    let agentcore = &created[3].outputs;
+    for key in [
+        "AgentRuntimeArn",
+        "AgentRuntimeId",
+        "AgentRuntimeVersion",
+        "AgentRuntimeEndpointUrl",
+        "DemoAgentAgentRuntimeArn",
+    ] {
+        assert!(agentcore.get(key).is_some_and(|v| !v.is_empty()), "output {key} in {agentcore:?}");
+    }
+    assert!(agentcore["AgentRuntimeEndpointUrl"].starts_with("https://bedrock-agentcore.us-east-1."));
+    assert!(created[1].outputs.contains_key("ExecutionRoleArn"));
+
+    // The runtime exists in the control plane, created through CloudFormation.
+    let python = workspace().join(".venv/bin/python");
+    let status = Command::new(&python)
+        .args(["-c", &format!("import boto3; c = boto3.client('bedrock-agentcore-control', region_name='us-east-1', endpoint_url='http://127.0.0.1:{}', aws_access_key_id='a', aws_secret_access_key='b'); print(c.get_agent_runtime(agentRuntimeId='{}')['status'])", moto.1, agentcore["AgentRuntimeId"])])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "READY", "{}", String::from_utf8_lossy(&status.stderr));
+
+    // A second deploy changes nothing, after a few calls per stack.
+    let before = d.calls();
+    let started = Instant::now();
+    let again = d.deploy(&default, &progress).await.unwrap();
+    let (calls, took) = (d.calls() - before, started.elapsed());
+    assert!(again.iter().all(|r| r.outcome == Outcome::Unchanged), "{again:?}");
+    assert!(calls <= 3 * default.len(), "{calls} calls for a no-op deploy");
+    println!("no-op deploy of {} stacks: {calls} API calls in {took:?}", default.len());
+
+    // A changed threshold updates only the Monitoring stack, through a change set.
+    let changed = plans(&corestack_app::DEFAULT_CONFIG.replace("latency_ms = 2000", "latency_ms = 3000"));
+    let updated = d.deploy(&changed, &progress).await.unwrap();
+    let outcomes: Vec<(&str, &Outcome)> =
+        updated.iter().map(|r| (r.name.rsplit('-').next().unwrap(), &r.outcome)).collect();
+    assert!(matches!(outcomes[4], ("Monitoring", Outcome::Updated { .. })), "{outcomes:?}");
+    assert!(outcomes[..4].iter().all(|(_, o)| **o == Outcome::Unchanged), "{outcomes:?}");
+
+    // Destroy removes every stack, dependents first.
+    let destroyed = d.destroy(&changed, &progress).await.unwrap();
+    let order: Vec<&str> = destroyed.iter().map(|r| r.name.rsplit('-').next().unwrap()).collect();
+    assert_eq!(order, vec!["Monitoring", "AgentCore", "Storage", "Security", "Network"]);
+    assert!(destroyed.iter().all(|r| r.outcome == Outcome::Deleted));
+    let gone = d.destroy(&changed, &progress).await.unwrap();
+    assert!(gone.iter().all(|r| r.outcome == Outcome::Absent));
+}

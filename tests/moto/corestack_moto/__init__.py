@@ -1,0 +1,1 @@
+"""Test-only moto extensions for corestack: AgentCore resource types in moto's CloudFormation."""
