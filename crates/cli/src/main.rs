@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod check;
+mod deploy;
 mod dev;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
@@ -29,6 +30,10 @@ enum Command {
     Dev(dev::DevArgs),
     /// Invoke a runtime (InvokeAgentRuntime): on AWS, or with --local on `corestack dev`.
     Invoke(dev::InvokeArgs),
+    /// Synthesize, check and deploy the stacks through CloudFormation.
+    Deploy(deploy::DeployArgs),
+    /// Delete the deployed stacks, dependents first (retained resources stay).
+    Destroy(deploy::DestroyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,7 +137,7 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     Ok(())
 }
 
-fn err_is_terminal() -> bool {
+pub(crate) fn err_is_terminal() -> bool {
     std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
@@ -145,6 +150,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Dev(args) => dev::run_dev(args, &mut err),
         Command::Invoke(args) => dev::run_invoke(args, &mut out, &mut err),
+        Command::Deploy(args) => deploy::run_deploy(args, &mut out, &mut err),
+        Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

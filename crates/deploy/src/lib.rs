@@ -16,6 +16,9 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use serde::Serialize;
 
+#[cfg(feature = "test-util")]
+pub mod testing;
+
 /// Why a network stack may not delete at once (facts §9).
 const ENI_HINT: &str = " (AgentCore runtime network interfaces can stay up to 8 hours after a runtime is deleted, holding the subnets and security groups; run destroy again later)";
 
@@ -33,6 +36,34 @@ pub struct StackPlan {
     pub parameters: BTreeMap<String, String>,
     /// Stacks that must be deployed first.
     pub dependencies: Vec<String>,
+}
+
+impl StackPlan {
+    /// The assembly's stacks as plans, in manifest order, with their parameter defaults and
+    /// `overrides` (parameter name to value) on top.
+    pub fn from_assembly(assembly: &corestack_app::Assembly, overrides: &BTreeMap<String, String>) -> Vec<StackPlan> {
+        assembly
+            .manifest
+            .stacks
+            .iter()
+            .zip(&assembly.templates)
+            .map(|(s, (_, body))| {
+                let mut parameters: BTreeMap<String, String> =
+                    s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
+                for (k, v) in overrides {
+                    if let Some(slot) = parameters.get_mut(k) {
+                        slot.clone_from(v);
+                    }
+                }
+                StackPlan {
+                    name: s.name.clone(),
+                    template: body.clone(),
+                    parameters,
+                    dependencies: s.dependencies.clone(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// What happened to a stack.

@@ -2,43 +2,15 @@
 //! extension for CloudFormation), then redeploys, changes and destroys it.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region};
+use corestack_deploy::testing::Moto;
 use corestack_deploy::{Deployer, Outcome, StackPlan};
-
-struct Moto(Child, u16);
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// moto from .venv (scripts/test.sh installs the pinned version) on a free port.
-fn moto() -> Moto {
-    let python = workspace().join(".venv/bin/python");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(&python)
-        .arg(workspace().join("scripts/moto_server.py"))
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start moto with {} ({e}); run scripts/test.sh, which installs it", python.display())
-        });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start; is moto[server] 5.2.5 in .venv?");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto(child, port)
 }
 
 async fn deployer(port: u16) -> Deployer {
@@ -55,24 +27,13 @@ async fn deployer(port: u16) -> Deployer {
 
 fn plans(config: &str) -> Vec<StackPlan> {
     let settings = corestack_app::Settings::from_toml(config, "corestack.toml".as_ref(), Some("dev")).unwrap();
-    let a = corestack_app::synth(&settings).unwrap();
-    a.manifest
-        .stacks
-        .iter()
-        .zip(&a.templates)
-        .map(|(s, (_, body))| StackPlan {
-            name: s.name.clone(),
-            template: body.clone(),
-            parameters: s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect(),
-            dependencies: s.dependencies.clone(),
-        })
-        .collect()
+    StackPlan::from_assembly(&corestack_app::synth(&settings).unwrap(), &Default::default())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_redeploy_change_and_destroy_the_default_config() {
-    let moto = moto();
-    let d = deployer(moto.1).await;
+    let moto = Moto::start(&workspace());
+    let d = deployer(moto.port).await;
     let default = plans(corestack_app::DEFAULT_CONFIG);
     let progress = |_: &str| {};
 
@@ -96,7 +57,7 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     // The runtime exists in the control plane, created through CloudFormation.
     let python = workspace().join(".venv/bin/python");
     let status = Command::new(&python)
-        .args(["-c", &format!("import boto3; c = boto3.client('bedrock-agentcore-control', region_name='us-east-1', endpoint_url='http://127.0.0.1:{}', aws_access_key_id='a', aws_secret_access_key='b'); print(c.get_agent_runtime(agentRuntimeId='{}')['status'])", moto.1, agentcore["AgentRuntimeId"])])
+        .args(["-c", &format!("import boto3; c = boto3.client('bedrock-agentcore-control', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b'); print(c.get_agent_runtime(agentRuntimeId='{}')['status'])", moto.url(), agentcore["AgentRuntimeId"])])
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "READY", "{}", String::from_utf8_lossy(&status.stderr));

@@ -1,0 +1,202 @@
+//! `corestack deploy` and `corestack destroy`.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use aws_config::{BehaviorVersion, Region};
+use corestack_app::Settings;
+use corestack_deploy::{Deployer, StackPlan, StackResult, describe_outcome};
+
+use crate::Failure;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DeployArgs {
+    /// The config file. Default: ./corestack.toml, or the embedded default.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment to deploy.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Where the assembly, and outputs.json, are written.
+    #[arg(long, value_name = "DIR", default_value = "corestack.out")]
+    out: PathBuf,
+    /// Deploy without asking.
+    #[arg(long)]
+    yes: bool,
+    /// Run every runtime on this image tag (a stack parameter; no re-synthesis needed).
+    #[arg(long, value_name = "TAG")]
+    image_tag: Option<String>,
+    /// Where the deployment report (Markdown and JSON) goes.
+    #[arg(long, value_name = "DIR", default_value = "docs/deployments/deployment_reports")]
+    report_dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DestroyArgs {
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment to destroy.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Delete without asking.
+    #[arg(long)]
+    yes: bool,
+}
+
+fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Input(anyhow::anyhow!("{question}: not asked without a terminal\n    fix: pass --yes")));
+    }
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::Input(anyhow::anyhow!("cancelled; nothing was changed")))
+    }
+}
+
+/// The AWS configuration for an environment: its region, the default credential chain and
+/// profiles, and the standard AWS_ENDPOINT_URL overrides; refuses another account's credentials.
+async fn aws(settings: &Settings) -> Result<aws_config::SdkConfig, Failure> {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(settings.environment.region.clone()))
+        .load()
+        .await;
+    if let Some(account) = &settings.environment.account {
+        Deployer::check_account(&config, &settings.environment.name, account)
+            .await
+            .map_err(|e| Failure::Other(e.into()))?;
+    }
+    Ok(config)
+}
+
+fn tokio() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
+}
+
+fn progress_line(line: &str) {
+    eprintln!("corestack: {line}");
+}
+
+pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let assembly = corestack_app::synth(&settings)?;
+    let report = crate::check::assembly_report(&settings, &assembly);
+    if report.failed() {
+        let _ =
+            write!(err, "{}", corestack_rules::report::render(&report, corestack_rules::report::Format::Text, false));
+        let _ = writeln!(err, "corestack: the check found errors, so nothing was deployed");
+        return Err(Failure::Findings);
+    }
+    assembly.write(&args.out)?;
+    let mut overrides = BTreeMap::new();
+    if let Some(tag) = &args.image_tag {
+        if let Err(v) = corestack_app::constructs::rules::image_tag(tag) {
+            return Err(Failure::Input(anyhow::anyhow!("--image-tag: {}\n    fix: {}", v.message, v.fix)));
+        }
+        for r in &settings.runtimes {
+            overrides.insert(format!("{}ImageRef", r.logical), format!(":{tag}"));
+        }
+    }
+    let plans = StackPlan::from_assembly(&assembly, &overrides);
+    let env = &settings.environment;
+    confirm(&format!("deploy {} stacks of environment {} to {}", plans.len(), env.name, env.region), args.yes, err)?;
+    let started = std::time::Instant::now();
+    let results = tokio()?.block_on(async {
+        let config = aws(&settings).await?;
+        Deployer::new(&config).deploy(&plans, &progress_line).await.map_err(|e| Failure::Other(e.into()))
+    })?;
+    let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
+        results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
+    let outputs_json = serde_json::to_string_pretty(&outputs).expect("plain data") + "\n";
+    std::fs::write(args.out.join("outputs.json"), &outputs_json).map_err(|e| Failure::Other(e.into()))?;
+    let (md, json) = write_report(&args.report_dir, &settings, &results, started.elapsed().as_secs_f64())
+        .map_err(|e| Failure::Other(e.into()))?;
+    for r in &results {
+        let _ = writeln!(out, "{:<36} {}", r.name, describe_outcome(r));
+    }
+    if let Some(ac) = results.iter().find(|r| r.outputs.contains_key("AgentRuntimeArn")) {
+        for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
+            let _ = writeln!(out, "  {key}: {}", ac.outputs.get(key).map(String::as_str).unwrap_or("-"));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "outputs: {}; report: {} and {}",
+        args.out.join("outputs.json").display(),
+        md.display(),
+        json.display()
+    );
+    Ok(())
+}
+
+/// Writes `<env>-<unix seconds>.md` and `.json` with the stacks, what happened, durations and outputs.
+fn write_report(
+    dir: &Path,
+    settings: &Settings,
+    results: &[StackResult],
+    seconds: f64,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir)?;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let base = dir.join(format!("{}-{stamp}", settings.environment.name));
+    let env = &settings.environment;
+    let json = serde_json::json!({
+        "project": settings.project.name, "environment": env.name, "region": env.region, "account": env.account,
+        "unix_time": stamp, "seconds": seconds, "stacks": results,
+    });
+    let json_path = base.with_extension("json");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&json).expect("plain data") + "\n")?;
+    let mut md = format!("# Deployment of {} / {} ({})\n\n", settings.project.name, env.name, env.region);
+    md.push_str(&format!("Unix time {stamp}; {seconds:.1} s in all.\n\n| stack | result | seconds |\n|---|---|---|\n"));
+    for r in results {
+        md.push_str(&format!(
+            "| {} | {} | {:.1} |\n",
+            r.name,
+            describe_outcome(r).split(" in ").next().unwrap_or(""),
+            r.seconds
+        ));
+    }
+    md.push_str("\n## Outputs\n\n| stack | output | value |\n|---|---|---|\n");
+    for r in results {
+        for (k, v) in &r.outputs {
+            md.push_str(&format!("| {} | {k} | `{v}` |\n", r.name));
+        }
+    }
+    let md_path = base.with_extension("md");
+    std::fs::write(&md_path, md)?;
+    Ok((md_path, json_path))
+}
+
+pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let assembly = corestack_app::synth(&settings)?;
+    let plans = StackPlan::from_assembly(&assembly, &BTreeMap::new());
+    let env = &settings.environment;
+    confirm(
+        &format!(
+            "delete the {} stacks of environment {} in {} (the repository and key are retained)",
+            plans.len(),
+            env.name,
+            env.region
+        ),
+        args.yes,
+        err,
+    )?;
+    let results = tokio()?.block_on(async {
+        let config = aws(&settings).await?;
+        Deployer::new(&config).destroy(&plans, &progress_line).await.map_err(|e| Failure::Other(e.into()))
+    })?;
+    for r in &results {
+        let _ = writeln!(out, "{:<36} {}", r.name, describe_outcome(r));
+    }
+    Ok(())
+}

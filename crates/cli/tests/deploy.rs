@@ -1,0 +1,94 @@
+//! `corestack deploy` and `destroy` against moto, reached through the standard AWS_ENDPOINT_URL.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use corestack_deploy::testing::Moto;
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corestack(cwd: &Path, moto: &Moto, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(cwd)
+        .env("AWS_ENDPOINT_URL", moto.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn deploy_writes_outputs_and_a_report_then_destroy_removes_the_stacks() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &moto, &["deploy"]);
+    assert_eq!(run.status.code(), Some(2), "no terminal, no --yes: {}", text(&run.stderr));
+    assert!(text(&run.stderr).contains("pass --yes"));
+
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2"]);
+    assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
+    let out = text(&run.stdout);
+    assert!(out.contains("agentcore-demo-dev-AgentCore") && out.contains("created"), "{out}");
+    assert!(text(&run.stderr).contains("corestack: deploying agentcore-demo-dev-Network"));
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
+    assert!(
+        outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeArn"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("arn:aws:bedrock-agentcore:us-east-1:"))
+    );
+    let reports: Vec<PathBuf> = std::fs::read_dir(dir.path().join("docs/deployments/deployment_reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let md =
+        std::fs::read_to_string(reports.iter().find(|p| p.extension().is_some_and(|e| e == "md")).unwrap()).unwrap();
+    assert!(
+        md.contains("| agentcore-demo-dev-AgentCore | created |") && md.contains("AgentRuntimeEndpointUrl"),
+        "{md}"
+    );
+
+    // The same image again changes nothing; the default image tag changes the AgentCore stack only.
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2", "--report-dir", "r2"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(text(&run.stdout).matches("unchanged").count(), 5, "{}", text(&run.stdout));
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r3"]);
+    let out = text(&run.stdout);
+    assert!(out.lines().any(|l| l.starts_with("agentcore-demo-dev-AgentCore") && l.contains("updated")), "{out}");
+    assert_eq!(out.matches("unchanged").count(), 4, "{out}");
+
+    let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(text(&run.stdout).matches("deleted").count(), 5, "{}", text(&run.stdout));
+}
+
+#[test]
+fn credentials_of_another_account_are_refused() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("corestack.toml"),
+        config.replace("# account = \"123456789012\"   # when set", "account = \"111111111111\"   # when set"),
+    )
+    .unwrap();
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("the credentials are for account 123456789012, but environment dev is pinned to 111111111111"),
+        "{err}"
+    );
+}
