@@ -33,6 +33,25 @@ pub(crate) struct DeployArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct StatusArgs {
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Poll until every runtime is READY (or one fails).
+    #[arg(long)]
+    wait: bool,
+    /// Give up waiting after this many seconds.
+    #[arg(long, value_name = "S", default_value_t = 900)]
+    timeout: u64,
+    /// First polling interval in seconds; it grows by half each time, to 15 s at most.
+    #[arg(long, value_name = "S", default_value_t = 2.0)]
+    interval: f64,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct DestroyArgs {
     /// The config file.
     #[arg(long, value_name = "FILE")]
@@ -199,4 +218,81 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
         let _ = writeln!(out, "{:<36} {}", r.name, describe_outcome(r));
     }
     Ok(())
+}
+
+fn status_line(s: &corestack_deploy::status::Status) -> String {
+    let mut line = format!("{:<40} {:<14} version {}", s.id, s.status, s.version.as_deref().unwrap_or("-"));
+    if let Some(mode) = &s.network_mode {
+        line.push_str(&format!("  {mode}"));
+    }
+    if let Some(image) = &s.image {
+        line.push_str(&format!("  {image}"));
+    }
+    if let Some(reason) = &s.failure_reason {
+        line.push_str(&format!("\n    failure: {reason}"));
+    }
+    line
+}
+
+pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let assembly = corestack_app::synth(&settings)?;
+    let agentcore: Vec<&str> = assembly
+        .manifest
+        .stacks
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| n.rsplit('-').next().is_some_and(|p| p.starts_with("AgentCore")))
+        .collect();
+    let lines = tokio()?.block_on(async {
+        let config = aws(&settings).await?;
+        let deployer = Deployer::new(&config);
+        let mut outputs = BTreeMap::new();
+        for stack in &agentcore {
+            outputs.extend(deployer.outputs(stack).await.map_err(|e| Failure::Other(e.into()))?);
+        }
+        let mut ids = Vec::new();
+        for r in &settings.runtimes {
+            match outputs.get(&format!("{}AgentRuntimeId", r.logical)) {
+                Some(id) => ids.push((r, id.clone())),
+                None => {
+                    return Err(Failure::Other(anyhow::anyhow!(
+                        "runtime {} is not deployed (its stack has no {}AgentRuntimeId output); run corestack deploy",
+                        r.spec.name,
+                        r.logical
+                    )));
+                }
+            }
+        }
+        let reader = corestack_deploy::status::StatusReader::new(&config);
+        let runtime_ids: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
+        let statuses = if args.wait {
+            let interval = std::time::Duration::from_secs_f64(args.interval.max(0.01));
+            let progress = |s: &corestack_deploy::status::Status| eprintln!("corestack: {} {}", s.id, s.status);
+            reader
+                .wait_ready(&runtime_ids, interval, std::time::Duration::from_secs(args.timeout), &progress)
+                .await
+                .map_err(|e| Failure::Other(e.into()))?
+        } else {
+            let mut all = Vec::new();
+            for id in &runtime_ids {
+                all.push(reader.runtime(id).await.map_err(|e| Failure::Other(e.into()))?);
+            }
+            all
+        };
+        let mut lines = Vec::new();
+        for ((r, id), s) in ids.iter().zip(&statuses) {
+            lines.push(format!("{}: {}", r.spec.name, status_line(s)));
+            for e in &r.spec.endpoints {
+                let es = reader.endpoint(id, &e.name).await.map_err(|e| Failure::Other(e.into()))?;
+                lines.push(format!("  endpoint {}: {}", e.name, status_line(&es)));
+            }
+        }
+        let failed = statuses.iter().any(|s| s.status.ends_with("_FAILED"));
+        Ok::<_, Failure>((lines, failed))
+    })?;
+    for l in &lines.0 {
+        let _ = writeln!(out, "{l}");
+    }
+    if lines.1 { Err(Failure::Findings) } else { Ok(()) }
 }

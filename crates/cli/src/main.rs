@@ -34,6 +34,8 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Delete the deployed stacks, dependents first (retained resources stay).
     Destroy(deploy::DestroyArgs),
+    /// Each runtime's and endpoint's status from the control plane; --wait polls until READY.
+    Status(deploy::StatusArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -152,6 +154,7 @@ fn main() -> ExitCode {
         Command::Invoke(args) => dev::run_invoke(args, &mut out, &mut err),
         Command::Deploy(args) => deploy::run_deploy(args, &mut out, &mut err),
         Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
+        Command::Status(args) => deploy::run_status(args, &mut out, &mut err),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -92,3 +92,34 @@ fn credentials_of_another_account_are_refused() {
         "{err}"
     );
 }
+
+/// Sets how moto moves AgentCore runtimes from CREATING to READY: READY on the `times`-th read.
+fn runtimes_ready_after(moto: &Moto, times: u32) {
+    let body = format!(
+        r#"{{"model_name": "bedrock-agentcore-control::agent_runtime", "transition": {{"progression": "manual", "times": {times}}}}}"#
+    );
+    let script = format!(
+        "import urllib.request; urllib.request.urlopen(urllib.request.Request('{}/moto-api/state-manager/set-transition', data=b'{body}', method='POST'))",
+        moto.url()
+    );
+    let ok = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).status().unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn status_waits_until_the_runtime_is_ready() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &moto, &["status"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(text(&run.stderr).contains("runtime demo_agent_dev is not deployed"), "{}", text(&run.stderr));
+    runtimes_ready_after(&moto, 3);
+    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
+    let run = corestack(dir.path(), &moto, &["status", "--wait", "--interval", "0.05"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let progress = text(&run.stderr);
+    assert_eq!(progress.matches(" CREATING").count(), 2, "{progress}");
+    assert!(progress.trim_end().ends_with("READY"), "{progress}");
+    let out = text(&run.stdout);
+    assert!(out.starts_with("demo_agent_dev: ") && out.contains("READY") && out.contains("version 1"), "{out}");
+}

@@ -16,6 +16,7 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use serde::Serialize;
 
+pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
@@ -406,7 +407,8 @@ impl Deployer {
         Ok(StackResult { name: plan.name.clone(), outcome, seconds: started.elapsed().as_secs_f64(), outputs })
     }
 
-    async fn outputs(&self, name: &str) -> Result<BTreeMap<String, String>, DeployError> {
+    /// A stack's outputs; empty when it is not deployed.
+    pub async fn outputs(&self, name: &str) -> Result<BTreeMap<String, String>, DeployError> {
         let stack = self.describe(name).await?;
         Ok(stack
             .map(|s| {

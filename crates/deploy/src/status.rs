@@ -1,0 +1,130 @@
+//! Runtime and endpoint status from the control plane (GetAgentRuntime, GetAgentRuntimeEndpoint).
+//! There is no SDK waiter for runtimes (facts §4); `wait_ready` polls with back-off.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_bedrockagentcorecontrol::Client;
+use aws_sdk_bedrockagentcorecontrol::error::DisplayErrorContext;
+use serde::Serialize;
+
+use crate::DeployError;
+
+/// One runtime or endpoint, as the control plane reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// The runtime ID, or `<runtime ID>/<endpoint>` for an endpoint.
+    pub id: String,
+    /// CREATING, READY, CREATE_FAILED, UPDATING, UPDATE_FAILED or DELETING.
+    pub status: String,
+    /// The runtime version (the live version for an endpoint).
+    pub version: Option<String>,
+    /// The container image (runtimes).
+    pub image: Option<String>,
+    /// PUBLIC or VPC (runtimes).
+    pub network_mode: Option<String>,
+    /// Why it failed, when it did.
+    pub failure_reason: Option<String>,
+}
+
+impl Status {
+    /// Whether polling can stop: READY or a failure.
+    pub fn settled(&self) -> bool {
+        self.status == "READY" || self.status.ends_with("_FAILED")
+    }
+}
+
+/// Reads statuses.
+#[derive(Clone, Debug)]
+pub struct StatusReader {
+    client: Client,
+}
+
+impl StatusReader {
+    /// A reader on this configuration.
+    pub fn new(config: &aws_config::SdkConfig) -> StatusReader {
+        StatusReader { client: Client::new(config) }
+    }
+
+    /// A runtime's status.
+    pub async fn runtime(&self, id: &str) -> Result<Status, DeployError> {
+        let r = self.client.get_agent_runtime().agent_runtime_id(id).send().await.map_err(|e| DeployError::Call {
+            stack: id.to_string(),
+            call: "GetAgentRuntime",
+            message: DisplayErrorContext(&e).to_string(),
+        })?;
+        let image = r
+            .agent_runtime_artifact()
+            .and_then(|a| a.as_container_configuration().ok())
+            .map(|c| c.container_uri().to_string());
+        Ok(Status {
+            id: id.to_string(),
+            status: r.status().as_str().to_string(),
+            version: Some(r.agent_runtime_version().to_string()),
+            image,
+            network_mode: r.network_configuration().map(|n| n.network_mode().as_str().to_string()),
+            failure_reason: r.failure_reason().map(str::to_string),
+        })
+    }
+
+    /// A named endpoint's status.
+    pub async fn endpoint(&self, id: &str, name: &str) -> Result<Status, DeployError> {
+        let e =
+            self.client.get_agent_runtime_endpoint().agent_runtime_id(id).endpoint_name(name).send().await.map_err(
+                |e| DeployError::Call {
+                    stack: id.to_string(),
+                    call: "GetAgentRuntimeEndpoint",
+                    message: DisplayErrorContext(&e).to_string(),
+                },
+            )?;
+        Ok(Status {
+            id: format!("{id}/{name}"),
+            status: e.status().as_str().to_string(),
+            version: e.live_version().map(str::to_string),
+            image: None,
+            network_mode: None,
+            failure_reason: e.failure_reason().map(str::to_string),
+        })
+    }
+
+    /// Polls the runtimes until each is READY or failed, backing off from `interval` (x1.5, at
+    /// most 15 s). A failure is an error that carries the service's failureReason; so is the timeout.
+    pub async fn wait_ready(
+        &self,
+        ids: &[String],
+        interval: Duration,
+        timeout: Duration,
+        progress: &(dyn Fn(&Status) + Sync),
+    ) -> Result<Vec<Status>, DeployError> {
+        let started = Instant::now();
+        let mut delay = interval;
+        loop {
+            let mut all = Vec::new();
+            for id in ids {
+                let s = self.runtime(id).await?;
+                progress(&s);
+                all.push(s);
+            }
+            if let Some(failed) = all.iter().find(|s| s.status.ends_with("_FAILED")) {
+                return Err(DeployError::Failed {
+                    stack: failed.id.clone(),
+                    status: failed.status.clone(),
+                    reason: failed.failure_reason.clone().unwrap_or_else(|| "the service gave no failureReason".into()),
+                });
+            }
+            if all.iter().all(Status::settled) {
+                return Ok(all);
+            }
+            if started.elapsed() + delay > timeout {
+                let waiting: Vec<String> =
+                    all.iter().filter(|s| !s.settled()).map(|s| format!("{} {}", s.id, s.status)).collect();
+                return Err(DeployError::Failed {
+                    stack: waiting.join(", "),
+                    status: "not READY".into(),
+                    reason: format!("still not READY after {} s; wait longer with --timeout", timeout.as_secs()),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay.mul_f32(1.5)).min(Duration::from_secs(15));
+        }
+    }
+}
