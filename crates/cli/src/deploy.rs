@@ -33,6 +33,19 @@ pub(crate) struct DeployArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// Compare as if deploying every runtime on this image tag.
+    #[arg(long, value_name = "TAG")]
+    image_tag: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct StatusArgs {
     /// The config file.
     #[arg(long, value_name = "FILE")]
@@ -97,6 +110,15 @@ async fn aws(settings: &Settings) -> Result<aws_config::SdkConfig, Failure> {
     Ok(config)
 }
 
+/// Every runtime's image parameter set to `:<tag>`, when a tag is given.
+fn image_overrides(settings: &Settings, tag: Option<&str>) -> Result<BTreeMap<String, String>, Failure> {
+    let Some(tag) = tag else { return Ok(BTreeMap::new()) };
+    if let Err(v) = corestack_app::constructs::rules::image_tag(tag) {
+        return Err(Failure::Input(anyhow::anyhow!("--image-tag: {}\n    fix: {}", v.message, v.fix)));
+    }
+    Ok(settings.runtimes.iter().map(|r| (format!("{}ImageRef", r.logical), format!(":{tag}"))).collect())
+}
+
 fn tokio() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
 }
@@ -116,16 +138,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         return Err(Failure::Findings);
     }
     assembly.write(&args.out)?;
-    let mut overrides = BTreeMap::new();
-    if let Some(tag) = &args.image_tag {
-        if let Err(v) = corestack_app::constructs::rules::image_tag(tag) {
-            return Err(Failure::Input(anyhow::anyhow!("--image-tag: {}\n    fix: {}", v.message, v.fix)));
-        }
-        for r in &settings.runtimes {
-            overrides.insert(format!("{}ImageRef", r.logical), format!(":{tag}"));
-        }
-    }
-    let plans = StackPlan::from_assembly(&assembly, &overrides);
+    let plans = StackPlan::from_assembly(&assembly, &image_overrides(&settings, args.image_tag.as_deref())?);
     let env = &settings.environment;
     confirm(&format!("deploy {} stacks of environment {} to {}", plans.len(), env.name, env.region), args.yes, err)?;
     let started = std::time::Instant::now();
@@ -295,4 +308,36 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
         let _ = writeln!(out, "{l}");
     }
     if lines.1 { Err(Failure::Findings) } else { Ok(()) }
+}
+
+pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let assembly = corestack_app::synth(&settings)?;
+    let plans = StackPlan::from_assembly(&assembly, &image_overrides(&settings, args.image_tag.as_deref())?);
+    let diffs = tokio()?.block_on(async {
+        let config = aws(&settings).await?;
+        Deployer::new(&config).diff(&plans).await.map_err(|e| Failure::Other(e.into()))
+    })?;
+    for (name, diff) in &diffs {
+        match diff {
+            corestack_deploy::StackDiff::New { resources } => {
+                let _ = writeln!(out, "{name}: new stack, {resources} resource(s) to create");
+            }
+            corestack_deploy::StackDiff::Unchanged => {
+                let _ = writeln!(out, "{name}: unchanged");
+            }
+            corestack_deploy::StackDiff::Changes(changes) => {
+                let _ = writeln!(out, "{name}: {} change(s)", changes.len());
+                for c in changes {
+                    let replacement = match c.replacement.as_deref() {
+                        Some("True") => "  REPLACEMENT",
+                        Some("Conditional") => "  may be replaced",
+                        _ => "",
+                    };
+                    let _ = writeln!(out, "  {:<7} {:<40} {}{replacement}", c.action, c.logical_id, c.resource_type);
+                }
+            }
+        }
+    }
+    Ok(())
 }

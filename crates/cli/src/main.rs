@@ -36,6 +36,8 @@ enum Command {
     Destroy(deploy::DestroyArgs),
     /// Each runtime's and endpoint's status from the control plane; --wait polls until READY.
     Status(deploy::StatusArgs),
+    /// What a deploy would change, per stack and resource (change sets, not executed).
+    Diff(deploy::DiffArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,6 +157,7 @@ fn main() -> ExitCode {
         Command::Deploy(args) => deploy::run_deploy(args, &mut out, &mut err),
         Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
         Command::Status(args) => deploy::run_status(args, &mut out, &mut err),
+        Command::Diff(args) => deploy::run_diff(args, &mut out, &mut err),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

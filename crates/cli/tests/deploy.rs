@@ -123,3 +123,29 @@ fn status_waits_until_the_runtime_is_ready() {
     let out = text(&run.stdout);
     assert!(out.starts_with("demo_agent_dev: ") && out.contains("READY") && out.contains("version 1"), "{out}");
 }
+
+#[test]
+fn diff_shows_new_stacks_changes_and_nothing_else() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &moto, &["diff"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("agentcore-demo-dev-Network: new stack, 17 resource(s) to create"),
+        "{}",
+        text(&run.stdout)
+    );
+    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
+    std::fs::write(dir.path().join("corestack.toml"), config.replace("latency_ms = 2000", "latency_ms = 3000"))
+        .unwrap();
+    let run = corestack(dir.path(), &moto, &["diff"]);
+    let out = text(&run.stdout);
+    assert!(
+        out.contains("agentcore-demo-dev-Monitoring: 1 change(s)\n  Modify  DemoAgentDevDEFAULTLatencyAlarm"),
+        "{out}"
+    );
+    assert_eq!(out.matches(": unchanged").count(), 4, "{out}");
+    // Nothing was executed: the deployed stack still has the old threshold, so the diff repeats.
+    assert_eq!(text(&corestack(dir.path(), &moto, &["diff"]).stdout), out);
+}

@@ -40,6 +40,14 @@ pub struct StackPlan {
 }
 
 impl StackPlan {
+    /// Resources in the template.
+    pub fn resource_count(&self) -> usize {
+        serde_json::from_str::<serde_json::Value>(&self.template)
+            .ok()
+            .and_then(|t| t["Resources"].as_object().map(|r| r.len()))
+            .unwrap_or(0)
+    }
+
     /// The assembly's stacks as plans, in manifest order, with their parameter defaults and
     /// `overrides` (parameter name to value) on top.
     pub fn from_assembly(assembly: &corestack_app::Assembly, overrides: &BTreeMap<String, String>) -> Vec<StackPlan> {
@@ -65,6 +73,34 @@ impl StackPlan {
             })
             .collect()
     }
+}
+
+/// One resource change of a change set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResourceChange {
+    /// Add, Modify, Remove, Import, Dynamic.
+    pub action: String,
+    /// The logical ID.
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// For Modify: True, False or Conditional.
+    pub replacement: Option<String>,
+}
+
+/// What a deploy would do to a stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackDiff {
+    /// The stack does not exist yet (or must be recreated): this many resources.
+    New {
+        /// Resources in the template.
+        resources: usize,
+    },
+    /// Nothing would change.
+    Unchanged,
+    /// These resource changes.
+    Changes(Vec<ResourceChange>),
 }
 
 /// What happened to a stack.
@@ -316,7 +352,8 @@ impl Deployer {
         Ok(out.template_body().and_then(parse).is_some_and(|t| Some(t) == parse(&plan.template)))
     }
 
-    async fn update(&self, plan: &StackPlan) -> Result<Outcome, DeployError> {
+    /// Creates an UPDATE change set and waits for it: `None` when it has no changes (it is deleted).
+    async fn prepare_change_set(&self, plan: &StackPlan) -> Result<Option<(String, Vec<ResourceChange>)>, DeployError> {
         let change_set = format!(
             "corestack-{}",
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
@@ -334,7 +371,7 @@ impl Deployer {
             .send()
             .await
             .map_err(|e| call_error(&plan.name, "CreateChangeSet", e))?;
-        let changes = loop {
+        loop {
             self.count();
             let cs = self
                 .cfn
@@ -345,14 +382,25 @@ impl Deployer {
                 .await
                 .map_err(|e| call_error(&plan.name, "DescribeChangeSet", e))?;
             match cs.status() {
-                Some(ChangeSetStatus::CreateComplete) => break cs.changes().len(),
+                Some(ChangeSetStatus::CreateComplete) => {
+                    let changes = cs
+                        .changes()
+                        .iter()
+                        .filter_map(|c| c.resource_change())
+                        .map(|rc| ResourceChange {
+                            action: rc.action().map(|a| a.as_str().to_string()).unwrap_or_default(),
+                            logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+                            resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                            replacement: rc.replacement().map(|r| r.as_str().to_string()),
+                        })
+                        .collect();
+                    return Ok(Some((change_set, changes)));
+                }
                 Some(ChangeSetStatus::Failed) => {
                     let reason = cs.status_reason().unwrap_or_default().to_string();
-                    self.count();
-                    let _ =
-                        self.cfn.delete_change_set().stack_name(&plan.name).change_set_name(&change_set).send().await;
+                    self.delete_change_set(&plan.name, &change_set).await;
                     if is_no_change(&reason) {
-                        return Ok(Outcome::Unchanged);
+                        return Ok(None);
                     }
                     return Err(DeployError::Failed {
                         stack: plan.name.clone(),
@@ -362,7 +410,16 @@ impl Deployer {
                 }
                 _ => tokio::time::sleep(self.poll).await,
             }
-        };
+        }
+    }
+
+    async fn delete_change_set(&self, stack: &str, change_set: &str) {
+        self.count();
+        let _ = self.cfn.delete_change_set().stack_name(stack).change_set_name(change_set).send().await;
+    }
+
+    async fn update(&self, plan: &StackPlan) -> Result<Outcome, DeployError> {
+        let Some((change_set, changes)) = self.prepare_change_set(plan).await? else { return Ok(Outcome::Unchanged) };
         self.count();
         self.cfn
             .execute_change_set()
@@ -372,7 +429,34 @@ impl Deployer {
             .await
             .map_err(|e| call_error(&plan.name, "ExecuteChangeSet", e))?;
         self.expect(&plan.name, "UPDATE_COMPLETE").await?;
-        Ok(Outcome::Updated { changes })
+        Ok(Outcome::Updated { changes: changes.len() })
+    }
+
+    /// What deploying the stack would do, without doing it: a new stack, no change, or the
+    /// resource changes of a change set (which is then deleted).
+    pub async fn diff_stack(&self, plan: &StackPlan) -> Result<StackDiff, DeployError> {
+        let new = || StackDiff::New { resources: plan.resource_count() };
+        let Some(stack) = self.describe(&plan.name).await? else { return Ok(new()) };
+        if stack.stack_status() == Some(&StackStatus::RollbackComplete) {
+            return Ok(new());
+        }
+        if self.unchanged(plan, &stack).await? {
+            return Ok(StackDiff::Unchanged);
+        }
+        match self.prepare_change_set(plan).await? {
+            None => Ok(StackDiff::Unchanged),
+            Some((change_set, changes)) => {
+                self.delete_change_set(&plan.name, &change_set).await;
+                Ok(StackDiff::Changes(changes))
+            }
+        }
+    }
+
+    /// [`Deployer::diff_stack`] for every stack, concurrently.
+    pub async fn diff(&self, plans: &[StackPlan]) -> Result<Vec<(String, StackDiff)>, DeployError> {
+        let results =
+            futures_join(plans.iter().map(|p| async move { (p.name.clone(), self.diff_stack(p).await) })).await;
+        results.into_iter().map(|(n, d)| d.map(|d| (n, d))).collect()
     }
 
     /// Deploys one stack and returns its outputs.
