@@ -1,0 +1,243 @@
+//! What the emulator cannot show, with the real SDK clients against scripted HTTP answers:
+//! a create that fails and rolls back, a change set with no changes, a stack left in
+//! ROLLBACK_COMPLETE, and a runtime in CREATE_FAILED.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use bytes::Bytes;
+use corestack_deploy::status::StatusReader;
+use corestack_deploy::{DeployError, Deployer, Outcome, StackPlan};
+use http_body_util::{BodyExt, Full};
+
+const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+
+/// A scripted answer: status and body, taken in order per call kind.
+type Script = BTreeMap<String, Vec<(u16, String)>>;
+
+fn ok(action: &str, result: &str) -> (u16, String) {
+    (
+        200,
+        format!(
+            "<{action}Response xmlns=\"{NS}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>"
+        ),
+    )
+}
+
+fn validation(message: &str) -> (u16, String) {
+    (
+        400,
+        format!(
+            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+        ),
+    )
+}
+
+fn stack(status: &str) -> (u16, String) {
+    ok(
+        "DescribeStacks",
+        &format!(
+            "<Stacks><member><StackName>s</StackName><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/s/1</StackId><CreationTime>2026-11-26T00:00:00Z</CreationTime><StackStatus>{status}</StackStatus></member></Stacks>"
+        ),
+    )
+}
+
+fn missing() -> (u16, String) {
+    validation("Stack with id s does not exist")
+}
+
+/// Serves the script; records the calls (the form's Action, or the method and path).
+async fn serve(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
+    let script = Arc::new(Mutex::new(script));
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let log = calls.clone();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (script, log) = (script.clone(), log.clone());
+            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let (script, log) = (script.clone(), log.clone());
+                async move {
+                    let path = req.uri().path().to_string();
+                    let method = req.method().to_string();
+                    let body =
+                        String::from_utf8_lossy(&req.into_body().collect().await.unwrap().to_bytes()).into_owned();
+                    let key = body
+                        .split('&')
+                        .find_map(|kv| kv.strip_prefix("Action="))
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{method} {path}"));
+                    log.lock().unwrap().push(key.clone());
+                    let (status, text) = {
+                        let mut s = script.lock().unwrap();
+                        let queue = s.get_mut(&key).unwrap_or_else(|| panic!("unscripted call {key}"));
+                        if queue.len() > 1 { queue.remove(0) } else { queue[0].clone() }
+                    };
+                    let mut r = hyper::Response::new(Full::new(Bytes::from(text)));
+                    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                    let ct = if key.starts_with("GET ") { "application/json" } else { "text/xml" };
+                    r.headers_mut().insert("content-type", ct.parse().unwrap());
+                    Ok::<_, Infallible>(r)
+                }
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc),
+            );
+        }
+    });
+    (url, calls)
+}
+
+async fn config(url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("a", "b", None, None, "test"))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await
+}
+
+fn plan() -> StackPlan {
+    StackPlan {
+        name: "s".into(),
+        template: r#"{"Resources":{"A":{"Type":"AWS::SNS::Topic"}}}"#.into(),
+        parameters: BTreeMap::new(),
+        dependencies: vec![],
+    }
+}
+
+fn script(entries: Vec<(&str, Vec<(u16, String)>)>) -> Script {
+    entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+#[tokio::test]
+async fn a_failed_create_names_the_first_failing_resource() {
+    let events = ok(
+        "DescribeStackEvents",
+        "<StackEvents>\
+         <member><StackId>x</StackId><EventId>3</EventId><StackName>s</StackName><LogicalResourceId>s</LogicalResourceId><ResourceType>AWS::CloudFormation::Stack</ResourceType><Timestamp>2026-11-26T00:00:03Z</Timestamp><ResourceStatus>ROLLBACK_COMPLETE</ResourceStatus></member>\
+         <member><StackId>x</StackId><EventId>2</EventId><StackName>s</StackName><LogicalResourceId>Alarm</LogicalResourceId><ResourceType>AWS::CloudWatch::Alarm</ResourceType><Timestamp>2026-11-26T00:00:02Z</Timestamp><ResourceStatus>CREATE_FAILED</ResourceStatus><ResourceStatusReason>Resource creation cancelled</ResourceStatusReason></member>\
+         <member><StackId>x</StackId><EventId>1</EventId><StackName>s</StackName><LogicalResourceId>Runtime</LogicalResourceId><ResourceType>AWS::BedrockAgentCore::Runtime</ResourceType><Timestamp>2026-11-26T00:00:01Z</Timestamp><ResourceStatus>CREATE_FAILED</ResourceStatus><ResourceStatusReason>Access denied while validating ECR URI</ResourceStatusReason></member>\
+         </StackEvents>",
+    );
+    let (url, calls) = serve(script(vec![
+        ("DescribeStacks", vec![missing(), stack("CREATE_IN_PROGRESS"), stack("ROLLBACK_COMPLETE")]),
+        ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
+        ("DescribeStackEvents", vec![events]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    let err = d.deploy_stack(&plan()).await.unwrap_err();
+    match &err {
+        DeployError::Failed { status, reason, .. } => {
+            assert_eq!(status, "ROLLBACK_COMPLETE");
+            assert_eq!(reason, "Runtime (AWS::BedrockAgentCore::Runtime): Access denied while validating ECR URI");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        calls.lock().unwrap().clone(),
+        vec!["DescribeStacks", "CreateStack", "DescribeStacks", "DescribeStacks", "DescribeStackEvents"]
+    );
+}
+
+#[tokio::test]
+async fn a_change_set_without_changes_leaves_the_stack_unchanged() {
+    let (url, calls) = serve(script(vec![
+        ("DescribeStacks", vec![stack("UPDATE_COMPLETE")]),
+        ("GetTemplate", vec![ok("GetTemplate", "<TemplateBody>{\"Resources\":{}}</TemplateBody>")]),
+        ("CreateChangeSet", vec![ok("CreateChangeSet", "<Id>cs</Id><StackId>x</StackId>")]),
+        (
+            "DescribeChangeSet",
+            vec![ok("DescribeChangeSet", "<ChangeSetName>c</ChangeSetName><Status>FAILED</Status><StatusReason>The submitted information didn't contain changes. Submit different information to create a change set.</StatusReason>")],
+        ),
+        ("DeleteChangeSet", vec![ok("DeleteChangeSet", "")]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    let r = d.deploy_stack(&plan()).await.unwrap();
+    assert_eq!(r.outcome, Outcome::Unchanged);
+    assert!(calls.lock().unwrap().contains(&"DeleteChangeSet".to_string()), "the empty change set is cleaned up");
+}
+
+#[tokio::test]
+async fn a_stack_left_in_rollback_complete_is_recreated() {
+    let (url, calls) = serve(script(vec![
+        ("DescribeStacks", vec![stack("ROLLBACK_COMPLETE"), missing(), stack("CREATE_COMPLETE")]),
+        ("DeleteStack", vec![ok("DeleteStack", "")]),
+        ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(&calls[..4], ["DescribeStacks", "DeleteStack", "DescribeStacks", "CreateStack"]);
+}
+
+#[tokio::test]
+async fn a_busy_stack_is_not_touched() {
+    let (url, calls) = serve(script(vec![("DescribeStacks", vec![stack("UPDATE_IN_PROGRESS")])])).await;
+    let d = Deployer::new(&config(&url).await);
+    assert!(matches!(d.deploy_stack(&plan()).await.unwrap_err(), DeployError::Busy { .. }));
+    assert_eq!(calls.lock().unwrap().len(), 1);
+}
+
+fn runtime(status: &str, reason: Option<&str>) -> (u16, String) {
+    let mut v = serde_json::json!({
+        "agentRuntimeArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-AbCdE12345",
+        "agentRuntimeId": "a-AbCdE12345", "agentRuntimeName": "a", "agentRuntimeVersion": "2",
+        "createdAt": "2026-11-26T00:00:00Z", "lastUpdatedAt": "2026-11-26T00:00:00Z", "roleArn": "arn:aws:iam::123456789012:role/r",
+        "networkConfiguration": {"networkMode": "VPC"}, "lifecycleConfiguration": {"idleRuntimeSessionTimeout": 900, "maxLifetime": 28800},
+        "status": status,
+    });
+    if let Some(r) = reason {
+        v["failureReason"] = serde_json::json!(r);
+    }
+    (200, v.to_string())
+}
+
+#[tokio::test]
+async fn wait_ready_surfaces_the_failure_reason() {
+    let (url, _) = serve(script(vec![(
+        "GET /runtimes/a-AbCdE12345",
+        vec![runtime("UPDATING", None), runtime("UPDATE_FAILED", Some("Image pull failed: manifest unknown"))],
+    )]))
+    .await;
+    let reader = StatusReader::new(&config(&url).await);
+    let err = reader
+        .wait_ready(&["a-AbCdE12345".into()], Duration::from_millis(10), Duration::from_secs(5), &|_| {})
+        .await
+        .unwrap_err();
+    match err {
+        DeployError::Failed { status, reason, .. } => {
+            assert_eq!((status.as_str(), reason.as_str()), ("UPDATE_FAILED", "Image pull failed: manifest unknown"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn wait_ready_goes_from_updating_to_ready() {
+    let (url, _) = serve(script(vec![(
+        "GET /runtimes/a-AbCdE12345",
+        vec![runtime("UPDATING", None), runtime("UPDATING", None), runtime("READY", None)],
+    )]))
+    .await;
+    let reader = StatusReader::new(&config(&url).await);
+    let seen = Mutex::new(Vec::new());
+    let done = reader
+        .wait_ready(&["a-AbCdE12345".into()], Duration::from_millis(10), Duration::from_secs(5), &|s| {
+            seen.lock().unwrap().push(s.status.clone())
+        })
+        .await
+        .unwrap();
+    assert_eq!(done[0].status, "READY");
+    assert_eq!(done[0].version.as_deref(), Some("2"));
+    assert_eq!(seen.into_inner().unwrap(), vec!["UPDATING", "UPDATING", "READY"]);
+}
