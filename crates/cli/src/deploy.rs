@@ -65,6 +65,28 @@ pub(crate) struct StatusArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct LogsArgs {
+    /// The config file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The environment.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
+    /// The runtime (name or config key). Default: the first in the config.
+    #[arg(long, value_name = "NAME")]
+    runtime: Option<String>,
+    /// The endpoint whose logs to read.
+    #[arg(long, default_value = "DEFAULT")]
+    endpoint: String,
+    /// How far back to start: 90s, 15m, 2h, 1d.
+    #[arg(long, value_name = "D", default_value = "1h")]
+    since: String,
+    /// Keep printing new events as they arrive (Ctrl-C to stop).
+    #[arg(long)]
+    follow: bool,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct DestroyArgs {
     /// The config file.
     #[arg(long, value_name = "FILE")]
@@ -233,6 +255,37 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     Ok(())
 }
 
+/// Each configured runtime with its deployed ID, from the AgentCore stacks' outputs.
+async fn runtime_ids<'a>(
+    settings: &'a Settings,
+    assembly: &corestack_app::Assembly,
+    config: &aws_config::SdkConfig,
+) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
+    let deployer = Deployer::new(config);
+    let mut outputs = BTreeMap::new();
+    for stack in assembly
+        .manifest
+        .stacks
+        .iter()
+        .map(|s| s.name.as_str())
+        .filter(|n| n.rsplit('-').next().is_some_and(|p| p.starts_with("AgentCore")))
+    {
+        outputs.extend(deployer.outputs(stack).await.map_err(|e| Failure::Other(e.into()))?);
+    }
+    settings
+        .runtimes
+        .iter()
+        .map(|r| match outputs.get(&format!("{}AgentRuntimeId", r.logical)) {
+            Some(id) => Ok((r, id.clone())),
+            None => Err(Failure::Other(anyhow::anyhow!(
+                "runtime {} is not deployed (its stack has no {}AgentRuntimeId output); run corestack deploy",
+                r.spec.name,
+                r.logical
+            ))),
+        })
+        .collect()
+}
+
 fn status_line(s: &corestack_deploy::status::Status) -> String {
     let mut line = format!("{:<40} {:<14} version {}", s.id, s.status, s.version.as_deref().unwrap_or("-"));
     if let Some(mode) = &s.network_mode {
@@ -250,33 +303,9 @@ fn status_line(s: &corestack_deploy::status::Status) -> String {
 pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
     let assembly = corestack_app::synth(&settings)?;
-    let agentcore: Vec<&str> = assembly
-        .manifest
-        .stacks
-        .iter()
-        .map(|s| s.name.as_str())
-        .filter(|n| n.rsplit('-').next().is_some_and(|p| p.starts_with("AgentCore")))
-        .collect();
     let lines = tokio()?.block_on(async {
         let config = aws(&settings).await?;
-        let deployer = Deployer::new(&config);
-        let mut outputs = BTreeMap::new();
-        for stack in &agentcore {
-            outputs.extend(deployer.outputs(stack).await.map_err(|e| Failure::Other(e.into()))?);
-        }
-        let mut ids = Vec::new();
-        for r in &settings.runtimes {
-            match outputs.get(&format!("{}AgentRuntimeId", r.logical)) {
-                Some(id) => ids.push((r, id.clone())),
-                None => {
-                    return Err(Failure::Other(anyhow::anyhow!(
-                        "runtime {} is not deployed (its stack has no {}AgentRuntimeId output); run corestack deploy",
-                        r.spec.name,
-                        r.logical
-                    )));
-                }
-            }
-        }
+        let ids = runtime_ids(&settings, &assembly, &config).await?;
         let reader = corestack_deploy::status::StatusReader::new(&config);
         let runtime_ids: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
         let statuses = if args.wait {
@@ -340,4 +369,56 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write
         }
     }
     Ok(())
+}
+
+pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let since = corestack_deploy::logs::parse_since(&args.since).ok_or_else(|| {
+        Failure::Input(anyhow::anyhow!(
+            "--since `{}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m",
+            args.since
+        ))
+    })?;
+    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let assembly = corestack_app::synth(&settings)?;
+    tokio()?.block_on(async {
+        let config = aws(&settings).await?;
+        let ids = runtime_ids(&settings, &assembly, &config).await?;
+        let (_, id) = match &args.runtime {
+            Some(name) => ids.into_iter().find(|(r, _)| &r.key == name || &r.spec.name == name),
+            None => ids.into_iter().next(),
+        }
+        .ok_or_else(|| {
+            Failure::Input(anyhow::anyhow!("no runtime `{}` in the config", args.runtime.as_deref().unwrap_or("")))
+        })?;
+        let group = corestack_deploy::logs::log_group(&id, &args.endpoint);
+        let reader = corestack_deploy::logs::LogReader::new(&config);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let mut start = now_ms - (since as i64) * 1000;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let Some(events) = reader.events(&group, start).await.map_err(|e| Failure::Other(e.into()))? else {
+                if args.follow {
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    continue;
+                }
+                return Err(Failure::Other(anyhow::anyhow!(
+                    "log group {group} does not exist yet: the service creates it on the runtime's first invocation"
+                )));
+            };
+            for e in events {
+                if seen.insert(e.id.clone()) {
+                    let _ = writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message);
+                    start = start.max(e.timestamp);
+                }
+            }
+            let _ = out.flush();
+            if !args.follow {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    })
 }

@@ -38,6 +38,8 @@ enum Command {
     Status(deploy::StatusArgs),
     /// What a deploy would change, per stack and resource (change sets, not executed).
     Diff(deploy::DiffArgs),
+    /// A runtime's application logs (CloudWatch Logs); --follow keeps printing.
+    Logs(deploy::LogsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -158,6 +160,7 @@ fn main() -> ExitCode {
         Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
         Command::Status(args) => deploy::run_status(args, &mut out, &mut err),
         Command::Diff(args) => deploy::run_diff(args, &mut out, &mut err),
+        Command::Logs(args) => deploy::run_logs(args, &mut out, &mut err),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

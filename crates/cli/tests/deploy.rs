@@ -149,3 +149,40 @@ fn diff_shows_new_stacks_changes_and_nothing_else() {
     // Nothing was executed: the deployed stack still has the old threshold, so the diff repeats.
     assert_eq!(text(&corestack(dir.path(), &moto, &["diff"]).stdout), out);
 }
+
+#[test]
+fn logs_reads_the_runtimes_log_group() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
+    let run = corestack(dir.path(), &moto, &["logs"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(
+        text(&run.stderr).contains("does not exist yet: the service creates it on the runtime's first invocation"),
+        "{}",
+        text(&run.stderr)
+    );
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
+    let id = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string();
+    let script = format!(
+        "import boto3, time\n\
+         c = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         g = '/aws/bedrock-agentcore/runtimes/{id}-DEFAULT'\n\
+         c.create_log_group(logGroupName=g); c.create_log_stream(logGroupName=g, logStreamName='2026/11/26/[runtime-logs]s1')\n\
+         now = int(time.time() * 1000)\n\
+         c.put_log_events(logGroupName=g, logStreamName='2026/11/26/[runtime-logs]s1', logEvents=[{{'timestamp': now - 1000, 'message': 'agent listening'}}, {{'timestamp': now, 'message': 'invocation completed'}}])\n",
+        moto.url()
+    );
+    assert!(Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).status().unwrap().success());
+    let run = corestack(dir.path(), &moto, &["logs", "--since", "15m"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let lines: Vec<String> = text(&run.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].ends_with("2026/11/26/[runtime-logs]s1 agent listening") && lines[1].ends_with("invocation completed"),
+        "{lines:?}"
+    );
+    let run = corestack(dir.path(), &moto, &["logs", "--since", "1w"]);
+    assert_eq!(run.status.code(), Some(2));
+}

@@ -16,6 +16,7 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use serde::Serialize;
 
+pub mod logs;
 pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;

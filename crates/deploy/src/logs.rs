@@ -1,0 +1,111 @@
+//! A runtime's application logs: the log group the service creates on the first invocation,
+//! `/aws/bedrock-agentcore/runtimes/<runtime ID>-<endpoint>` (facts §10).
+
+use aws_sdk_cloudwatchlogs::Client;
+use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
+
+use crate::DeployError;
+
+/// The log group of a runtime's endpoint.
+pub fn log_group(runtime_id: &str, endpoint: &str) -> String {
+    format!("/aws/bedrock-agentcore/runtimes/{runtime_id}-{endpoint}")
+}
+
+/// One log event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Milliseconds since the epoch.
+    pub timestamp: i64,
+    /// The log stream.
+    pub stream: String,
+    /// The message.
+    pub message: String,
+    /// The event ID, to skip repeats when following.
+    pub id: String,
+}
+
+/// Parses a duration such as `90s`, `15m`, `2h` or `1d` into seconds.
+pub fn parse_since(text: &str) -> Option<u64> {
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = number.parse().ok()?;
+    Some(
+        n * match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return None,
+        },
+    )
+}
+
+/// Reads log events.
+#[derive(Clone, Debug)]
+pub struct LogReader {
+    client: Client,
+}
+
+impl LogReader {
+    /// A reader on this configuration.
+    pub fn new(config: &aws_config::SdkConfig) -> LogReader {
+        LogReader { client: Client::new(config) }
+    }
+
+    /// Events of a group from `start_ms` on, oldest first, every page. `Ok(None)` when the group
+    /// does not exist (yet).
+    pub async fn events(&self, group: &str, start_ms: i64) -> Result<Option<Vec<Event>>, DeployError> {
+        let mut out = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .client
+                .filter_log_events()
+                .log_group_name(group)
+                .start_time(start_ms)
+                .set_next_token(token)
+                .send()
+                .await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
+                Err(e) => {
+                    return Err(DeployError::Call {
+                        stack: group.into(),
+                        call: "FilterLogEvents",
+                        message: DisplayErrorContext(&e).to_string(),
+                    });
+                }
+            };
+            for e in page.events() {
+                out.push(Event {
+                    timestamp: e.timestamp().unwrap_or(0),
+                    stream: e.log_stream_name().unwrap_or_default().to_string(),
+                    message: e.message().unwrap_or_default().trim_end().to_string(),
+                    id: e.event_id().unwrap_or_default().to_string(),
+                });
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        out.sort_by_key(|e| e.timestamp);
+        Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_group_names() {
+        assert_eq!(parse_since("90s"), Some(90));
+        assert_eq!(parse_since("15m"), Some(900));
+        assert_eq!(parse_since("2h"), Some(7200));
+        assert_eq!(parse_since("1d"), Some(86_400));
+        assert_eq!(parse_since("1w"), None);
+        assert_eq!(parse_since("h"), None);
+        assert_eq!(log_group("a-AbCdE12345", "DEFAULT"), "/aws/bedrock-agentcore/runtimes/a-AbCdE12345-DEFAULT");
+    }
+}
