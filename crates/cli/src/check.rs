@@ -23,12 +23,8 @@ pub(crate) struct CheckArgs {
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// The config file, for the environment and [[check.suppressions]]. Default: ./corestack.toml,
-    /// or the embedded default (only read when no PATH is given, or when given explicitly).
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment to synthesize when no PATH is given.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: OutputFormat,
@@ -85,13 +81,13 @@ pub(crate) fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return list_rules(args.format, out).map_err(io);
     }
     let report = if args.paths.is_empty() {
-        let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+        let settings = args.cfg.load(err)?;
         let assembly = corestack_app::synth(&settings)?;
         assembly_report(&settings, &assembly)
     } else {
         let model = Model::load(&args.paths, args.production).map_err(|e| Failure::Input(e.into()))?;
-        let suppressions = match &args.config {
-            Some(path) => suppressions(&Settings::load(Path::new(path), args.env.as_deref())?),
+        let suppressions = match &args.cfg.config {
+            Some(path) => suppressions(&Settings::load(Path::new(path), args.cfg.env.as_deref())?),
             None => Vec::new(),
         };
         corestack_rules::check(&model, &suppressions)

@@ -12,12 +12,8 @@ use crate::Failure;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
-    /// The config file. Default: ./corestack.toml, or the embedded default.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment to deploy.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Where the assembly, and outputs.json, are written.
     #[arg(long, value_name = "DIR", default_value = "corestack.out")]
     out: PathBuf,
@@ -34,12 +30,8 @@ pub(crate) struct DeployArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DiffArgs {
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Compare as if deploying every runtime on this image tag.
     #[arg(long, value_name = "TAG")]
     image_tag: Option<String>,
@@ -47,12 +39,8 @@ pub(crate) struct DiffArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct StatusArgs {
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Poll until every runtime is READY (or one fails).
     #[arg(long)]
     wait: bool,
@@ -66,12 +54,8 @@ pub(crate) struct StatusArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct LogsArgs {
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// The runtime (name or config key). Default: the first in the config.
     #[arg(long, value_name = "NAME")]
     runtime: Option<String>,
@@ -88,12 +72,8 @@ pub(crate) struct LogsArgs {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DestroyArgs {
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment to destroy.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Delete without asking.
     #[arg(long)]
     yes: bool,
@@ -150,7 +130,7 @@ fn progress_line(line: &str) {
 }
 
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let report = crate::check::assembly_report(&settings, &assembly);
     if report.failed() {
@@ -231,7 +211,7 @@ fn write_report(
 }
 
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let plans = StackPlan::from_assembly(&assembly, &BTreeMap::new());
     let env = &settings.environment;
@@ -301,7 +281,7 @@ fn status_line(s: &corestack_deploy::status::Status) -> String {
 }
 
 pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let lines = tokio()?.block_on(async {
         let config = aws(&settings).await?;
@@ -340,7 +320,7 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
 }
 
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let plans = StackPlan::from_assembly(&assembly, &image_overrides(&settings, args.image_tag.as_deref())?);
     let diffs = tokio()?.block_on(async {
@@ -378,7 +358,7 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write, err: &mut dyn Write
             args.since
         ))
     })?;
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     tokio()?.block_on(async {
         let config = aws(&settings).await?;

@@ -20,12 +20,8 @@ const DEFAULT_PORT: u16 = 8787;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DevArgs {
-    /// The config file. Default: ./corestack.toml, or the embedded default.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment (its runtime names and settings are used).
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Serve only this runtime (its name or its key in the config).
     #[arg(long, value_name = "NAME")]
     runtime: Option<String>,
@@ -69,12 +65,8 @@ pub(crate) struct InvokeArgs {
     /// The runtime ARN on AWS. (`corestack deploy` will record it; until then pass it.)
     #[arg(long, value_name = "ARN")]
     arn: Option<String>,
-    /// The config file.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
 }
 
 fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
@@ -107,8 +99,8 @@ fn config_dir(config: Option<&Path>) -> PathBuf {
 }
 
 pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
-    let cwd = config_dir(args.config.as_deref()).canonicalize().map_err(|e| Failure::Input(e.into()))?;
+    let settings = args.cfg.load(err)?;
+    let cwd = config_dir(args.cfg.config.as_deref()).canonicalize().map_err(|e| Failure::Input(e.into()))?;
     let mut runtimes = Vec::new();
     let mut builds: Vec<Vec<String>> = Vec::new();
     for r in pick(&settings, args.runtime.as_deref())? {
@@ -197,7 +189,7 @@ async fn shutdown() {
 }
 
 pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = crate::load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let runtime = *pick(&settings, args.runtime.as_deref())?
         .first()
         .ok_or_else(|| Failure::Input(anyhow::anyhow!("the config has no runtime")))?;

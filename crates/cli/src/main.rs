@@ -44,12 +44,8 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct SynthArgs {
-    /// The config file. Default: ./corestack.toml, or the embedded default when there is none.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// The environment section to use. Default: the file's default_environment.
-    #[arg(long, value_name = "NAME")]
-    env: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
     /// Where to write the assembly; replaced all at once, and only if it is an assembly.
     #[arg(long, value_name = "DIR", default_value = "corestack.out")]
     out: PathBuf,
@@ -86,20 +82,35 @@ impl From<WriteError> for Failure {
     }
 }
 
-pub(crate) fn load(config: Option<&Path>, env: Option<&str>, err: &mut dyn Write) -> Result<Settings, Failure> {
-    match config {
-        Some(path) => Ok(Settings::load(path, env)?),
-        None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
-        None => {
-            let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded default config");
-            Ok(Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?)
+/// Where the configuration comes from; shared by every command.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConfigArgs {
+    /// The config file. Default: ./corestack.toml, or the embedded default when there is none.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The environment section to use. Default: the file's default_environment.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) env: Option<String>,
+}
+
+impl ConfigArgs {
+    /// Reads and resolves the configuration.
+    pub(crate) fn load(&self, err: &mut dyn Write) -> Result<Settings, Failure> {
+        let env = self.env.as_deref();
+        match self.config.as_deref() {
+            Some(path) => Ok(Settings::load(path, env)?),
+            None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
+            None => {
+                let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded default config");
+                Ok(Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?)
+            }
         }
     }
 }
 
 fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let started = Instant::now();
-    let settings = load(args.config.as_deref(), args.env.as_deref(), err)?;
+    let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let synthesized = started.elapsed();
     let report = check::assembly_report(&settings, &assembly);
