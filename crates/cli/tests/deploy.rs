@@ -186,3 +186,68 @@ fn logs_reads_the_runtimes_log_group() {
     let run = corestack(dir.path(), &moto, &["logs", "--since", "1w"]);
     assert_eq!(run.status.code(), Some(2));
 }
+
+/// Deployed on the emulator, invoked with the deployed ARN through the standard endpoint
+/// override, with `corestack dev` running echo-agent as the data plane.
+#[test]
+fn invoke_the_deployed_runtime_end_to_end() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "echo-agent"])
+        .current_dir(workspace())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let agent = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+        .join("debug/echo-agent");
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("corestack.toml"),
+        config.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", agent.display())),
+    )
+    .unwrap();
+    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
+    let arn = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeArn"].as_str().unwrap().to_string();
+    assert!(arn.contains(":runtime/demo_agent_dev-"), "{arn}");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut dev = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(dir.path())
+        .args(["dev", "--no-build", "--port", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "corestack dev did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let invoke = |extra: &[&str]| {
+        let mut args = vec!["invoke", "--arn", arn.as_str()];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_corestack"))
+            .current_dir(dir.path())
+            .env("AWS_ENDPOINT_URL", moto.url())
+            .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let sync = invoke(&[r#"{"prompt": "deployed and invoked"}"#]);
+    let streamed = invoke(&["--stream", r#"{"prompt": "one two"}"#]);
+    let _ = Command::new("kill").args(["-TERM", &dev.id().to_string()]).status();
+    let _ = dev.wait();
+    assert!(sync.status.success(), "{}", text(&sync.stderr));
+    let body: Value = serde_json::from_slice(&sync.stdout).unwrap();
+    assert_eq!(body["echo"]["prompt"], "deployed and invoked");
+    assert_eq!(text(&streamed.stdout), "data: {\"delta\":\"one\"}\n\ndata: {\"delta\":\"two\"}\n\n");
+}

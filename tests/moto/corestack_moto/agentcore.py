@@ -74,6 +74,10 @@ class Runtime(CloudFormationModel):
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json["Properties"]
         runtime = _backend(account_id, region_name).create_agent_runtime(tags=props.get("Tags"), **cls._args(props))
+        # moto's ARNs read ...:agent/<uuid>:<version>; AWS's read ...:runtime/<name>-<10 characters>,
+        # which is what clients (and corestack dev) take the runtime name from.
+        suffix = runtime.agent_runtime_id.rsplit("-", 1)[-1][:10].ljust(10, "0")
+        runtime.agent_runtime_arn = f"arn:aws:bedrock-agentcore:{region_name}:{account_id}:runtime/{runtime.agent_runtime_name}-{suffix}"
         return cls(runtime)
 
     @classmethod
