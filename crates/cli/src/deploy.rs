@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region};
 use corestack_app::Settings;
@@ -23,6 +24,9 @@ pub(crate) struct DeployArgs {
     /// Run every runtime on this image tag (a stack parameter; no re-synthesis needed).
     #[arg(long, value_name = "TAG")]
     image_tag: Option<String>,
+    /// Print events and results as JSON lines on stdout, for scripts.
+    #[arg(long)]
+    json: bool,
     /// Where the deployment report (Markdown and JSON) goes.
     #[arg(long, value_name = "DIR", default_value = "docs/deployments/deployment_reports")]
     report_dir: PathBuf,
@@ -77,6 +81,9 @@ pub(crate) struct DestroyArgs {
     /// Delete without asking.
     #[arg(long)]
     yes: bool,
+    /// Print events and results as JSON lines on stdout, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure> {
@@ -129,6 +136,33 @@ fn progress_line(line: &str) {
     eprintln!("corestack: {line}");
 }
 
+/// A deployer that reports every stack and resource event: JSON lines on stdout for scripts, plain
+/// lines on stderr otherwise.
+fn deployer(config: &aws_config::SdkConfig, json: bool) -> Deployer {
+    Deployer::new(config).with_events(Arc::new(move |e: &corestack_deploy::ResourceEvent| {
+        if json {
+            println!("{}", serde_json::json!({"event": "resource", "stack": e.stack, "logical_id": e.logical_id, "resource_type": e.resource_type, "status": e.status, "reason": e.reason}));
+        } else {
+            let reason = e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+            eprintln!("corestack: {} {} {} {}{reason}", e.stack, e.logical_id, e.resource_type, e.status);
+        }
+    }))
+}
+
+fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
+    for r in results {
+        let _ = if json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({"event": "result", "stack": r.name, "outcome": r.outcome, "seconds": r.seconds, "outputs": r.outputs})
+            )
+        } else {
+            writeln!(out, "{:<36} {}", r.name, describe_outcome(r))
+        };
+    }
+}
+
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
@@ -146,7 +180,8 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let started = std::time::Instant::now();
     let results = tokio()?.block_on(async {
         let config = aws(&settings).await?;
-        Deployer::new(&config).deploy(&plans, &progress_line).await.map_err(|e| Failure::Other(e.into()))
+        let progress: &(dyn Fn(&str) + Sync) = if args.json { &|_| {} } else { &progress_line };
+        deployer(&config, args.json).deploy(&plans, progress).await.map_err(|e| Failure::Other(e.into()))
     })?;
     let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
         results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
@@ -154,8 +189,9 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     std::fs::write(args.out.join("outputs.json"), &outputs_json).map_err(|e| Failure::Other(e.into()))?;
     let (md, json) = write_report(&args.report_dir, &settings, &results, started.elapsed().as_secs_f64())
         .map_err(|e| Failure::Other(e.into()))?;
-    for r in &results {
-        let _ = writeln!(out, "{:<36} {}", r.name, describe_outcome(r));
+    print_results(&results, args.json, out);
+    if args.json {
+        return Ok(());
     }
     if let Some(ac) = results.iter().find(|r| r.outputs.contains_key("AgentRuntimeArn")) {
         for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
@@ -227,11 +263,10 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     )?;
     let results = tokio()?.block_on(async {
         let config = aws(&settings).await?;
-        Deployer::new(&config).destroy(&plans, &progress_line).await.map_err(|e| Failure::Other(e.into()))
+        let progress: &(dyn Fn(&str) + Sync) = if args.json { &|_| {} } else { &progress_line };
+        deployer(&config, args.json).destroy(&plans, progress).await.map_err(|e| Failure::Other(e.into()))
     })?;
-    for r in &results {
-        let _ = writeln!(out, "{:<36} {}", r.name, describe_outcome(r));
-    }
+    print_results(&results, args.json, out);
     Ok(())
 }
 

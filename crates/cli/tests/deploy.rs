@@ -251,3 +251,34 @@ fn invoke_the_deployed_runtime_end_to_end() {
     assert_eq!(body["echo"]["prompt"], "deployed and invoked");
     assert_eq!(text(&streamed.stdout), "data: {\"delta\":\"one\"}\n\ndata: {\"delta\":\"two\"}\n\n");
 }
+
+#[test]
+fn json_mode_prints_events_and_results_as_json_lines() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--json"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let lines: Vec<Value> =
+        text(&run.stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let results: Vec<&Value> = lines.iter().filter(|l| l["event"] == "result").collect();
+    assert_eq!(results.len(), 5);
+    assert!(results.iter().all(|r| r["outcome"] == "created"));
+    assert!(results[3]["outputs"]["AgentRuntimeArn"].is_string());
+    let stack_done = lines.iter().any(|l| {
+        l["event"] == "resource"
+            && l["logical_id"] == "agentcore-demo-dev-AgentCore"
+            && l["status"] == "CREATE_COMPLETE"
+    });
+    assert!(stack_done, "{lines:#?}");
+    assert!(
+        text(&run.stderr).is_empty() || !text(&run.stderr).contains("deploying"),
+        "progress lines stay off in JSON mode"
+    );
+    let run = corestack(dir.path(), &moto, &["destroy", "--yes", "--json"]);
+    let results: Vec<Value> = text(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|l: &Value| l["event"] == "result")
+        .collect();
+    assert!(results.len() == 5 && results.iter().all(|r| r["outcome"] == "deleted"), "{results:#?}");
+}

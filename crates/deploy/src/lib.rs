@@ -193,11 +193,36 @@ pub enum DeployError {
 }
 
 /// CloudFormation, with a count of the API calls made.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Deployer {
     cfn: Client,
     calls: Arc<AtomicUsize>,
     poll: Duration,
+    events: Option<EventSink>,
+}
+
+/// Where resource events go while stack operations run.
+pub type EventSink = Arc<dyn Fn(&ResourceEvent) + Send + Sync>;
+
+/// A stack or resource event of an operation corestack started.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ResourceEvent {
+    /// The stack.
+    pub stack: String,
+    /// The logical ID (the stack's own name for stack-level events).
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// The status, e.g. CREATE_IN_PROGRESS.
+    pub status: String,
+    /// CloudFormation's reason, when it gives one.
+    pub reason: Option<String>,
+}
+
+impl std::fmt::Debug for Deployer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deployer").field("calls", &self.calls()).field("poll", &self.poll).finish()
+    }
 }
 
 fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
@@ -225,12 +250,24 @@ fn status_str(s: &StackStatus) -> String {
 impl Deployer {
     /// A deployer on this configuration (region, credentials, endpoint overrides).
     pub fn new(config: &aws_config::SdkConfig) -> Deployer {
-        Deployer { cfn: Client::new(config), calls: Arc::new(AtomicUsize::new(0)), poll: Duration::from_secs(2) }
+        Deployer {
+            cfn: Client::new(config),
+            calls: Arc::new(AtomicUsize::new(0)),
+            poll: Duration::from_secs(2),
+            events: None,
+        }
     }
 
     /// Polls this often while waiting (default 2 s).
     pub fn with_poll_interval(mut self, poll: Duration) -> Deployer {
         self.poll = poll;
+        self
+    }
+
+    /// Sends the stack and resource events of each operation to `sink` as they happen (one
+    /// DescribeStackEvents per poll while an operation runs).
+    pub fn with_events(mut self, sink: EventSink) -> Deployer {
+        self.events = Some(sink);
         self
     }
 
@@ -287,10 +324,42 @@ impl Deployer {
             .unwrap_or_else(|| "no failed resource event".into())
     }
 
-    /// Waits until the stack leaves its in-progress state; `Ok(None)` when it no longer exists.
-    async fn settle(&self, name: &str) -> Result<Option<aws_sdk_cloudformation::types::Stack>, DeployError> {
+    /// Emits the events of `name` newer than `since` that were not emitted yet, oldest first.
+    async fn emit_events(&self, name: &str, since: i64, seen: &mut std::collections::HashSet<String>) {
+        let Some(sink) = &self.events else { return };
+        self.count();
+        let Ok(out) = self.cfn.describe_stack_events().stack_name(name).send().await else { return };
+        let mut events: Vec<_> = out
+            .stack_events
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.timestamp().is_some_and(|t| t.secs() >= since))
+            .filter(|e| seen.insert(e.event_id().unwrap_or_default().to_string()))
+            .collect();
+        events.reverse();
+        for e in events {
+            sink(&ResourceEvent {
+                stack: name.to_string(),
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: e.resource_type().unwrap_or_default().to_string(),
+                status: e.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                reason: e.resource_status_reason().map(str::to_string),
+            });
+        }
+    }
+
+    /// Waits until the stack leaves its in-progress state, emitting events of the operation that
+    /// began at `since` (Unix seconds); `Ok(None)` when the stack no longer exists.
+    async fn settle(
+        &self,
+        name: &str,
+        since: i64,
+    ) -> Result<Option<aws_sdk_cloudformation::types::Stack>, DeployError> {
+        let mut seen = std::collections::HashSet::new();
         loop {
-            let Some(stack) = self.describe(name).await? else { return Ok(None) };
+            let described = self.describe(name).await?;
+            self.emit_events(name, since, &mut seen).await;
+            let Some(stack) = described else { return Ok(None) };
             let status = stack.stack_status().map(status_str).unwrap_or_default();
             if !status.ends_with("_IN_PROGRESS") {
                 return Ok(Some(stack));
@@ -304,6 +373,7 @@ impl Deployer {
     }
 
     async fn create(&self, plan: &StackPlan) -> Result<(), DeployError> {
+        let since = unix_now();
         self.count();
         self.cfn
             .create_stack()
@@ -315,11 +385,11 @@ impl Deployer {
             .send()
             .await
             .map_err(|e| call_error(&plan.name, "CreateStack", e))?;
-        self.expect(&plan.name, "CREATE_COMPLETE").await
+        self.expect(&plan.name, "CREATE_COMPLETE", since).await
     }
 
-    async fn expect(&self, name: &str, want: &str) -> Result<(), DeployError> {
-        let stack = self.settle(name).await?;
+    async fn expect(&self, name: &str, want: &str, since: i64) -> Result<(), DeployError> {
+        let stack = self.settle(name, since).await?;
         let status = stack.as_ref().and_then(|s| s.stack_status()).map(status_str).unwrap_or_else(|| "DELETED".into());
         if status == want {
             return Ok(());
@@ -421,6 +491,7 @@ impl Deployer {
 
     async fn update(&self, plan: &StackPlan) -> Result<Outcome, DeployError> {
         let Some((change_set, changes)) = self.prepare_change_set(plan).await? else { return Ok(Outcome::Unchanged) };
+        let since = unix_now();
         self.count();
         self.cfn
             .execute_change_set()
@@ -429,7 +500,7 @@ impl Deployer {
             .send()
             .await
             .map_err(|e| call_error(&plan.name, "ExecuteChangeSet", e))?;
-        self.expect(&plan.name, "UPDATE_COMPLETE").await?;
+        self.expect(&plan.name, "UPDATE_COMPLETE", since).await?;
         Ok(Outcome::Updated { changes: changes.len() })
     }
 
@@ -506,6 +577,7 @@ impl Deployer {
     }
 
     async fn delete(&self, name: &str) -> Result<(), DeployError> {
+        let since = unix_now();
         self.count();
         if let Err(e) = self.cfn.delete_stack().stack_name(name).send().await {
             let failed = call_error(name, "DeleteStack", e);
@@ -519,7 +591,7 @@ impl Deployer {
             }
             return Err(failed);
         }
-        match self.settle(name).await? {
+        match self.settle(name, since).await? {
             None => Ok(()),
             Some(s) if s.stack_status() == Some(&StackStatus::DeleteComplete) => Ok(()),
             Some(s) => {
@@ -611,6 +683,11 @@ impl Deployer {
             outputs: BTreeMap::new(),
         })
     }
+}
+
+/// Unix seconds, one second early: event timestamps are whole seconds and clocks differ a little.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64 - 1).unwrap_or(0)
 }
 
 /// A short description of a result, for progress lines.

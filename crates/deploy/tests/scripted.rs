@@ -241,3 +241,47 @@ async fn wait_ready_goes_from_updating_to_ready() {
     assert_eq!(done[0].version.as_deref(), Some("2"));
     assert_eq!(seen.into_inner().unwrap(), vec!["UPDATING", "UPDATING", "READY"]);
 }
+
+fn event(id: u32, logical: &str, kind: &str, status: &str, at: i64) -> String {
+    let ts = aws_smithy_types::DateTime::from_secs(at).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap();
+    format!(
+        "<member><StackId>x</StackId><EventId>{id}</EventId><StackName>s</StackName><LogicalResourceId>{logical}</LogicalResourceId><ResourceType>{kind}</ResourceType><Timestamp>{ts}</Timestamp><ResourceStatus>{status}</ResourceStatus></member>"
+    )
+}
+
+#[tokio::test]
+async fn resource_events_are_emitted_once_each_in_order() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let old = event(0, "s", "AWS::CloudFormation::Stack", "UPDATE_COMPLETE", now - 3600);
+    let e1 = event(1, "s", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", now);
+    let e2 = event(2, "Topic", "AWS::SNS::Topic", "CREATE_IN_PROGRESS", now);
+    let e3 = event(3, "Topic", "AWS::SNS::Topic", "CREATE_COMPLETE", now + 1);
+    let e4 = event(4, "s", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", now + 1);
+    // Newest first, as CloudFormation lists them.
+    let page = |members: &[&String]| {
+        ok(
+            "DescribeStackEvents",
+            &format!("<StackEvents>{}</StackEvents>", members.iter().rev().map(|m| m.as_str()).collect::<String>()),
+        )
+    };
+    let (url, _) = serve(script(vec![
+        (
+            "DescribeStacks",
+            vec![missing(), stack("CREATE_IN_PROGRESS"), stack("CREATE_COMPLETE"), stack("CREATE_COMPLETE")],
+        ),
+        ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
+        ("DescribeStackEvents", vec![page(&[&old, &e1, &e2]), page(&[&old, &e1, &e2, &e3, &e4])]),
+    ]))
+    .await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10)).with_events(Arc::new(
+        move |e: &corestack_deploy::ResourceEvent| sink.lock().unwrap().push(format!("{} {}", e.logical_id, e.status)),
+    ));
+    assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        vec!["s CREATE_IN_PROGRESS", "Topic CREATE_IN_PROGRESS", "Topic CREATE_COMPLETE", "s CREATE_COMPLETE"],
+        "events of earlier operations are left out"
+    );
+}
