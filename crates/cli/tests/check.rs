@@ -1,18 +1,12 @@
 //! `corestack check` and the check inside `synth`, end to end.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{corestack, text, workspace};
 use pretty_assertions::assert_eq;
 use serde_json::Value;
 
-fn corestack(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corestack")).current_dir(cwd).env("NO_COLOR", "1").args(args).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -83,7 +77,7 @@ fn check_reads_a_synthesized_assembly_directory() {
 #[test]
 fn json_and_sarif_reports_carry_suppressed_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corestack.toml")).unwrap();
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
     let config = config.replace("network_mode = \"VPC\"", "network_mode = \"PUBLIC\"")
         + "\n[[check.suppressions]]\nrule = \"VPC01\"\nresource = \"DemoAgentRuntime\"\nreason = \"public demo without data\"\n";
     std::fs::write(dir.path().join("corestack.toml"), config).unwrap();
@@ -109,7 +103,7 @@ fn json_and_sarif_reports_carry_suppressed_findings() {
 #[test]
 fn synth_refuses_to_write_an_assembly_with_check_errors_unless_told() {
     let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corestack.toml")).unwrap();
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
     std::fs::write(
         dir.path().join("corestack.toml"),
         config.replace("network_mode = \"VPC\"", "network_mode = \"PUBLIC\""),
@@ -128,7 +122,7 @@ fn synth_refuses_to_write_an_assembly_with_check_errors_unless_told() {
 #[test]
 fn reasonless_suppressions_are_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corestack.toml")).unwrap()
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap()
         + "\n[[check.suppressions]]\nrule = \"VPC01\"\nresource = \"DemoAgentRuntime\"\n";
     std::fs::write(dir.path().join("corestack.toml"), config).unwrap();
     let run = corestack(dir.path(), &["check"]);
@@ -171,7 +165,7 @@ fn bad_input_exits_2() {
 
 #[test]
 fn the_readme_table_lists_every_rule_as_the_code_does() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
     let run = corestack(Path::new("."), &["check", "--list-rules", "--format", "json"]);
     let rules: Value = serde_json::from_slice(&run.stdout).unwrap();
     for r in rules.as_array().unwrap() {

@@ -1,20 +1,14 @@
 //! The `corestack` binary end to end, on temporary directories.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{corestack, text};
 use pretty_assertions::assert_eq;
 
-fn corestack(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corestack")).current_dir(cwd).args(args).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
 
 fn repo_config() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corestack.toml")
+    common::workspace().join("corestack.toml")
 }
 
 fn corpus() -> PathBuf {

@@ -3,12 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{config_running_echo_agent, free_port, text, workspace};
 use corestack_deploy::testing::Moto;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
 fn corestack(cwd: &Path, moto: &Moto, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_corestack"))
@@ -22,10 +21,6 @@ fn corestack(cwd: &Path, moto: &Moto, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]
@@ -193,29 +188,14 @@ fn logs_reads_the_runtimes_log_group() {
 fn invoke_the_deployed_runtime_end_to_end() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "echo-agent"])
-        .current_dir(workspace())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let agent = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"))
-        .join("debug/echo-agent");
-    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
-    std::fs::write(
-        dir.path().join("corestack.toml"),
-        config.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", agent.display())),
-    )
-    .unwrap();
+    config_running_echo_agent(dir.path());
     assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
     let outputs: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
     let arn = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeArn"].as_str().unwrap().to_string();
     assert!(arn.contains(":runtime/demo_agent_dev-"), "{arn}");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let mut dev = Command::new(env!("CARGO_BIN_EXE_corestack"))
         .current_dir(dir.path())
         .args(["dev", "--no-build", "--port", &port.to_string()])

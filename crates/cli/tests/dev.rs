@@ -1,31 +1,14 @@
 //! `corestack dev` and `corestack invoke --local` as processes.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{config_running_echo_agent, free_port, workspace};
 
-fn echo_agent() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "echo-agent"])
-        .current_dir(workspace())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"))
-        .join("debug/echo-agent")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+mod common;
 
 fn alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
@@ -44,13 +27,7 @@ fn invoke(config: &Path, port: u16, args: &[&str]) -> (String, String) {
 #[test]
 fn dev_serves_invoke_local_and_leaves_no_agent_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("corestack.toml");
-    let text = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
-    std::fs::write(
-        &config,
-        text.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", echo_agent().display())),
-    )
-    .unwrap();
+    let config = config_running_echo_agent(dir.path());
     let port = free_port();
     let mut dev = Command::new(env!("CARGO_BIN_EXE_corestack"))
         .args(["dev", "--no-build", "--port", &port.to_string(), "--config", config.to_str().unwrap()])

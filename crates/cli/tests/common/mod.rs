@@ -1,0 +1,48 @@
+//! Helpers shared by the CLI's integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Output bytes as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs the corestack binary in `cwd`, without colours.
+pub fn corestack(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_corestack")).current_dir(cwd).env("NO_COLOR", "1").args(args).output().unwrap()
+}
+
+/// A free port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Writes `dir/corestack.toml`: the repository's config with the runtime's local command pointed
+/// at the debug echo-agent (built if needed; a no-op when `cargo test --workspace` built it).
+pub fn config_running_echo_agent(dir: &Path) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "echo-agent"])
+        .current_dir(workspace())
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build -p echo-agent failed");
+    let agent = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+        .join("debug/echo-agent");
+    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
+    let path = dir.join("corestack.toml");
+    std::fs::write(
+        &path,
+        config.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", agent.display())),
+    )
+    .unwrap();
+    path
+}
