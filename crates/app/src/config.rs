@@ -87,6 +87,8 @@ pub struct Environment {
     pub account: Option<String>,
     /// Whether this is production (stricter checks).
     pub production: bool,
+    /// The S3 bucket deploy uploads templates over CloudFormation's inline limit to, if any.
+    pub template_bucket: Option<String>,
 }
 
 /// Network settings.
@@ -136,6 +138,20 @@ pub struct RuntimeSettings {
     pub spec: RuntimeSpec,
     /// How `corestack dev` runs it locally, if the file says.
     pub local: Option<LocalCommand>,
+    /// How `corestack deploy` builds its image, if the file says.
+    pub build: Option<BuildSettings>,
+}
+
+/// An image build for `corestack deploy`: always `linux/arm64` (the service runs nothing else).
+/// Relative paths are relative to the config file's directory.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BuildSettings {
+    /// The Dockerfile.
+    pub dockerfile: PathBuf,
+    /// The build context directory (default: the config file's directory).
+    pub context: PathBuf,
+    /// `--build-arg` values.
+    pub args: BTreeMap<String, String>,
 }
 
 /// A local command for `corestack dev`: the agent's command line, and a build step run once first.
@@ -361,11 +377,19 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     if let Some(Err(v)) = env_raw.account.as_deref().map(rules::account_id) {
         problems.push(Problem::from_violation(&format!("{env_key}.account"), v));
     }
+    if let Some(bucket) = env_raw.template_bucket.as_deref().filter(|b| !bucket_name_ok(b)) {
+        problems.push(Problem::new(
+            &format!("{env_key}.template_bucket"),
+            format!("`{bucket}` is not an S3 bucket name"),
+            "use 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+        ));
+    }
     let environment = Environment {
         name: env_name.to_string(),
         region: region.clone(),
         account: env_raw.account.clone(),
         production: env_raw.production.unwrap_or(false),
+        template_bucket: env_raw.template_bucket.clone(),
     };
 
     // Sections, with the environment's fields over the file's.
@@ -761,6 +785,27 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
             "name the program to run, e.g. command = \"target/release/echo-agent\"",
         ));
     }
+    let build = r.build.map(|b| {
+        if b.dockerfile.trim().is_empty() {
+            problems.push(Problem::new(
+                &format!("{at}.build.dockerfile"),
+                "the Dockerfile path is empty",
+                "name the Dockerfile, e.g. dockerfile = \"agents/echo-agent/Dockerfile\"",
+            ));
+        }
+        for key in b.args.keys().filter(|k| k.is_empty() || k.contains('=') || k.contains(char::is_whitespace)) {
+            problems.push(Problem::new(
+                &format!("{at}.build.args"),
+                format!("`{key}` is not a build argument name"),
+                "use a name without `=` or spaces, as in the Dockerfile's ARG line",
+            ));
+        }
+        BuildSettings {
+            dockerfile: PathBuf::from(b.dockerfile),
+            context: PathBuf::from(b.context.unwrap_or_else(|| ".".into())),
+            args: b.args,
+        }
+    });
     RuntimeSettings {
         logical: corestack_cfn::pascal_case(&r.name),
         key: r.name,
@@ -769,5 +814,16 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
         models: r.models,
         spec,
         local,
+        build,
     }
+}
+
+/// S3's bucket naming rules, the ones a typo breaks.
+fn bucket_name_ok(name: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edge(name.chars().next())
+        && edge(name.chars().last())
+        && !name.contains("..")
 }

@@ -60,6 +60,7 @@ pub(crate) struct RawEnvironment {
     pub(crate) region: Option<String>,
     pub(crate) account: Option<String>,
     pub(crate) production: Option<bool>,
+    pub(crate) template_bucket: Option<String>,
     #[serde(default)]
     pub(crate) tags: BTreeMap<String, String>,
     #[serde(default)]
@@ -176,6 +177,17 @@ pub(crate) struct RawRuntime {
     #[serde(default)]
     pub(crate) endpoints: Vec<RawEndpoint>,
     pub(crate) local: Option<RawLocal>,
+    pub(crate) build: Option<RawBuild>,
+}
+
+/// How `corestack deploy` builds the agent's image.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBuild {
+    pub(crate) dockerfile: String,
+    pub(crate) context: Option<String>,
+    #[serde(default)]
+    pub(crate) args: BTreeMap<String, String>,
 }
 
 /// How `corestack dev` runs the agent on this machine.
