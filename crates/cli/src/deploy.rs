@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region};
 use corestack_app::Settings;
+use corestack_deploy::image::{ImageChoice, RuntimeImage};
 use corestack_deploy::{Deployer, StackPlan, StackResult, describe_outcome};
 
 use crate::Failure;
+use crate::progress::{Mode, Progress};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
@@ -21,9 +23,13 @@ pub(crate) struct DeployArgs {
     /// Deploy without asking.
     #[arg(long)]
     yes: bool,
-    /// Run every runtime on this image tag (a stack parameter; no re-synthesis needed).
-    #[arg(long, value_name = "TAG")]
+    /// Run every runtime on this tag of the project repository, pinned by digest (no build).
+    #[arg(long, value_name = "TAG", conflicts_with = "image_uri")]
     image_tag: Option<String>,
+    /// Run every runtime on this image of the project repository, `<uri>:<tag>` or
+    /// `<uri>@sha256:<digest>`, pinned by digest (no build).
+    #[arg(long, value_name = "URI")]
+    image_uri: Option<String>,
     /// Print events and results as JSON lines on stdout, for scripts.
     #[arg(long)]
     json: bool,
@@ -36,9 +42,12 @@ pub(crate) struct DeployArgs {
 pub(crate) struct DiffArgs {
     #[command(flatten)]
     cfg: crate::ConfigArgs,
-    /// Compare as if deploying every runtime on this image tag.
-    #[arg(long, value_name = "TAG")]
+    /// Compare as if deploying every runtime on this tag of the project repository.
+    #[arg(long, value_name = "TAG", conflicts_with = "image_uri")]
     image_tag: Option<String>,
+    /// Compare as if deploying every runtime on this image URI.
+    #[arg(long, value_name = "URI")]
+    image_uri: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,34 +128,42 @@ async fn aws(settings: &Settings) -> Result<aws_config::SdkConfig, Failure> {
     Ok(config)
 }
 
-/// Every runtime's image parameter set to `:<tag>`, when a tag is given.
-fn image_overrides(settings: &Settings, tag: Option<&str>) -> Result<BTreeMap<String, String>, Failure> {
-    let Some(tag) = tag else { return Ok(BTreeMap::new()) };
-    if let Err(v) = corestack_app::constructs::rules::image_tag(tag) {
-        return Err(Failure::Input(anyhow::anyhow!("--image-tag: {}\n    fix: {}", v.message, v.fix)));
-    }
-    Ok(settings.runtimes.iter().map(|r| (format!("{}ImageRef", r.logical), format!(":{tag}"))).collect())
-}
-
 fn tokio() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
 }
 
-fn progress_line(line: &str) {
-    eprintln!("corestack: {line}");
+/// A deployer that reports every stack and resource event to `progress`, and uploads large
+/// templates to the environment's template bucket.
+fn deployer(config: &aws_config::SdkConfig, settings: &Settings, progress: &Arc<Progress>) -> Deployer {
+    let progress = Arc::clone(progress);
+    Deployer::new(config)
+        .with_template_bucket(settings.environment.template_bucket.clone())
+        .with_events(Arc::new(move |e: &corestack_deploy::ResourceEvent| progress.event(e)))
 }
 
-/// A deployer that reports every stack and resource event: JSON lines on stdout for scripts, plain
-/// lines on stderr otherwise.
-fn deployer(config: &aws_config::SdkConfig, json: bool) -> Deployer {
-    Deployer::new(config).with_events(Arc::new(move |e: &corestack_deploy::ResourceEvent| {
-        if json {
-            println!("{}", serde_json::json!({"event": "resource", "stack": e.stack, "logical_id": e.logical_id, "resource_type": e.resource_type, "status": e.status, "reason": e.reason}));
-        } else {
-            let reason = e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-            eprintln!("corestack: {} {} {} {}{reason}", e.stack, e.logical_id, e.resource_type, e.status);
+/// Runs `work` until it finishes or Ctrl-C. On Ctrl-C, says what goes on without corestack and
+/// how to resume: CloudFormation finishes (or rolls back) what it started, and nothing is
+/// deleted or rolled back by stopping.
+async fn interruptible<T>(
+    work: impl std::future::Future<Output = Result<T, Failure>>,
+    progress: &Progress,
+    resume: &str,
+) -> Result<T, Failure> {
+    tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => {
+            progress.finish();
+            let running = progress.in_progress();
+            let running = if running.is_empty() {
+                String::new()
+            } else {
+                format!("; CloudFormation carries on with {} on its own", running.join(", "))
+            };
+            Err(Failure::Interrupted(anyhow::anyhow!(
+                "interrupted: corestack stopped waiting{running}. Nothing was cancelled, rolled back or deleted.\n    resume: {resume} (finished stacks are skipped; a stack still busy is reported until it settles)"
+            )))
         }
-    }))
+    }
 }
 
 fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
@@ -163,7 +180,44 @@ fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
     }
 }
 
+/// The image choice of the flags, checked.
+fn image_choice(tag: Option<&str>, uri: Option<&str>) -> Result<ImageChoice, Failure> {
+    match (tag, uri) {
+        (Some(tag), _) => {
+            if let Err(v) = corestack_app::constructs::rules::image_tag(tag) {
+                return Err(Failure::Input(anyhow::anyhow!("--image-tag: {}\n    fix: {}", v.message, v.fix)));
+            }
+            Ok(ImageChoice::Tag(tag.to_string()))
+        }
+        (None, Some(uri)) => {
+            corestack_deploy::image::split_uri(uri).map_err(|e| Failure::Input(e.into()))?;
+            Ok(ImageChoice::Uri(uri.to_string()))
+        }
+        (None, None) => Ok(ImageChoice::Config),
+    }
+}
+
+/// The deployed runtimes' status and version, for the report (empty when not readable).
+async fn runtime_statuses(
+    config: &aws_config::SdkConfig,
+    settings: &Settings,
+    results: &[StackResult],
+) -> Vec<serde_json::Value> {
+    let reader = corestack_deploy::status::StatusReader::new(config);
+    let mut all = Vec::new();
+    for r in &settings.runtimes {
+        let Some(id) = results.iter().find_map(|s| s.outputs.get(&format!("{}AgentRuntimeId", r.logical))) else {
+            continue;
+        };
+        if let Ok(s) = reader.runtime(id).await {
+            all.push(serde_json::json!({"runtime": r.key, "id": id, "status": s.status, "version": s.version, "image": s.image}));
+        }
+    }
+    all
+}
+
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    let choice = image_choice(args.image_tag.as_deref(), args.image_uri.as_deref())?;
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let report = crate::check::assembly_report(&settings, &assembly);
@@ -173,21 +227,70 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         let _ = writeln!(err, "corestack: the check found errors, so nothing was deployed");
         return Err(Failure::Findings);
     }
+    let base = args.cfg.dir();
+    let docker = corestack_deploy::image::Docker::new();
+    let rt = tokio()?;
+    // Before any stack changes: a build that cannot run stops here.
+    if choice == ImageChoice::Config {
+        rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &base))
+            .map_err(|e| Failure::Input(e.into()))?;
+    }
     assembly.write(&args.out)?;
-    let plans = StackPlan::from_assembly(&assembly, &image_overrides(&settings, args.image_tag.as_deref())?);
+    let (before, mut after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly, &BTreeMap::new()));
     let env = &settings.environment;
-    confirm(&format!("deploy {} stacks of environment {} to {}", plans.len(), env.name, env.region), args.yes, err)?;
+    confirm(
+        &format!("deploy {} stacks of environment {} to {}", before.len() + after.len(), env.name, env.region),
+        args.yes,
+        err,
+    )?;
     let started = std::time::Instant::now();
-    let results = tokio()?.block_on(async {
-        let config = aws(&settings).await?;
-        let progress: &(dyn Fn(&str) + Sync) = if args.json { &|_| {} } else { &progress_line };
-        deployer(&config, args.json).deploy(&plans, progress).await.map_err(|e| Failure::Other(e.into()))
-    })?;
+    let progress = Arc::new(Progress::new(Mode::detect(args.json)));
+    let resume = format!("corestack deploy{}", args.cfg.flags());
+    let (results, images, statuses) = rt.block_on(interruptible(
+        async {
+            let config = aws(&settings).await?;
+            let deployer = deployer(&config, &settings, &progress);
+            deployer.check_sizes(&after).map_err(|e| Failure::Input(e.into()))?;
+            let step = |s: corestack_deploy::Step<'_>| progress.step(s);
+            let mut results = deployer.deploy(&before, &step).await.map_err(|e| match e {
+                e @ corestack_deploy::DeployError::TooLarge { .. } => Failure::Input(e.into()),
+                e => Failure::Other(e.into()),
+            })?;
+            let note = |line: &str| progress.note(line);
+            let images = corestack_deploy::image::prepare(
+                &corestack_deploy::image::Registry::new(&config),
+                &docker,
+                &settings.repository_name,
+                &settings.runtimes,
+                &choice,
+                &base,
+                &note,
+            )
+            .await
+            .map_err(|e| Failure::Other(e.into()))?;
+            if progress.mode() == Mode::Json {
+                for i in &images {
+                    println!("{}", serde_json::json!({"event": "image", "runtime": i.runtime, "source": i.source, "digest": i.digest, "built": i.built}));
+                }
+            }
+            let pinned = images.iter().map(|i| (i.parameter.clone(), i.parameter_value())).collect();
+            for p in &mut after {
+                p.set_parameters(&pinned);
+            }
+            results.extend(deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?);
+            let statuses = runtime_statuses(&config, &settings, &results).await;
+            Ok((results, images, statuses))
+        },
+        &progress,
+        &resume,
+    ))?;
+    progress.finish();
     let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
         results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
     let outputs_json = serde_json::to_string_pretty(&outputs).expect("plain data") + "\n";
     std::fs::write(args.out.join("outputs.json"), &outputs_json).map_err(|e| Failure::Other(e.into()))?;
-    let (md, json) = write_report(&args.report_dir, &settings, &results, started.elapsed().as_secs_f64())
+    let deployment = Deployment { results: &results, images: &images, runtimes: &statuses };
+    let (md, json) = write_report(&args.report_dir, &settings, &deployment, started.elapsed().as_secs_f64())
         .map_err(|e| Failure::Other(e.into()))?;
     print_results(&results, args.json, out);
     if args.json {
@@ -197,6 +300,9 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
             let _ = writeln!(out, "  {key}: {}", ac.outputs.get(key).map(String::as_str).unwrap_or("-"));
         }
+    }
+    for i in &images {
+        let _ = writeln!(out, "  image of {}: {} ({})", i.runtime, i.source, i.digest);
     }
     let _ = writeln!(
         out,
@@ -208,20 +314,29 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     Ok(())
 }
 
+/// What a deploy did, for its report.
+struct Deployment<'a> {
+    results: &'a [StackResult],
+    images: &'a [RuntimeImage],
+    runtimes: &'a [serde_json::Value],
+}
+
 /// Writes `<env>-<unix seconds>.md` and `.json` with the stacks, what happened, durations and outputs.
 fn write_report(
     dir: &Path,
     settings: &Settings,
-    results: &[StackResult],
+    deployment: &Deployment<'_>,
     seconds: f64,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
+    let results = deployment.results;
     std::fs::create_dir_all(dir)?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let base = dir.join(format!("{}-{stamp}", settings.environment.name));
     let env = &settings.environment;
     let json = serde_json::json!({
         "project": settings.project.name, "environment": env.name, "region": env.region, "account": env.account,
-        "unix_time": stamp, "seconds": seconds, "stacks": results,
+        "unix_time": stamp, "seconds": seconds, "stacks": results, "images": deployment.images,
+        "runtimes": deployment.runtimes,
     });
     let json_path = base.with_extension("json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&json).expect("plain data") + "\n")?;
@@ -233,6 +348,27 @@ fn write_report(
             r.name,
             describe_outcome(r).split(" in ").next().unwrap_or(""),
             r.seconds
+        ));
+    }
+    md.push_str("\n## Images\n\n| runtime | image | digest | built now |\n|---|---|---|---|\n");
+    for i in deployment.images {
+        md.push_str(&format!(
+            "| {} | `{}` | `{}` | {} |\n",
+            i.runtime,
+            i.source,
+            i.digest,
+            if i.built { "yes" } else { "no" }
+        ));
+    }
+    md.push_str("\n## Runtimes\n\n| runtime | ID | status | version |\n|---|---|---|---|\n");
+    for r in deployment.runtimes {
+        let field = |k: &str| r[k].as_str().map(str::to_string).unwrap_or_else(|| "-".into());
+        md.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            field("runtime"),
+            field("id"),
+            field("status"),
+            field("version")
         ));
     }
     md.push_str("\n## Outputs\n\n| stack | output | value |\n|---|---|---|\n");
@@ -261,11 +397,18 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
         args.yes,
         err,
     )?;
-    let results = tokio()?.block_on(async {
-        let config = aws(&settings).await?;
-        let progress: &(dyn Fn(&str) + Sync) = if args.json { &|_| {} } else { &progress_line };
-        deployer(&config, args.json).destroy(&plans, progress).await.map_err(|e| Failure::Other(e.into()))
-    })?;
+    let progress = Arc::new(Progress::new(Mode::detect(args.json)));
+    let resume = format!("corestack destroy{}", args.cfg.flags());
+    let results = tokio()?.block_on(interruptible(
+        async {
+            let config = aws(&settings).await?;
+            let step = |s: corestack_deploy::Step<'_>| progress.step(s);
+            deployer(&config, &settings, &progress).destroy(&plans, &step).await.map_err(|e| Failure::Other(e.into()))
+        },
+        &progress,
+        &resume,
+    ))?;
+    progress.finish();
     print_results(&results, args.json, out);
     Ok(())
 }
@@ -357,10 +500,28 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
-    let plans = StackPlan::from_assembly(&assembly, &image_overrides(&settings, args.image_tag.as_deref())?);
+    let choice = image_choice(args.image_tag.as_deref(), args.image_uri.as_deref())?;
+    let mut plans = StackPlan::from_assembly(&assembly, &BTreeMap::new());
     let diffs = tokio()?.block_on(async {
         let config = aws(&settings).await?;
-        Deployer::new(&config).diff(&plans).await.map_err(|e| Failure::Other(e.into()))
+        let deployer = Deployer::new(&config).with_template_bucket(settings.environment.template_bucket.clone());
+        let mut deployed = BTreeMap::new();
+        for p in plans.iter().filter(|p| p.takes_image()) {
+            deployed.extend(deployer.deployed_parameters(&p.name).await.map_err(|e| Failure::Other(e.into()))?);
+        }
+        let registry = corestack_deploy::image::Registry::new(&config);
+        let values = corestack_deploy::image::expected_parameters(
+            &registry,
+            &settings.repository_name,
+            &settings.runtimes,
+            &choice,
+            &deployed,
+        )
+        .await;
+        for p in &mut plans {
+            p.set_parameters(&values);
+        }
+        deployer.diff(&plans).await.map_err(|e| Failure::Other(e.into()))
     })?;
     for (name, diff) in &diffs {
         match diff {

@@ -1,7 +1,7 @@
 //! `corestack dev` and `corestack invoke`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,17 +90,9 @@ fn local_arn(settings: &Settings, r: &RuntimeSettings) -> String {
     format!("arn:aws:bedrock-agentcore:{}:{account}:runtime/{}-localdev01", settings.environment.region, r.spec.name)
 }
 
-fn config_dir(config: Option<&Path>) -> PathBuf {
-    let file = config.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("corestack.toml"));
-    match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
-    let cwd = config_dir(args.cfg.config.as_deref()).canonicalize().map_err(|e| Failure::Input(e.into()))?;
+    let cwd = args.cfg.dir().canonicalize().map_err(|e| Failure::Input(e.into()))?;
     let mut runtimes = Vec::new();
     let mut builds: Vec<Vec<String>> = Vec::new();
     for r in pick(&settings, args.runtime.as_deref())? {

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod check;
 mod deploy;
 mod dev;
+mod progress;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
 /// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
@@ -60,6 +61,8 @@ enum Failure {
     Input(anyhow::Error),
     Other(anyhow::Error),
     Findings,
+    /// Stopped by Ctrl-C: exit 130, as shells report SIGINT.
+    Interrupted(anyhow::Error),
 }
 
 impl From<ConfigError> for Failure {
@@ -94,6 +97,27 @@ pub(crate) struct ConfigArgs {
 }
 
 impl ConfigArgs {
+    /// The directory the config's relative paths start from: the config file's.
+    pub(crate) fn dir(&self) -> PathBuf {
+        let file = self.config.clone().unwrap_or_else(|| PathBuf::from("corestack.toml"));
+        match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The flags that choose this configuration, to repeat in a suggested command.
+    pub(crate) fn flags(&self) -> String {
+        let mut flags = String::new();
+        if let Some(c) = &self.config {
+            flags.push_str(&format!(" --config {}", c.display()));
+        }
+        if let Some(e) = &self.env {
+            flags.push_str(&format!(" --env {e}"));
+        }
+        flags
+    }
+
     /// Reads and resolves the configuration.
     pub(crate) fn load(&self, err: &mut dyn Write) -> Result<Settings, Failure> {
         let env = self.env.as_deref();
@@ -176,6 +200,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Findings) => ExitCode::from(1),
+        Err(Failure::Interrupted(e)) => {
+            let _ = writeln!(err, "corestack: {e:#}");
+            ExitCode::from(130)
+        }
         Err(Failure::Input(e)) => {
             let _ = writeln!(err, "corestack: {e:#}");
             ExitCode::from(2)

@@ -3,39 +3,104 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{config_running_echo_agent, free_port, text, workspace};
+use common::{config_running_echo_agent, free_port, text, workspace, write_config};
 use corestack_deploy::testing::Moto;
 use serde_json::Value;
 
 mod common;
 
-fn corestack(cwd: &Path, moto: &Moto, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_corestack"))
-        .current_dir(cwd)
+/// Runs corestack in `cwd` against moto, with the test double of the docker CLI
+/// (`tests/fake-docker`) first on PATH, logging its calls to `cwd/docker.log`.
+fn corestack_with(cwd: &Path, moto: &Moto, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let path = format!(
+        "{}:{}:{}",
+        workspace().join("tests/fake-docker").display(),
+        workspace().join(".venv/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = Command::new(env!("CARGO_BIN_EXE_corestack"));
+    c.current_dir(cwd)
         .env("AWS_ENDPOINT_URL", moto.url())
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .args(args)
-        .output()
-        .unwrap()
+        .env("PATH", path)
+        .env("FAKE_DOCKER_LOG", cwd.join("docker.log"))
+        .env_remove("FAKE_DOCKER_FAIL");
+    c.envs(env.iter().copied()).args(args).output().unwrap()
+}
+
+fn corestack(cwd: &Path, moto: &Moto, args: &[&str]) -> Output {
+    corestack_with(cwd, moto, &[], args)
+}
+
+/// The docker calls logged by the test double.
+fn docker_calls(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("docker.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Puts an image under `tag` into the emulated repository, as a push would; returns its digest.
+fn push_image(moto: &Moto, tag: &str, content: &str) -> String {
+    let script = format!(
+        "import boto3, hashlib, json\n\
+         c = boto3.client('ecr', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         layer = 'sha256:' + hashlib.sha256(b'{content}').hexdigest()\n\
+         m = json.dumps({{'schemaVersion': 2, 'mediaType': 'application/vnd.docker.distribution.manifest.v2+json', 'config': {{'mediaType': 'application/vnd.docker.container.image.v1+json', 'size': 1, 'digest': layer}}, 'layers': [{{'mediaType': 'application/vnd.docker.image.rootfs.diff.tar.gzip', 'size': 1, 'digest': layer}}]}})\n\
+         print(c.put_image(repositoryName='agentcore-demo-dev', imageManifest=m, imageTag='{tag}')['image']['imageId']['imageDigest'])\n",
+        moto.url()
+    );
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+fn outcomes(run: &Output) -> String {
+    text(&run.stdout)
 }
 
 #[test]
-fn deploy_writes_outputs_and_a_report_then_destroy_removes_the_stacks() {
+fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
     let run = corestack(dir.path(), &moto, &["deploy"]);
     assert_eq!(run.status.code(), Some(2), "no terminal, no --yes: {}", text(&run.stderr));
     assert!(text(&run.stderr).contains("pass --yes"));
 
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2"]);
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
     assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
     let out = text(&run.stdout);
     assert!(out.contains("agentcore-demo-dev-AgentCore") && out.contains("created"), "{out}");
-    assert!(text(&run.stderr).contains("corestack: deploying agentcore-demo-dev-Network"));
+    let err = text(&run.stderr);
+    assert!(err.contains("corestack: deploying agentcore-demo-dev-Network"), "{err}");
+    assert!(
+        err.contains("corestack: building 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-")
+    );
+    // Login with the ECR token (the double checks the password), then one arm64 build, pushed.
+    let calls = docker_calls(dir.path());
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(calls[0]["command"], "login");
+    assert_eq!(calls[0]["host"], "123456789012.dkr.ecr.us-east-1.amazonaws.com");
+    assert_eq!(calls[1]["platform"], "linux/arm64");
+    assert_eq!(calls[1]["options"], serde_json::json!(["--provenance=false", "--push", "--sbom=false"]));
+    let digest = calls[1]["digest"].as_str().unwrap().to_string();
+    assert!(
+        out.contains(
+            "image of demo_agent: 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-"
+        ),
+        "{out}"
+    );
+    assert!(out.contains(&digest), "{out}");
+    // The runtime runs the pushed digest.
+    let status = corestack(dir.path(), &moto, &["status"]);
+    assert!(text(&status.stdout).contains(&format!("agentcore-demo-dev@{digest}")), "{}", text(&status.stdout));
+
     let outputs: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
     assert!(
@@ -48,21 +113,60 @@ fn deploy_writes_outputs_and_a_report_then_destroy_removes_the_stacks() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(reports.len(), 2, "{reports:?}");
-    let md =
-        std::fs::read_to_string(reports.iter().find(|p| p.extension().is_some_and(|e| e == "md")).unwrap()).unwrap();
+    let read = |ext: &str| {
+        std::fs::read_to_string(reports.iter().find(|p| p.extension().is_some_and(|e| e == ext)).unwrap()).unwrap()
+    };
+    let md = read("md");
     assert!(
         md.contains("| agentcore-demo-dev-AgentCore | created |") && md.contains("AgentRuntimeEndpointUrl"),
         "{md}"
     );
+    assert!(md.contains(&format!("| `{digest}` | yes |")), "{md}");
+    let json: Value = serde_json::from_str(&read("json")).unwrap();
+    assert_eq!(json["images"][0]["digest"], digest.as_str());
+    assert_eq!(json["runtimes"][0]["runtime"], "demo_agent");
+    assert_eq!(json["runtimes"][0]["version"], "1");
 
-    // The same image again changes nothing; the default image tag changes the AgentCore stack only.
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2", "--report-dir", "r2"]);
+    // A new build of the same inputs has the same digest: a new tag, and no stack changes.
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r2"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    assert_eq!(text(&run.stdout).matches("unchanged").count(), 5, "{}", text(&run.stdout));
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r3"]);
-    let out = text(&run.stdout);
+    assert_eq!(outcomes(&run).matches("unchanged").count(), 5, "{}", outcomes(&run));
+    assert_eq!(docker_calls(dir.path()).len(), 4);
+
+    // An image pushed by other means, by tag: pinned by its digest, the AgentCore stack only.
+    let v2 = push_image(&moto, "v2", "second image");
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2", "--report-dir", "r3"]);
+    let out = outcomes(&run);
     assert!(out.lines().any(|l| l.starts_with("agentcore-demo-dev-AgentCore") && l.contains("updated")), "{out}");
     assert_eq!(out.matches("unchanged").count(), 4, "{out}");
+    assert!(out.contains(&format!("agentcore-demo-dev:v2 ({v2})")), "{out}");
+    assert_eq!(docker_calls(dir.path()).len(), 4, "--image-tag builds nothing");
+    // The same image by URI and digest: nothing to do.
+    let uri = format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev@{v2}");
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", &uri, "--report-dir", "r4"]);
+    assert_eq!(outcomes(&run).matches("unchanged").count(), 5, "{}{}", outcomes(&run), text(&run.stderr));
+
+    // Images that are not there, or elsewhere, stop the deploy before the AgentCore stack.
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "nope", "--report-dir", "r5"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains(
+            "image 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:nope is not in the repository"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("fix: push it first"), "{err}");
+    assert!(!err.contains("deploying agentcore-demo-dev-AgentCore"), "{err}");
+    let other = "123456789012.dkr.ecr.us-east-1.amazonaws.com/someone-else:v1";
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", other, "--report-dir", "r6"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(text(&run.stderr).contains("not in the project repository 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev; the runtime's execution role may pull only from that one"), "{}", text(&run.stderr));
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "repo/without-tag"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("needs a :tag or an @sha256:digest"), "{}", text(&run.stderr));
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "a:b", "--image-tag", "v2"]);
+    assert_eq!(run.status.code(), Some(2), "the two flags exclude each other");
 
     let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
@@ -70,15 +174,92 @@ fn deploy_writes_outputs_and_a_report_then_destroy_removes_the_stacks() {
 }
 
 #[test]
+fn a_build_that_cannot_run_stops_before_any_stack_and_a_failed_one_before_the_runtime() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
+    let run = corestack_with(dir.path(), &moto, &[("FAKE_DOCKER_FAIL", "buildx")], &["deploy", "--yes"]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("runtime demo_agent has a [runtimes.build] section, but `docker buildx version` did not work"),
+        "{err}"
+    );
+    assert!(err.contains("fix: install Docker with the buildx plugin"), "{err}");
+    assert!(!err.contains("deploying"), "{err}");
+
+    write_config(dir.path(), |c| c.replace("context = \".\"", "context = \"no-such-dir\""));
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).contains("demo_agent.build.context: ./no-such-dir does not exist"),
+        "{}",
+        text(&run.stderr)
+    );
+
+    write_config(dir.path(), |c| c);
+    let run = corestack_with(dir.path(), &moto, &[("FAKE_DOCKER_FAIL", "build")], &["deploy", "--yes"]);
+    assert_eq!(run.status.code(), Some(1));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains(
+            "docker buildx build of 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("buildx needs QEMU for linux/arm64"), "{err}");
+    assert!(
+        err.contains("agentcore-demo-dev-Storage created") && !err.contains("deploying agentcore-demo-dev-AgentCore"),
+        "{err}"
+    );
+}
+
+/// Ctrl-C while CloudFormation works: corestack stops waiting, says so and how to resume, exits 130.
+#[test]
+fn ctrl_c_stops_waiting_and_says_how_to_resume() {
+    use std::io::BufRead;
+    // An endpoint that accepts connections and never answers: every call waits.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let held = std::thread::spawn(move || listener.incoming().take(4).filter_map(Result::ok).collect::<Vec<_>>());
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(dir.path())
+        .env("AWS_ENDPOINT_URL", &url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .args(["deploy", "--yes", "--env", "test", "--image-tag", "v1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("deploying agentcore-demo-test-Network") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "corestack ended early: {seen}");
+        seen.push_str(&line);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    assert!(rest.contains("interrupted: corestack stopped waiting"), "{rest}");
+    assert!(rest.contains("Nothing was cancelled, rolled back or deleted"), "{rest}");
+    assert!(rest.contains("resume: corestack deploy --env test"), "{rest}");
+    drop(held);
+}
+
+#[test]
 fn credentials_of_another_account_are_refused() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
-    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
-    std::fs::write(
-        dir.path().join("corestack.toml"),
-        config.replace("# account = \"123456789012\"   # when set", "account = \"111111111111\"   # when set"),
-    )
-    .unwrap();
+    write_config(dir.path(), |c| {
+        c.replace("# account = \"123456789012\"   # when set", "account = \"111111111111\"   # when set")
+    });
     let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
     assert_eq!(run.status.code(), Some(1));
     let err = text(&run.stderr);
@@ -105,11 +286,15 @@ fn runtimes_ready_after(moto: &Moto, times: u32) {
 fn status_waits_until_the_runtime_is_ready() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
     let run = corestack(dir.path(), &moto, &["status"]);
     assert_eq!(run.status.code(), Some(1));
     assert!(text(&run.stderr).contains("runtime demo_agent_dev is not deployed"), "{}", text(&run.stderr));
-    runtimes_ready_after(&moto, 3);
-    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
+    // READY on the fourth read: deploy reads the status once for its report, status twice more.
+    runtimes_ready_after(&moto, 4);
+    let deploy = corestack(dir.path(), &moto, &["deploy", "--yes", "--json"]);
+    assert!(deploy.status.success());
+    assert!(text(&deploy.stdout).contains(r#""event":"image""#));
     let run = corestack(dir.path(), &moto, &["status", "--wait", "--interval", "0.05"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let progress = text(&run.stderr);
@@ -123,6 +308,7 @@ fn status_waits_until_the_runtime_is_ready() {
 fn diff_shows_new_stacks_changes_and_nothing_else() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
     let run = corestack(dir.path(), &moto, &["diff"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert!(
@@ -131,9 +317,7 @@ fn diff_shows_new_stacks_changes_and_nothing_else() {
         text(&run.stdout)
     );
     assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
-    let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
-    std::fs::write(dir.path().join("corestack.toml"), config.replace("latency_ms = 2000", "latency_ms = 3000"))
-        .unwrap();
+    write_config(dir.path(), |c| c.replace("latency_ms = 2000", "latency_ms = 3000"));
     let run = corestack(dir.path(), &moto, &["diff"]);
     let out = text(&run.stdout);
     assert!(
@@ -149,6 +333,7 @@ fn diff_shows_new_stacks_changes_and_nothing_else() {
 fn logs_reads_the_runtimes_log_group() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
     assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
     let run = corestack(dir.path(), &moto, &["logs"]);
     assert_eq!(run.status.code(), Some(1));
@@ -236,6 +421,7 @@ fn invoke_the_deployed_runtime_end_to_end() {
 fn json_mode_prints_events_and_results_as_json_lines() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--json"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let lines: Vec<Value> =

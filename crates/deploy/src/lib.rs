@@ -16,6 +16,7 @@ use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use serde::Serialize;
 
+pub mod image;
 pub mod logs;
 pub mod status;
 #[cfg(feature = "test-util")]
@@ -58,21 +59,46 @@ impl StackPlan {
             .iter()
             .zip(&assembly.templates)
             .map(|(s, (_, body))| {
-                let mut parameters: BTreeMap<String, String> =
-                    s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect();
-                for (k, v) in overrides {
-                    if let Some(slot) = parameters.get_mut(k) {
-                        slot.clone_from(v);
-                    }
-                }
-                StackPlan {
+                let mut plan = StackPlan {
                     name: s.name.clone(),
                     template: body.clone(),
-                    parameters,
+                    parameters: s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect(),
                     dependencies: s.dependencies.clone(),
-                }
+                };
+                plan.set_parameters(overrides);
+                plan
             })
             .collect()
+    }
+
+    /// Sets the parameters the stack has among `values` (parameter name to value).
+    pub fn set_parameters(&mut self, values: &BTreeMap<String, String>) {
+        for (k, v) in values {
+            if let Some(slot) = self.parameters.get_mut(k) {
+                slot.clone_from(v);
+            }
+        }
+    }
+
+    /// Whether the stack takes a runtime image (an `...ImageRef` parameter).
+    pub fn takes_image(&self) -> bool {
+        self.parameters.keys().any(|k| k.ends_with("ImageRef"))
+    }
+
+    /// Splits plans in dependency order into the stacks that can deploy before the images are
+    /// pinned (they create the repository) and the rest: stacks taking an image and every stack
+    /// that depends on one of those.
+    pub fn split_at_images(plans: Vec<StackPlan>) -> (Vec<StackPlan>, Vec<StackPlan>) {
+        let mut after: Vec<StackPlan> = Vec::new();
+        let mut before = Vec::new();
+        for p in plans {
+            if p.takes_image() || p.dependencies.iter().any(|d| after.iter().any(|a| &a.name == d)) {
+                after.push(p);
+            } else {
+                before.push(p);
+            }
+        }
+        (before, after)
     }
 }
 
@@ -136,6 +162,23 @@ pub struct StackResult {
     pub outputs: BTreeMap<String, String>,
 }
 
+/// A step of a deploy or destroy, for progress displays.
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    /// Work on a stack began.
+    Started {
+        /// The stack.
+        stack: &'a str,
+        /// Whether it is being deleted.
+        deleting: bool,
+    },
+    /// A stack is done.
+    Finished(&'a StackResult),
+}
+
+/// Where steps go.
+pub type StepSink<'a> = &'a (dyn Fn(Step<'_>) + Sync);
+
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -170,7 +213,7 @@ pub enum DeployError {
     },
     /// A template too large to send inline.
     #[error(
-        "stack {stack}: the template is {bytes} bytes, over the {INLINE_TEMPLATE_BYTES} bytes CloudFormation takes inline; templates this large need an S3 upload, which corestack does not do yet (use fewer runtimes per stack)"
+        "stack {stack}: the template is {bytes} bytes, over the {INLINE_TEMPLATE_BYTES} bytes CloudFormation takes inline, so it must be uploaded to S3 first\n    fix: set template_bucket = \"<a bucket in the stack's region>\" in the environment's section of the config"
     )]
     TooLarge {
         /// The stack.
@@ -196,6 +239,9 @@ pub enum DeployError {
 #[derive(Clone)]
 pub struct Deployer {
     cfn: Client,
+    s3: aws_sdk_s3::Client,
+    template_bucket: Option<String>,
+    region: String,
     calls: Arc<AtomicUsize>,
     poll: Duration,
     events: Option<EventSink>,
@@ -252,10 +298,20 @@ impl Deployer {
     pub fn new(config: &aws_config::SdkConfig) -> Deployer {
         Deployer {
             cfn: Client::new(config),
+            s3: aws_sdk_s3::Client::new(config),
+            template_bucket: None,
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             calls: Arc::new(AtomicUsize::new(0)),
             poll: Duration::from_secs(2),
             events: None,
         }
+    }
+
+    /// Uploads templates over [`INLINE_TEMPLATE_BYTES`] to this bucket (in the stacks' region)
+    /// and passes CloudFormation their URL; without one, such templates are refused.
+    pub fn with_template_bucket(mut self, bucket: Option<String>) -> Deployer {
+        self.template_bucket = bucket;
+        self
     }
 
     /// Polls this often while waiting (default 2 s).
@@ -372,13 +428,44 @@ impl Deployer {
         plan.parameters.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect()
     }
 
+    /// The template as CloudFormation takes it: inline, or uploaded to the template bucket (under
+    /// its SHA-256, so an upload of the same template is the same object) and named by URL.
+    async fn template(&self, plan: &StackPlan) -> Result<(Option<String>, Option<String>), DeployError> {
+        if plan.template.len() <= INLINE_TEMPLATE_BYTES {
+            return Ok((Some(plan.template.clone()), None));
+        }
+        let Some(bucket) = &self.template_bucket else {
+            return Err(DeployError::TooLarge { stack: plan.name.clone(), bytes: plan.template.len() });
+        };
+        use sha2::Digest as _;
+        let hash: String = sha2::Sha256::digest(plan.template.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let key = format!("corestack/{}/{hash}.json", plan.name);
+        self.count();
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(&key)
+            .content_type("application/json")
+            .body(plan.template.clone().into_bytes().into())
+            .send()
+            .await
+            .map_err(|e| DeployError::Call {
+                stack: plan.name.clone(),
+                call: "PutObject",
+                message: format!("{} (template_bucket {bucket})", aws_sdk_s3::error::DisplayErrorContext(&e)),
+            })?;
+        Ok((None, Some(format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region))))
+    }
+
     async fn create(&self, plan: &StackPlan) -> Result<(), DeployError> {
+        let (body, url) = self.template(plan).await?;
         let since = unix_now();
         self.count();
         self.cfn
             .create_stack()
             .stack_name(&plan.name)
-            .template_body(&plan.template)
+            .set_template_body(body)
+            .set_template_url(url)
             .set_parameters(Some(Self::parameters(plan)))
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam)
@@ -429,13 +516,15 @@ impl Deployer {
             "corestack-{}",
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0)
         );
+        let (body, url) = self.template(plan).await?;
         self.count();
         self.cfn
             .create_change_set()
             .stack_name(&plan.name)
             .change_set_name(&change_set)
             .change_set_type(ChangeSetType::Update)
-            .template_body(&plan.template)
+            .set_template_body(body)
+            .set_template_url(url)
             .set_parameters(Some(Self::parameters(plan)))
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam)
@@ -534,7 +623,7 @@ impl Deployer {
     /// Deploys one stack and returns its outputs.
     pub async fn deploy_stack(&self, plan: &StackPlan) -> Result<StackResult, DeployError> {
         let started = Instant::now();
-        if plan.template.len() > INLINE_TEMPLATE_BYTES {
+        if plan.template.len() > INLINE_TEMPLATE_BYTES && self.template_bucket.is_none() {
             return Err(DeployError::TooLarge { stack: plan.name.clone(), bytes: plan.template.len() });
         }
         let outcome = match self.describe(&plan.name).await? {
@@ -561,6 +650,19 @@ impl Deployer {
         };
         let outputs = self.outputs(&plan.name).await?;
         Ok(StackResult { name: plan.name.clone(), outcome, seconds: started.elapsed().as_secs_f64(), outputs })
+    }
+
+    /// A deployed stack's parameter values; empty when it is not deployed.
+    pub async fn deployed_parameters(&self, name: &str) -> Result<BTreeMap<String, String>, DeployError> {
+        let stack = self.describe(name).await?;
+        Ok(stack
+            .map(|s| {
+                s.parameters()
+                    .iter()
+                    .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// A stack's outputs; empty when it is not deployed.
@@ -607,20 +709,24 @@ impl Deployer {
 
     /// Deploys the stacks, each after its dependencies, independent ones concurrently. Stops at the
     /// first failure (stacks already running finish).
-    pub async fn deploy(
-        &self,
-        plans: &[StackPlan],
-        progress: &(dyn Fn(&str) + Sync),
-    ) -> Result<Vec<StackResult>, DeployError> {
+    pub async fn deploy(&self, plans: &[StackPlan], progress: StepSink<'_>) -> Result<Vec<StackResult>, DeployError> {
+        self.check_sizes(plans)?;
         self.in_levels(plans, false, progress).await
     }
 
+    /// Refuses, before any call, templates too large to send inline when there is no template
+    /// bucket to upload them to.
+    pub fn check_sizes(&self, plans: &[StackPlan]) -> Result<(), DeployError> {
+        match plans.iter().find(|p| p.template.len() > INLINE_TEMPLATE_BYTES) {
+            Some(p) if self.template_bucket.is_none() => {
+                Err(DeployError::TooLarge { stack: p.name.clone(), bytes: p.template.len() })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Deletes the stacks, dependents first. Retained resources (DeletionPolicy Retain) stay.
-    pub async fn destroy(
-        &self,
-        plans: &[StackPlan],
-        progress: &(dyn Fn(&str) + Sync),
-    ) -> Result<Vec<StackResult>, DeployError> {
+    pub async fn destroy(&self, plans: &[StackPlan], progress: StepSink<'_>) -> Result<Vec<StackResult>, DeployError> {
         self.in_levels(plans, true, progress).await
     }
 
@@ -628,7 +734,7 @@ impl Deployer {
         &self,
         plans: &[StackPlan],
         reverse: bool,
-        progress: &(dyn Fn(&str) + Sync),
+        progress: StepSink<'_>,
     ) -> Result<Vec<StackResult>, DeployError> {
         let mut done: Vec<StackResult> = Vec::new();
         let mut left: Vec<&StackPlan> = plans.iter().collect();
@@ -650,7 +756,7 @@ impl Deployer {
                 .collect();
             assert!(!ready.is_empty(), "the manifest's dependencies form a cycle");
             for p in &ready {
-                progress(&format!("{} {}", if reverse { "deleting" } else { "deploying" }, p.name));
+                progress(Step::Started { stack: &p.name, deleting: reverse });
             }
             let results = futures_join(ready.iter().map(|p| async move {
                 if reverse { self.destroy_stack(&p.name).await } else { self.deploy_stack(p).await }
@@ -658,7 +764,7 @@ impl Deployer {
             .await;
             for r in results {
                 let r = r?;
-                progress(&format!("{} {}", r.name, describe_outcome(&r)));
+                progress(Step::Finished(&r));
                 done.push(r);
             }
             left.retain(|p| !done.iter().any(|d| d.name == p.name));

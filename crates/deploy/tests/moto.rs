@@ -35,7 +35,7 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     let moto = Moto::start(&workspace());
     let d = deployer(moto.port).await;
     let default = plans(corestack_app::DEFAULT_CONFIG);
-    let progress = |_: &str| {};
+    let progress = |_: corestack_deploy::Step<'_>| {};
 
     let created = d.deploy(&default, &progress).await.unwrap_or_else(|e| panic!("{e}"));
     let names: Vec<&str> = created.iter().map(|r| r.name.rsplit('-').next().unwrap()).collect();
@@ -86,4 +86,40 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     assert!(destroyed.iter().all(|r| r.outcome == Outcome::Deleted));
     let gone = d.destroy(&changed, &progress).await.unwrap();
     assert!(gone.iter().all(|r| r.outcome == Outcome::Absent));
+}
+
+/// A template over CloudFormation's inline limit (the Security stack of 30 runtimes) goes through
+/// the template bucket; without one, deploy refuses it before any call, saying how to fix it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_templates_are_uploaded_to_the_template_bucket() {
+    let moto = Moto::start(&workspace());
+    let all = plans(&corestack_app::fixtures::many_runtimes(30));
+    let first_two: Vec<StackPlan> = all.into_iter().take(2).collect();
+    let security = &first_two[1];
+    assert!(security.name.ends_with("-Security"));
+    assert!(security.template.len() > corestack_deploy::INLINE_TEMPLATE_BYTES, "{} bytes", security.template.len());
+    let progress = |_: corestack_deploy::Step<'_>| {};
+
+    let without = deployer(moto.port).await;
+    let err = without.deploy(&first_two, &progress).await.unwrap_err().to_string();
+    assert!(err.contains("must be uploaded to S3 first") && err.contains("fix: set template_bucket"), "{err}");
+
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto.url())
+        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("a", "b", None, None, "moto"))
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::Client::new(&config);
+    s3.create_bucket().bucket("corestack-templates").send().await.unwrap();
+    let d = deployer(moto.port).await.with_template_bucket(Some("corestack-templates".into()));
+    let created = d.deploy(&first_two, &progress).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(created.iter().all(|r| r.outcome == Outcome::Created), "{created:?}");
+    assert!(created[1].outputs.contains_key("ExecutionRoleArn"), "{:?}", created[1].outputs);
+    let listed = s3.list_objects_v2().bucket("corestack-templates").send().await.unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].starts_with(&format!("corestack/{}/", security.name)) && keys[0].ends_with(".json"), "{keys:?}");
+    let again = d.deploy(&first_two, &progress).await.unwrap();
+    assert!(again.iter().all(|r| r.outcome == Outcome::Unchanged), "{again:?}");
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region};
 use bytes::Bytes;
 use corestack_deploy::status::StatusReader;
-use corestack_deploy::{DeployError, Deployer, Outcome, StackPlan};
+use corestack_deploy::{DeployError, Deployer, Outcome, StackDiff, StackPlan};
 use http_body_util::{BodyExt, Full};
 
 const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
@@ -178,6 +178,16 @@ async fn a_stack_left_in_rollback_complete_is_recreated() {
     assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
     let calls = calls.lock().unwrap().clone();
     assert_eq!(&calls[..4], ["DescribeStacks", "DeleteStack", "DescribeStacks", "CreateStack"]);
+}
+
+#[tokio::test]
+async fn diff_reports_a_stack_in_rollback_complete_as_new_and_changes_nothing() {
+    let (url, calls) = serve(script(vec![("DescribeStacks", vec![stack("ROLLBACK_COMPLETE")])])).await;
+    let d = Deployer::new(&config(&url).await);
+    let plan = plan();
+    assert_eq!(d.diff_stack(&plan).await.unwrap(), StackDiff::New { resources: plan.resource_count() });
+    // One read: no change set, no delete (deploy is what recreates the stack).
+    assert_eq!(*calls.lock().unwrap(), ["DescribeStacks"]);
 }
 
 #[tokio::test]

@@ -37,12 +37,22 @@ pub fn config_running_echo_agent(dir: &Path) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join("target"))
         .join("debug/echo-agent");
+    write_config(dir, |c| {
+        c.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", agent.display()))
+    })
+}
+
+/// Writes `dir/corestack.toml`: the repository's config, its Dockerfile path made absolute (the
+/// build context stays `dir`), then changed by `edit`.
+pub fn write_config(dir: &Path, edit: impl FnOnce(String) -> String) -> PathBuf {
     let config = std::fs::read_to_string(workspace().join("corestack.toml")).unwrap();
+    let dockerfile = workspace().join("agents/bedrock-agent/Dockerfile");
+    let config = config.replace(
+        "dockerfile = \"agents/bedrock-agent/Dockerfile\"",
+        &format!("dockerfile = \"{}\"", dockerfile.display()),
+    );
+    assert!(config.contains(&dockerfile.display().to_string()), "the default config builds bedrock-agent");
     let path = dir.join("corestack.toml");
-    std::fs::write(
-        &path,
-        config.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", agent.display())),
-    )
-    .unwrap();
+    std::fs::write(&path, edit(config)).unwrap();
     path
 }
