@@ -292,7 +292,10 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let deployment = Deployment { results: &results, images: &images, runtimes: &statuses };
     let (md, json) = write_report(&args.report_dir, &settings, &deployment, started.elapsed().as_secs_f64())
         .map_err(|e| Failure::Other(e.into()))?;
-    print_results(&results, args.json, out);
+    // On a terminal the progress block already shows each stack's result.
+    if !(progress.mode() == Mode::Terminal && std::io::stdout().is_terminal()) {
+        print_results(&results, args.json, out);
+    }
     if args.json {
         return Ok(());
     }

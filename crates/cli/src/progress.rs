@@ -82,11 +82,20 @@ impl Progress {
             Mode::Json => {}
             Mode::Lines => eprintln!("corestack: {line}"),
             Mode::Terminal => {
+                // The block stays where it is, finished stacks leave it, and the note and whatever
+                // follows (docker's own output) go below; the next step starts a new block.
                 let mut state = self.state();
                 let mut text = clear(state.drawn);
+                for l in render(&state.stacks, self.width) {
+                    text.push_str(&l);
+                    text.push('\n');
+                }
                 text.push_str(&format!("corestack: {line}\n"));
                 state.drawn = 0;
-                self.draw(&mut state, text);
+                state.stacks.retain(|s| !s.done);
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(text.as_bytes());
+                let _ = err.flush();
             }
         }
     }

@@ -448,3 +448,42 @@ fn json_mode_prints_events_and_results_as_json_lines() {
         .collect();
     assert!(results.len() == 5 && results.iter().all(|r| r["outcome"] == "deleted"), "{results:#?}");
 }
+
+/// On a terminal (a pseudo-terminal from `script`), progress is a block of one line per stack
+/// redrawn in place, not a line per event.
+#[test]
+fn on_a_terminal_progress_is_redrawn_in_place() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
+    let command = format!("{} deploy --yes", env!("CARGO_BIN_EXE_corestack"));
+    let run = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env("AWS_ENDPOINT_URL", moto.url())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("TERM", "xterm")
+        .env(
+            "PATH",
+            format!(
+                "{}:{}:{}",
+                workspace().join("tests/fake-docker").display(),
+                workspace().join(".venv/bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("FAKE_DOCKER_LOG", dir.path().join("docker.log"))
+        .output()
+        .expect("script (util-linux) gives the command a terminal");
+    let screen = text(&run.stdout);
+    assert!(run.status.success(), "{screen}");
+    assert!(screen.contains("\x1b[J"), "the block is cleared and redrawn: {screen:?}");
+    for stack in ["Network", "Security", "Storage", "AgentCore", "Monitoring"] {
+        assert!(screen.contains(&format!("✓ agentcore-demo-dev-{stack}")), "{stack}: {screen:?}");
+    }
+    assert!(!screen.contains("corestack: deploying"), "no plain progress lines: {screen:?}");
+    assert!(!screen.contains("CREATE_COMPLETE: "), "{screen:?}");
+}

@@ -253,20 +253,24 @@ impl Docker {
         }
     }
 
-    /// `docker login` with the password on stdin.
+    /// `docker login` with the password on stdin; its output is kept for the error message.
     async fn login(&self, user: &str, password: &str, host: &str) -> Result<(), ImageError> {
-        let mut child = self
-            .command()
+        let what = format!("docker login {host}");
+        let mut child = tokio::process::Command::new(&self.program)
             .args(["login", "--username", user, "--password-stdin", host])
             .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
             .spawn()
-            .map_err(|e| docker_failed(&format!("docker login {host}"), e.to_string(), ""))?;
+            .map_err(|e| docker_failed(&what, e.to_string(), ""))?;
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(password.as_bytes()).await;
         }
-        let status = child.wait().await.map_err(|e| docker_failed("docker login", e.to_string(), ""))?;
-        if !status.success() {
-            return Err(docker_failed(&format!("docker login {host}"), status.to_string(), ""));
+        let out = child.wait_with_output().await.map_err(|e| docker_failed(&what, e.to_string(), ""))?;
+        if !out.status.success() {
+            let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(docker_failed(&what, format!("{}: {said}", out.status), ""));
         }
         Ok(())
     }
