@@ -422,6 +422,17 @@ async fn runtime_ids<'a>(
     assembly: &corestack_app::Assembly,
     config: &aws_config::SdkConfig,
 ) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
+    runtime_outputs(settings, assembly, config, "AgentRuntimeId").await
+}
+
+/// Each configured runtime with one of its deployed outputs (`AgentRuntimeId`,
+/// `AgentRuntimeArn`, ...), read from the AgentCore stacks.
+pub(crate) async fn runtime_outputs<'a>(
+    settings: &'a Settings,
+    assembly: &corestack_app::Assembly,
+    config: &aws_config::SdkConfig,
+    output: &str,
+) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
     let deployer = Deployer::new(config);
     let mut outputs = BTreeMap::new();
     for stack in assembly
@@ -436,10 +447,10 @@ async fn runtime_ids<'a>(
     settings
         .runtimes
         .iter()
-        .map(|r| match outputs.get(&format!("{}AgentRuntimeId", r.logical)) {
+        .map(|r| match outputs.get(&format!("{}{output}", r.logical)) {
             Some(id) => Ok((r, id.clone())),
             None => Err(Failure::Other(anyhow::anyhow!(
-                "runtime {} is not deployed (its stack has no {}AgentRuntimeId output); run corestack deploy",
+                "runtime {} is not deployed (its stack has no {}{output} output); run corestack deploy",
                 r.spec.name,
                 r.logical
             ))),

@@ -62,9 +62,13 @@ pub(crate) struct InvokeArgs {
     /// The port of `corestack dev`.
     #[arg(long, default_value_t = DEFAULT_PORT)]
     port: u16,
-    /// The runtime ARN on AWS. (`corestack deploy` will record it; until then pass it.)
+    /// The runtime ARN. Default: the runtime's, read from its deployed AgentCore stack.
     #[arg(long, value_name = "ARN")]
     arn: Option<String>,
+    /// For a runtime with a JWT authorizer: send this access token (`Authorization: Bearer`)
+    /// over HTTPS instead of signing with AWS credentials.
+    #[arg(long, value_name = "TOKEN")]
+    bearer_token: Option<String>,
     #[command(flatten)]
     cfg: crate::ConfigArgs,
 }
@@ -195,53 +199,82 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             "the payload is not JSON: {e}\n    fix: pass a JSON document, e.g. '{{\"prompt\": \"hello\"}}'"
         )));
     }
-    let arn = match (&args.arn, args.local) {
-        (Some(arn), _) => arn.clone(),
-        (None, true) => local_arn(&settings, runtime),
-        (None, false) => {
-            return Err(Failure::Input(anyhow::anyhow!(
-                "no runtime ARN: pass --arn (from the AgentCore stack's AgentRuntimeArn output), or --local to invoke corestack dev"
-            )));
-        }
-    };
     let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
-    let _ = writeln!(err, "session: {session}");
     let rt = runtime_tokio()?;
     rt.block_on(async {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(Region::new(settings.environment.region.clone()));
-        if args.local {
-            // The local endpoint does not verify signatures; any credentials sign the request.
-            loader = loader
-                .endpoint_url(format!("http://127.0.0.1:{}", args.port))
-                .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"));
-        }
-        let client = aws_sdk_bedrockagentcore::Client::new(&loader.load().await);
+        let region = Region::new(settings.environment.region.clone());
+        let arn = match (&args.arn, args.local) {
+            (Some(arn), _) => arn.clone(),
+            (None, true) => local_arn(&settings, runtime),
+            (None, false) => {
+                let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region.clone()).load().await;
+                let assembly = corestack_app::synth(&settings)?;
+                let arns = crate::deploy::runtime_outputs(&settings, &assembly, &config, "AgentRuntimeArn")
+                    .await
+                    .map_err(|e| {
+                        let (Failure::Other(e) | Failure::Input(e) | Failure::Interrupted(e)) = e else { return e };
+                        Failure::Other(anyhow::anyhow!(
+                            "no ARN for runtime {}: {e:#}\n    fix: deploy it (corestack deploy), pass --arn (the AgentRuntimeArn output), or --local for corestack dev",
+                            runtime.key
+                        ))
+                    })?;
+                arns.into_iter().find(|(r, _)| r.key == runtime.key).map(|(_, arn)| arn).expect("one per runtime")
+            }
+        };
+        let _ = writeln!(err, "session: {session}");
         let accept = if args.stream { "text/event-stream" } else { "application/json" };
-        let answer = client
-            .invoke_agent_runtime()
-            .agent_runtime_arn(&arn)
-            .qualifier(&args.qualifier)
-            .runtime_session_id(&session)
-            .content_type("application/json")
-            .accept(accept)
-            .payload(Blob::new(payload))
-            .send()
-            .await
-            .map_err(|e| Failure::Other(anyhow::anyhow!("InvokeAgentRuntime failed: {}", DisplayErrorContext(&e))))?;
-        let mut body = answer.response;
-        let mut stdout = tokio::io::stdout();
         let mut last = 0u8;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| Failure::Other(anyhow::anyhow!("the response stream broke: {e}")))?;
-            last = chunk.last().copied().unwrap_or(last);
-            stdout.write_all(&chunk).await.map_err(|e| Failure::Other(e.into()))?;
-            stdout.flush().await.map_err(|e| Failure::Other(e.into()))?;
+        if let Some(token) = &args.bearer_token {
+            let endpoint = if args.local {
+                format!("http://127.0.0.1:{}", args.port)
+            } else {
+                crate::bearer::endpoint(region.as_ref())
+            };
+            let url = crate::bearer::url(&endpoint, &arn, &args.qualifier)
+                .map_err(|e| Failure::Input(anyhow::anyhow!("--bearer-token: {e}")))?;
+            let mut stdout = std::io::stdout();
+            let mut write = |chunk: bytes::Bytes| {
+                last = chunk.last().copied().unwrap_or(last);
+                stdout.write_all(&chunk)?;
+                stdout.flush()
+            };
+            crate::bearer::invoke(&url, token, &session, accept, payload, &mut write).await.map_err(Failure::Other)?;
+        } else {
+            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
+            if args.local {
+                // The local endpoint does not verify signatures; any credentials sign the request.
+                loader = loader
+                    .endpoint_url(format!("http://127.0.0.1:{}", args.port))
+                    .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"));
+            }
+            let client = aws_sdk_bedrockagentcore::Client::new(&loader.load().await);
+            let answer = client
+                .invoke_agent_runtime()
+                .agent_runtime_arn(&arn)
+                .qualifier(&args.qualifier)
+                .runtime_session_id(&session)
+                .content_type("application/json")
+                .accept(accept)
+                .payload(Blob::new(payload))
+                .send()
+                .await
+                .map_err(|e| {
+                    Failure::Other(anyhow::anyhow!("InvokeAgentRuntime failed: {}", DisplayErrorContext(&e)))
+                })?;
+            let mut body = answer.response;
+            let mut stdout = tokio::io::stdout();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| Failure::Other(anyhow::anyhow!("the response stream broke: {e}")))?;
+                last = chunk.last().copied().unwrap_or(last);
+                stdout.write_all(&chunk).await.map_err(|e| Failure::Other(e.into()))?;
+                stdout.flush().await.map_err(|e| Failure::Other(e.into()))?;
+            }
         }
         if last != b'\n' {
-            let _ = stdout.write_all(b"\n").await;
+            let mut stdout = std::io::stdout();
+            let _ = std::io::Write::write_all(&mut stdout, b"\n");
+            let _ = std::io::Write::flush(&mut stdout);
         }
-        let _ = stdout.flush().await;
         Ok::<(), Failure>(())
     })?;
     let _ = out.flush();

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod bearer;
 mod check;
 mod deploy;
 mod dev;

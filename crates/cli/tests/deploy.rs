@@ -409,12 +409,26 @@ fn invoke_the_deployed_runtime_end_to_end() {
     };
     let sync = invoke(&[r#"{"prompt": "deployed and invoked"}"#]);
     let streamed = invoke(&["--stream", r#"{"prompt": "one two"}"#]);
+    // Without --arn, the ARN comes from the deployed stack's outputs.
+    let found = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(dir.path())
+        .env("AWS_ENDPOINT_URL", moto.url())
+        .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{port}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .args(["invoke", r#"{"prompt": "found by name"}"#])
+        .output()
+        .unwrap();
     let _ = Command::new("kill").args(["-TERM", &dev.id().to_string()]).status();
     let _ = dev.wait();
     assert!(sync.status.success(), "{}", text(&sync.stderr));
     let body: Value = serde_json::from_slice(&sync.stdout).unwrap();
     assert_eq!(body["echo"]["prompt"], "deployed and invoked");
     assert_eq!(text(&streamed.stdout), "data: {\"delta\":\"one\"}\n\ndata: {\"delta\":\"two\"}\n\n");
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&found.stdout).unwrap()["echo"]["prompt"], "found by name");
 }
 
 #[test]

@@ -76,10 +76,26 @@ fn dev_serves_invoke_local_and_leaves_no_agent_behind() {
 
 #[test]
 fn invoke_without_an_arn_or_local_says_what_to_do() {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_corestack")).current_dir(workspace()).args(["invoke", "{}"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --arn"));
+    // No --arn: the ARN is looked up in the deployed stack; here nothing answers.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(workspace())
+        .env("AWS_ENDPOINT_URL", &closed)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(["invoke", "{}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no ARN for runtime demo_agent: stack agentcore-demo-dev-AgentCore: DescribeStacks failed"),
+        "{err}"
+    );
+    assert!(err.contains("fix: deploy it (corestack deploy), pass --arn"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
         .current_dir(workspace())
         .args(["invoke", "--local", "{not json"])
@@ -87,4 +103,93 @@ fn invoke_without_an_arn_or_local_says_what_to_do() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the payload is not JSON"));
+}
+
+/// A recording stand-in for the service's HTTPS endpoint (plain HTTP on loopback): answers each
+/// request with `status`, `headers` and `body`, and sends the request text back on `seen`.
+fn one_shot_server(status: &'static str, headers: &'static str, body: &'static str) -> (u16, mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).unwrap();
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap())
+                    })
+                    .unwrap_or(0);
+                if request.len() >= end + 4 + length || n == 0 {
+                    break;
+                }
+            }
+        }
+        let answer =
+            format!("HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        stream.write_all(answer.as_bytes()).unwrap();
+        tx.send(String::from_utf8_lossy(&request).into_owned()).unwrap();
+    });
+    (port, rx)
+}
+
+#[test]
+fn a_jwt_runtime_is_invoked_with_the_bearer_token() {
+    let (port, seen) = one_shot_server("200 OK", "content-type: text/event-stream\r\n", "data: {\"delta\":\"hi\"}\n\n");
+    let arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent_dev-abc";
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(workspace())
+        .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{port}"))
+        .args(["invoke", "--arn", arn, "--bearer-token", "eyJ.token.sig", "--qualifier", "prod", "--stream"])
+        .args(["--session-id", "session-0123456789-0123456789-0123456789", r#"{"prompt": "hi"}"#])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "data: {\"delta\":\"hi\"}\n\n");
+    let request = seen.recv_timeout(Duration::from_secs(10)).unwrap();
+    let lower = request.to_ascii_lowercase();
+    assert!(
+        request.starts_with("POST /runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo_agent_dev-abc/invocations?qualifier=prod HTTP/1.1\r\n"),
+        "{request}"
+    );
+    assert!(lower.contains("\r\nauthorization: bearer eyj.token.sig\r\n"), "{request}");
+    assert!(lower.contains("\r\naccept: text/event-stream\r\n"), "{request}");
+    assert!(
+        lower.contains("\r\nx-amzn-bedrock-agentcore-runtime-session-id: session-0123456789-0123456789-0123456789\r\n"),
+        "{request}"
+    );
+    assert!(request.ends_with(r#"{"prompt": "hi"}"#), "{request}");
+
+    // A rejected token: the service's error type and message, and what to do.
+    let (port, _seen) = one_shot_server(
+        "401 Unauthorized",
+        "content-type: application/json\r\nx-amzn-errortype: UnauthorizedException:http://internal.amazon.com/coral/com.amazon.bedrock.agentcore/\r\n",
+        r#"{"message":"JWT bearer token is invalid or not found"}"#,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(workspace())
+        .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{port}"))
+        .args(["invoke", "--arn", arn, "--bearer-token", "expired", "{}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("401 Unauthorized UnauthorizedException: JWT bearer token is invalid or not found"), "{err}");
+    assert!(err.contains("fix: pass a valid, unexpired access token"), "{err}");
+    // Never in clear text to another machine.
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(workspace())
+        .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "http://agents.example.com")
+        .args(["invoke", "--arn", arn, "--bearer-token", "t", "{}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a bearer token goes over HTTPS only"));
 }

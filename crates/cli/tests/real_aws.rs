@@ -1,8 +1,11 @@
-//! End to end on a real AWS account: deploy, READY, invoke, destroy. Skipped unless you opt in:
+//! End to end on a real AWS account: deploy (building and pushing the image), READY, invoke,
+//! destroy. Skipped unless you opt in, with credentials set:
 //!
 //! ```sh
-//! # an arm64 agent image tagged $TAG already pushed to the project's repository, credentials set
-//! CORESTACK_E2E_IMAGE_TAG=$TAG cargo test -p corestack --test real_aws -- --ignored
+//! # builds bedrock-agent for linux/arm64 with docker buildx and deploys it by digest
+//! CORESTACK_E2E=1 cargo test -p corestack --test real_aws -- --ignored
+//! # or an arm64 image already pushed to the project's repository under $TAG
+//! CORESTACK_E2E=1 CORESTACK_E2E_IMAGE_TAG=$TAG cargo test -p corestack --test real_aws -- --ignored
 //! ```
 
 use std::process::Command;
@@ -23,27 +26,23 @@ fn corestack(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-#[ignore = "needs an AWS account, credentials and a pushed image; set CORESTACK_E2E_IMAGE_TAG and run with --ignored"]
+#[ignore = "needs an AWS account and credentials (and Docker with buildx, or a pushed image); set CORESTACK_E2E=1 and run with --ignored"]
 fn deploy_ready_invoke_destroy_on_aws() {
-    let tag =
-        std::env::var("CORESTACK_E2E_IMAGE_TAG").expect("CORESTACK_E2E_IMAGE_TAG: the tag of a pushed agent image");
-    corestack(&[
-        "deploy",
-        "--yes",
-        "--image-tag",
-        &tag,
-        "--out",
-        "target/e2e.out",
-        "--report-dir",
-        "target/e2e-reports",
-    ]);
+    assert_eq!(std::env::var("CORESTACK_E2E").as_deref(), Ok("1"), "set CORESTACK_E2E=1 to deploy to your account");
+    let mut deploy = vec!["deploy", "--yes", "--out", "target/e2e.out", "--report-dir", "target/e2e-reports"];
+    let tag = std::env::var("CORESTACK_E2E_IMAGE_TAG").ok();
+    if let Some(tag) = &tag {
+        deploy.extend(["--image-tag", tag]);
+    }
+    let out = corestack(&deploy);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("@sha256:")
+            || String::from_utf8_lossy(&out.stdout).contains("(sha256:")
+    );
     corestack(&["status", "--wait", "--timeout", "1200"]);
-    let outputs: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/e2e.out/outputs.json")).unwrap(),
-    )
-    .unwrap();
-    let arn = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeArn"].as_str().unwrap().to_string();
-    let answer = corestack(&["invoke", "--arn", &arn, r#"{"prompt": "hello"}"#]);
+    let answer = corestack(&["invoke", r#"{"prompt": "hello"}"#]);
     assert!(!answer.stdout.is_empty());
+    let streamed = corestack(&["invoke", "--stream", r#"{"prompt": "hello"}"#]);
+    assert!(String::from_utf8_lossy(&streamed.stdout).starts_with("data: "));
     corestack(&["destroy", "--yes"]);
 }

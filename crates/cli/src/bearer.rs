@@ -1,0 +1,114 @@
+//! InvokeAgentRuntime for runtimes with a JWT authorizer: the AWS SDKs only sign with SigV4, so
+//! this sends the service's HTTPS request itself, with `Authorization: Bearer <token>` (facts
+//! §5: "you can't use the AWS SDK" with OAuth).
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+/// Where InvokeAgentRuntime is served: the standard endpoint overrides
+/// (`AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`, then `AWS_ENDPOINT_URL`), else the regional endpoint.
+pub(crate) fn endpoint(region: &str) -> String {
+    ["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| format!("https://bedrock-agentcore.{region}.amazonaws.com"))
+}
+
+/// `POST <endpoint>/runtimes/<ARN, percent-encoded>/invocations?qualifier=<q>`.
+pub(crate) fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String> {
+    let endpoint = endpoint.trim_end_matches('/');
+    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| endpoint.starts_with(p));
+    if !endpoint.starts_with("https://") && !loopback {
+        return Err(format!(
+            "{endpoint}: a bearer token goes over HTTPS only (plain HTTP only to this machine, for corestack dev)"
+        ));
+    }
+    Ok(format!("{endpoint}/runtimes/{}/invocations?qualifier={}", encode(arn), encode(qualifier)))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Sends the invocation and hands each body chunk to `chunk` as it arrives. An answer other
+/// than 2xx is an error naming the service's error type and message.
+pub(crate) async fn invoke(
+    url: &str,
+    token: &str,
+    session: &str,
+    accept: &str,
+    payload: String,
+    chunk: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
+) -> anyhow::Result<()> {
+    let tls = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(tls);
+    let request = hyper::Request::post(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("accept", accept)
+        .header("x-amzn-bedrock-agentcore-runtime-session-id", session)
+        .body(Full::new(Bytes::from(payload)))?;
+    let response = client.request(request).await.map_err(|e| anyhow::anyhow!("InvokeAgentRuntime failed: {e}"))?;
+    let status = response.status();
+    let kind = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).to_string());
+    let mut body = response.into_body();
+    if !status.is_success() {
+        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("message").or_else(|| v.get("Message")).and_then(|m| m.as_str()).map(str::to_string))
+            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+        let hint = if status == hyper::StatusCode::UNAUTHORIZED {
+            "\n    fix: pass a valid, unexpired access token from the runtime's identity provider with --bearer-token"
+        } else {
+            ""
+        };
+        anyhow::bail!(
+            "InvokeAgentRuntime failed: {status} {}: {message}{hint}",
+            kind.as_deref().unwrap_or("(no error type)")
+        );
+    }
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| anyhow::anyhow!("the response stream broke: {e}"))?;
+        if let Ok(data) = frame.into_data() {
+            chunk(data)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_arn_is_percent_encoded_into_the_path() {
+        let arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent_dev-abc";
+        assert_eq!(
+            url("https://bedrock-agentcore.us-east-1.amazonaws.com/", arn, "DEFAULT").unwrap(),
+            "https://bedrock-agentcore.us-east-1.amazonaws.com/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123456789012%3Aruntime%2Fdemo_agent_dev-abc/invocations?qualifier=DEFAULT"
+        );
+    }
+
+    #[test]
+    fn a_token_never_goes_over_plain_http_to_another_machine() {
+        assert!(url("http://example.com", "a", "DEFAULT").unwrap_err().contains("HTTPS only"));
+        assert!(url("http://127.0.0.1:8787", "a", "DEFAULT").is_ok());
+    }
+}
