@@ -35,10 +35,8 @@ fn deploy_ready_invoke_destroy_on_aws() {
         deploy.extend(["--image-tag", tag]);
     }
     let out = corestack(&deploy);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("@sha256:")
-            || String::from_utf8_lossy(&out.stdout).contains("(sha256:")
-    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("image of demo_agent: ") && printed.contains("(sha256:"), "pinned by digest: {printed}");
     corestack(&["status", "--wait", "--timeout", "1200"]);
     let answer = corestack(&["invoke", r#"{"prompt": "hello"}"#]);
     assert!(!answer.stdout.is_empty());
