@@ -392,10 +392,11 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     let env = &settings.environment;
     confirm(
         &format!(
-            "delete the {} stacks of environment {} in {} (the repository and key are retained)",
+            "delete the {} stacks of environment {} in {} ({} retained)",
             plans.len(),
             env.name,
-            env.region
+            env.region,
+            if settings.retain_key { "the image repository and the KMS key are" } else { "the image repository is" }
         ),
         args.yes,
         err,

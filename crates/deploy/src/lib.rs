@@ -25,6 +25,9 @@ pub mod testing;
 /// Why a network stack may not delete at once (facts §9).
 const ENI_HINT: &str = " (AgentCore runtime network interfaces can stay up to 8 hours after a runtime is deleted, holding the subnets and security groups; run destroy again later)";
 
+/// Why an export cannot change or go (CloudFormation keeps an export while a stack imports it).
+const EXPORT_HINT: &str = "\n    fix: another stack imports this export, and CloudFormation keeps an export while it is imported; corestack orders its own stacks, so the importer is likely outside this project: find it with `aws cloudformation list-imports --export-name <name>`, remove its import, then run the command again";
+
 /// Largest template body CloudFormation takes inline; larger ones need an S3 upload.
 pub const INLINE_TEMPLATE_BYTES: usize = 51_200;
 
@@ -360,24 +363,26 @@ impl Deployer {
         }
     }
 
-    /// The first failing resource event, for messages.
-    async fn first_failure(&self, name: &str) -> String {
+    /// Why the operation that began at `since` failed, for messages: its first failing resource
+    /// event, else the stack's own event that gives a reason (an export in use fails an update or
+    /// a delete with no failing resource at all).
+    async fn first_failure(&self, name: &str, since: i64) -> String {
         self.count();
         let Ok(out) = self.cfn.describe_stack_events().stack_name(name).send().await else { return "no events".into() };
-        let mut events = out.stack_events.unwrap_or_default();
+        let mut events: Vec<_> = out
+            .stack_events
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.timestamp().is_some_and(|t| t.secs() >= since))
+            .collect();
         events.reverse();
-        events
-            .iter()
-            .find(|e| e.resource_status().is_some_and(|s| s.as_str().ends_with("_FAILED")))
-            .map(|e| {
-                format!(
-                    "{} ({}): {}",
-                    e.logical_resource_id().unwrap_or("?"),
-                    e.resource_type().unwrap_or("?"),
-                    e.resource_status_reason().unwrap_or("no reason given")
-                )
-            })
-            .unwrap_or_else(|| "no failed resource event".into())
+        let failed = events.iter().find(|e| e.resource_status().is_some_and(|s| s.as_str().ends_with("_FAILED")));
+        let stack_reason =
+            || events.iter().find(|e| e.logical_resource_id() == Some(name) && e.resource_status_reason().is_some());
+        let Some(e) = failed.or_else(stack_reason) else { return "no failed resource event".into() };
+        let reason = e.resource_status_reason().unwrap_or("no reason given");
+        let hint = if reason.contains("in use by") { EXPORT_HINT } else { "" };
+        format!("{} ({}): {reason}{hint}", e.logical_resource_id().unwrap_or("?"), e.resource_type().unwrap_or("?"))
     }
 
     /// Emits the events of `name` newer than `since` that were not emitted yet, oldest first.
@@ -481,7 +486,7 @@ impl Deployer {
         if status == want {
             return Ok(());
         }
-        Err(DeployError::Failed { stack: name.into(), reason: self.first_failure(name).await, status })
+        Err(DeployError::Failed { stack: name.into(), reason: self.first_failure(name, since).await, status })
     }
 
     /// Whether the deployed template and parameters equal the plan's (one GetTemplate).
@@ -698,7 +703,7 @@ impl Deployer {
             Some(s) if s.stack_status() == Some(&StackStatus::DeleteComplete) => Ok(()),
             Some(s) => {
                 let status = s.stack_status().map(status_str).unwrap_or_default();
-                let mut reason = self.first_failure(name).await;
+                let mut reason = self.first_failure(name, since).await;
                 if reason.contains("DependencyViolation") || reason.contains("has a dependent object") {
                     reason.push_str(ENI_HINT);
                 }

@@ -86,6 +86,38 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     assert!(destroyed.iter().all(|r| r.outcome == Outcome::Deleted));
     let gone = d.destroy(&changed, &progress).await.unwrap();
     assert!(gone.iter().all(|r| r.outcome == Outcome::Absent));
+
+    // Nothing it created is left, but what the config retains: the key and the repository.
+    let script = format!(
+        "import boto3, json\n\
+         kw = dict(region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         ec2 = boto3.client('ec2', **kw)\n\
+         left = dict(\n\
+           vpcs=[v['VpcId'] for v in ec2.describe_vpcs()['Vpcs'] if not v.get('IsDefault')],\n\
+           endpoints=[e['VpcEndpointId'] for e in ec2.describe_vpc_endpoints()['VpcEndpoints'] if e['State'].lower() != 'deleted'],\n\
+           security_groups=[g['GroupName'] for g in ec2.describe_security_groups()['SecurityGroups'] if g['GroupName'] != 'default'],\n\
+           roles=[r['RoleName'] for r in boto3.client('iam', **kw).list_roles()['Roles'] if r['RoleName'].startswith('agentcore-demo')],\n\
+           runtimes=boto3.client('bedrock-agentcore-control', **kw).list_agent_runtimes()['agentRuntimes'],\n\
+           alarms=[a['AlarmName'] for a in boto3.client('cloudwatch', **kw).describe_alarms()['MetricAlarms']],\n\
+           dashboards=boto3.client('cloudwatch', **kw).list_dashboards()['DashboardEntries'],\n\
+           exports=boto3.client('cloudformation', **kw).list_exports()['Exports'],\n\
+           log_groups=[g['logGroupName'] for g in boto3.client('logs', **kw).describe_log_groups()['logGroups']],\n\
+           repositories=[r['repositoryName'] for r in boto3.client('ecr', **kw).describe_repositories()['repositories']],\n\
+           keys=[k['KeyId'] for k in boto3.client('kms', **kw).list_keys()['Keys']],\n\
+         )\n\
+         print(json.dumps(left, default=str))\n",
+        moto.url()
+    );
+    let out = Command::new(&python).args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let left: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for kind in
+        ["vpcs", "endpoints", "security_groups", "roles", "runtimes", "alarms", "dashboards", "exports", "log_groups"]
+    {
+        assert_eq!(left[kind], serde_json::json!([]), "{kind} left after destroy: {left}");
+    }
+    assert_eq!(left["repositories"], serde_json::json!(["agentcore-demo-dev"]), "{left}");
+    assert_eq!(left["keys"].as_array().map(Vec::len), Some(1), "{left}");
 }
 
 /// A template over CloudFormation's inline limit (the Security stack of 30 runtimes) goes through

@@ -118,13 +118,23 @@ fn script(entries: Vec<(&str, Vec<(u16, String)>)>) -> Script {
 
 #[tokio::test]
 async fn a_failed_create_names_the_first_failing_resource() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let failed = |id: u32, logical: &str, kind: &str, reason: &str, at: i64| {
+        event(id, logical, kind, "CREATE_FAILED", at).replace(
+            "</ResourceStatus>",
+            &format!("</ResourceStatus><ResourceStatusReason>{reason}</ResourceStatusReason>"),
+        )
+    };
+    // Newest first; an older operation's failure is left out.
     let events = ok(
         "DescribeStackEvents",
-        "<StackEvents>\
-         <member><StackId>x</StackId><EventId>3</EventId><StackName>s</StackName><LogicalResourceId>s</LogicalResourceId><ResourceType>AWS::CloudFormation::Stack</ResourceType><Timestamp>2026-11-26T00:00:03Z</Timestamp><ResourceStatus>ROLLBACK_COMPLETE</ResourceStatus></member>\
-         <member><StackId>x</StackId><EventId>2</EventId><StackName>s</StackName><LogicalResourceId>Alarm</LogicalResourceId><ResourceType>AWS::CloudWatch::Alarm</ResourceType><Timestamp>2026-11-26T00:00:02Z</Timestamp><ResourceStatus>CREATE_FAILED</ResourceStatus><ResourceStatusReason>Resource creation cancelled</ResourceStatusReason></member>\
-         <member><StackId>x</StackId><EventId>1</EventId><StackName>s</StackName><LogicalResourceId>Runtime</LogicalResourceId><ResourceType>AWS::BedrockAgentCore::Runtime</ResourceType><Timestamp>2026-11-26T00:00:01Z</Timestamp><ResourceStatus>CREATE_FAILED</ResourceStatus><ResourceStatusReason>Access denied while validating ECR URI</ResourceStatusReason></member>\
-         </StackEvents>",
+        &format!(
+            "<StackEvents>{}{}{}{}</StackEvents>",
+            event(3, "s", "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE", now + 2),
+            failed(2, "Alarm", "AWS::CloudWatch::Alarm", "Resource creation cancelled", now + 1),
+            failed(1, "Runtime", "AWS::BedrockAgentCore::Runtime", "Access denied while validating ECR URI", now),
+            failed(0, "Old", "AWS::SNS::Topic", "an earlier operation", now - 3600),
+        ),
     );
     let (url, calls) = serve(script(vec![
         ("DescribeStacks", vec![missing(), stack("CREATE_IN_PROGRESS"), stack("ROLLBACK_COMPLETE")]),
@@ -188,6 +198,37 @@ async fn diff_reports_a_stack_in_rollback_complete_as_new_and_changes_nothing() 
     assert_eq!(d.diff_stack(&plan).await.unwrap(), StackDiff::New { resources: plan.resource_count() });
     // One read: no change set, no delete (deploy is what recreates the stack).
     assert_eq!(*calls.lock().unwrap(), ["DescribeStacks"]);
+}
+
+/// A delete refused because another stack imports an export: no resource fails, the stack
+/// returns to its earlier status, and only the stack's own event says why.
+#[tokio::test]
+async fn an_export_in_use_is_explained() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let refused = event(1, "s", "AWS::CloudFormation::Stack", "CREATE_COMPLETE", now).replace(
+        "</ResourceStatus>",
+        "</ResourceStatus><ResourceStatusReason>Export s-VpcId cannot be deleted as it is in use by other-app</ResourceStatusReason>",
+    );
+    let (url, _) = serve(script(vec![
+        ("DescribeStacks", vec![stack("CREATE_COMPLETE"), stack("CREATE_COMPLETE")]),
+        ("DeleteStack", vec![ok("DeleteStack", "")]),
+        ("DescribeStackEvents", vec![ok("DescribeStackEvents", &format!("<StackEvents>{refused}</StackEvents>"))]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    match d.destroy_stack("s").await.unwrap_err() {
+        DeployError::Failed { status, reason, .. } => {
+            assert_eq!(status, "CREATE_COMPLETE");
+            assert!(
+                reason.starts_with(
+                    "s (AWS::CloudFormation::Stack): Export s-VpcId cannot be deleted as it is in use by other-app"
+                ),
+                "{reason}"
+            );
+            assert!(reason.contains("aws cloudformation list-imports --export-name"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
