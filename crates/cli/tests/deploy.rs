@@ -501,3 +501,31 @@ fn on_a_terminal_progress_is_redrawn_in_place() {
     assert!(!screen.contains("corestack: deploying"), "no plain progress lines: {screen:?}");
     assert!(!screen.contains("CREATE_COMPLETE: "), "{screen:?}");
 }
+
+/// Two runtimes built from the same Dockerfile, context and arguments share one build and push.
+#[test]
+fn runtimes_with_the_same_build_share_one_image() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| {
+        let dockerfile = workspace().join("agents/bedrock-agent/Dockerfile");
+        let second = format!(
+            "\n[[runtimes]]\nname = \"second_agent\"\nimage_tag = \"v1\"\n\n[runtimes.build]\ndockerfile = \"{}\"\ncontext = \".\"\n",
+            dockerfile.display()
+        );
+        c.replace("\n[environments.dev]\n", &format!("{second}\n[environments.dev]\n"))
+    });
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--json"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let builds: Vec<Value> = docker_calls(dir.path()).into_iter().filter(|c| c["command"] == "build").collect();
+    assert_eq!(builds.len(), 1, "{builds:#?}");
+    let images: Vec<Value> = text(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["event"] == "image")
+        .collect();
+    assert_eq!(images.len(), 2, "{images:#?}");
+    assert_eq!(images[0]["source"], images[1]["source"]);
+    assert_eq!(images[0]["digest"], builds[0]["digest"]);
+    assert_eq!(images[1]["digest"], builds[0]["digest"]);
+}

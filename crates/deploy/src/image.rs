@@ -375,7 +375,7 @@ pub async fn prepare(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<RuntimeImage>, ImageError> {
     let repository_uri = registry.repository_uri(repository).await?;
-    let mut built: BTreeMap<&BuildSettings, String> = BTreeMap::new();
+    let mut built: BTreeMap<&BuildSettings, (String, String)> = BTreeMap::new();
     let mut logged_in = false;
     let mut images = Vec::new();
     for r in runtimes {
@@ -392,10 +392,9 @@ pub async fn prepare(
             ImageChoice::Config => (r.image.clone(), r.build.as_ref()),
         };
         if let Some(build) = build {
-            let tag = format!("{}-{}", r.key, unique() / 1_000_000);
-            let image = format!("{repository_uri}:{tag}");
-            let digest = match built.get(build) {
-                Some(d) => d.clone(),
+            // Runtimes with the same build share one image.
+            let (image, digest) = match built.get(build) {
+                Some(done) => done.clone(),
                 None => {
                     docker.check(&r.key).await?;
                     if !logged_in {
@@ -403,11 +402,12 @@ pub async fn prepare(
                         docker.login(&user, &password, &host).await?;
                         logged_in = true;
                     }
+                    let image = format!("{repository_uri}:{}-{}", r.key, unique() / 1_000_000);
                     progress(&format!("building {image} for {PLATFORM} from {}", build.dockerfile.display()));
-                    let d = docker.build_and_push(build, base, &image).await?;
-                    progress(&format!("pushed {image} ({d})"));
-                    built.insert(build, d.clone());
-                    d
+                    let digest = docker.build_and_push(build, base, &image).await?;
+                    progress(&format!("pushed {image} ({digest})"));
+                    built.insert(build, (image.clone(), digest.clone()));
+                    (image, digest)
                 }
             };
             // The repository must really have it: a push to another registry would not do.
