@@ -228,15 +228,15 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         return Err(Failure::Findings);
     }
     let base = args.cfg.dir();
-    let docker = corestack_deploy::image::Docker::new();
     let rt = tokio()?;
     // Before any stack changes: a build that cannot run stops here.
     if choice == ImageChoice::Config {
+        let docker = corestack_deploy::image::Docker::new();
         rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &base))
             .map_err(|e| Failure::Input(e.into()))?;
     }
     assembly.write(&args.out)?;
-    let (before, mut after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly, &BTreeMap::new()));
+    let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly, &BTreeMap::new()));
     let env = &settings.environment;
     confirm(
         &format!("deploy {} stacks of environment {} to {}", before.len() + after.len(), env.name, env.region),
@@ -246,44 +246,9 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let started = std::time::Instant::now();
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let resume = format!("corestack deploy{}", args.cfg.flags());
-    let (results, images, statuses) = rt.block_on(interruptible(
-        async {
-            let config = aws(&settings).await?;
-            let deployer = deployer(&config, &settings, &progress);
-            deployer.check_sizes(&after).map_err(|e| Failure::Input(e.into()))?;
-            let step = |s: corestack_deploy::Step<'_>| progress.step(s);
-            let mut results = deployer.deploy(&before, &step).await.map_err(|e| match e {
-                e @ corestack_deploy::DeployError::TooLarge { .. } => Failure::Input(e.into()),
-                e => Failure::Other(e.into()),
-            })?;
-            let note = |line: &str| progress.note(line);
-            let images = corestack_deploy::image::prepare(
-                &corestack_deploy::image::Registry::new(&config),
-                &docker,
-                &settings.repository_name,
-                &settings.runtimes,
-                &choice,
-                &base,
-                &note,
-            )
-            .await
-            .map_err(|e| Failure::Other(e.into()))?;
-            if progress.mode() == Mode::Json {
-                for i in &images {
-                    println!("{}", serde_json::json!({"event": "image", "runtime": i.runtime, "source": i.source, "digest": i.digest, "built": i.built}));
-                }
-            }
-            let pinned = images.iter().map(|i| (i.parameter.clone(), i.parameter_value())).collect();
-            for p in &mut after {
-                p.set_parameters(&pinned);
-            }
-            results.extend(deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?);
-            let statuses = runtime_statuses(&config, &settings, &results).await;
-            Ok((results, images, statuses))
-        },
-        &progress,
-        &resume,
-    ))?;
+    let plans = Phases { before, after };
+    let (results, images, statuses) =
+        rt.block_on(interruptible(deploy_phases(&settings, plans, &choice, &base, &progress), &progress, &resume))?;
     progress.finish();
     let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
         results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
@@ -315,6 +280,61 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         json.display()
     );
     Ok(())
+}
+
+/// The stacks before and after the images are pinned.
+struct Phases {
+    before: Vec<StackPlan>,
+    after: Vec<StackPlan>,
+}
+
+/// Deploys the stacks that create the repository, pins every runtime's image by digest (building
+/// and pushing where the config says), then deploys the rest with those digests; reads each
+/// runtime's status for the report.
+async fn deploy_phases(
+    settings: &Settings,
+    Phases { before, mut after }: Phases,
+    choice: &ImageChoice,
+    base: &Path,
+    progress: &Arc<Progress>,
+) -> Result<(Vec<StackResult>, Vec<RuntimeImage>, Vec<serde_json::Value>), Failure> {
+    let config = aws(settings).await?;
+    let deployer = deployer(&config, settings, progress);
+    deployer.check_sizes(&after).map_err(|e| Failure::Input(e.into()))?;
+    let step = |s: corestack_deploy::Step<'_>| progress.step(s);
+    let mut results = deployer.deploy(&before, &step).await.map_err(|e| match e {
+        e @ corestack_deploy::DeployError::TooLarge { .. } => Failure::Input(e.into()),
+        e => Failure::Other(e.into()),
+    })?;
+    let note = |line: &str| progress.note(line);
+    let registry = corestack_deploy::image::Registry::new(&config);
+    let docker = corestack_deploy::image::Docker::new();
+    let images = corestack_deploy::image::prepare(
+        &registry,
+        &docker,
+        &settings.repository_name,
+        &settings.runtimes,
+        choice,
+        base,
+        &note,
+    )
+    .await
+    .map_err(|e| Failure::Other(e.into()))?;
+    if progress.mode() == Mode::Json {
+        for i in &images {
+            println!(
+                "{}",
+                serde_json::json!({"event": "image", "runtime": i.runtime, "source": i.source, "digest": i.digest, "built": i.built})
+            );
+        }
+    }
+    let pinned = images.iter().map(|i| (i.parameter.clone(), i.parameter_value())).collect();
+    for p in &mut after {
+        p.set_parameters(&pinned);
+    }
+    results.extend(deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?);
+    let statuses = runtime_statuses(&config, settings, &results).await;
+    Ok((results, images, statuses))
 }
 
 /// What a deploy did, for its report.

@@ -297,6 +297,15 @@ fn is_no_change(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
+/// A described stack's parameter values.
+fn parameters_of(stack: &aws_sdk_cloudformation::types::Stack) -> BTreeMap<String, String> {
+    stack
+        .parameters()
+        .iter()
+        .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+        .collect()
+}
+
 fn status_str(s: &StackStatus) -> String {
     s.as_str().to_string()
 }
@@ -500,12 +509,7 @@ impl Deployer {
         plan: &StackPlan,
         stack: &aws_sdk_cloudformation::types::Stack,
     ) -> Result<bool, DeployError> {
-        let deployed: BTreeMap<String, String> = stack
-            .parameters()
-            .iter()
-            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
-            .collect();
-        if deployed != plan.parameters {
+        if parameters_of(stack) != plan.parameters {
             return Ok(false);
         }
         self.count();
@@ -664,15 +668,7 @@ impl Deployer {
 
     /// A deployed stack's parameter values; empty when it is not deployed.
     pub async fn deployed_parameters(&self, name: &str) -> Result<BTreeMap<String, String>, DeployError> {
-        let stack = self.describe(name).await?;
-        Ok(stack
-            .map(|s| {
-                s.parameters()
-                    .iter()
-                    .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(self.describe(name).await?.as_ref().map(parameters_of).unwrap_or_default())
     }
 
     /// A stack's outputs; empty when it is not deployed.
