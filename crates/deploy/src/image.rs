@@ -468,3 +468,31 @@ pub async fn expected_parameters(
     }
     values
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_uri_splits_into_repository_and_reference() {
+        let repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/agent";
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(split_uri(&format!("{repo}:v1")).unwrap(), (repo, ImageRef::Tag("v1".into())));
+        assert_eq!(split_uri(&format!("{repo}@{digest}")).unwrap(), (repo, ImageRef::Digest(digest.clone())));
+        // A registry port is not a tag.
+        assert!(matches!(split_uri("localhost:5000/agent"), Err(ImageError::NoReference(_))));
+        assert_eq!(split_uri("localhost:5000/agent:v2").unwrap(), ("localhost:5000/agent", ImageRef::Tag("v2".into())));
+    }
+
+    #[test]
+    fn a_built_image_is_deployed_by_digest() {
+        let image = RuntimeImage {
+            runtime: "a".into(),
+            parameter: "AImageRef".into(),
+            source: "r:a-1".into(),
+            digest: "sha256:00".into(),
+            built: true,
+        };
+        assert_eq!(image.parameter_value(), "@sha256:00");
+    }
+}
