@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, Region};
 use corestack_app::Settings;
-use corestack_deploy::image::{ImageChoice, RuntimeImage};
+use corestack_deploy::image::{ImageChoice, ImageChoices, RuntimeImage};
 use corestack_deploy::{Deployer, StackPlan, StackResult, describe_outcome};
 
 use crate::Failure;
@@ -23,13 +23,14 @@ pub(crate) struct DeployArgs {
     /// Deploy without asking.
     #[arg(long)]
     yes: bool,
-    /// Run every runtime on this tag of the project repository, pinned by digest (no build).
-    #[arg(long, value_name = "TAG", conflicts_with = "image_uri")]
-    image_tag: Option<String>,
-    /// Run every runtime on this image of the project repository, `<uri>:<tag>` or
-    /// `<uri>@sha256:<digest>`, pinned by digest (no build).
-    #[arg(long, value_name = "URI")]
-    image_uri: Option<String>,
+    /// Run on this tag of the project repository, pinned by digest (no build): `TAG` for every
+    /// runtime, `RUNTIME=TAG` for one. Repeatable.
+    #[arg(long, value_name = "[RUNTIME=]TAG")]
+    image_tag: Vec<String>,
+    /// Run on this image of the project repository, `<uri>:<tag>` or `<uri>@sha256:<digest>`,
+    /// pinned by digest (no build): `URI` for every runtime, `RUNTIME=URI` for one. Repeatable.
+    #[arg(long, value_name = "[RUNTIME=]URI")]
+    image_uri: Vec<String>,
     /// Print events and results as JSON lines on stdout, for scripts.
     #[arg(long)]
     json: bool,
@@ -42,12 +43,12 @@ pub(crate) struct DeployArgs {
 pub(crate) struct DiffArgs {
     #[command(flatten)]
     cfg: crate::ConfigArgs,
-    /// Compare as if deploying every runtime on this tag of the project repository.
-    #[arg(long, value_name = "TAG", conflicts_with = "image_uri")]
-    image_tag: Option<String>,
-    /// Compare as if deploying every runtime on this image URI.
-    #[arg(long, value_name = "URI")]
-    image_uri: Option<String>,
+    /// Compare as if deploying on this tag: `TAG` for every runtime, `RUNTIME=TAG` for one.
+    #[arg(long, value_name = "[RUNTIME=]TAG")]
+    image_tag: Vec<String>,
+    /// Compare as if deploying on this image URI: `URI` or `RUNTIME=URI`.
+    #[arg(long, value_name = "[RUNTIME=]URI")]
+    image_uri: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -180,21 +181,50 @@ fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
     }
 }
 
-/// The image choice of the flags, checked.
-fn image_choice(tag: Option<&str>, uri: Option<&str>) -> Result<ImageChoice, Failure> {
-    match (tag, uri) {
-        (Some(tag), _) => {
-            if let Err(v) = corestack_app::constructs::rules::image_tag(tag) {
-                return Err(Failure::Input(anyhow::anyhow!("--image-tag: {}\n    fix: {}", v.message, v.fix)));
+/// The image choices of the `--image-tag` and `--image-uri` flags, checked: each is `VALUE`
+/// (every runtime not named otherwise) or `RUNTIME=VALUE`.
+fn image_choices(settings: &Settings, tags: &[String], uris: &[String]) -> Result<ImageChoices, Failure> {
+    let bad = |message: String| Failure::Input(anyhow::anyhow!(message));
+    let mut choices = ImageChoices::default();
+    let flags = tags.iter().map(|t| ("--image-tag", t)).chain(uris.iter().map(|u| ("--image-uri", u)));
+    for (flag, given) in flags {
+        let (runtime, value) = match given.split_once('=') {
+            Some((runtime, value)) => (Some(runtime), value),
+            None => (None, given.as_str()),
+        };
+        let choice = if flag == "--image-tag" {
+            if let Err(v) = corestack_app::constructs::rules::image_tag(value) {
+                return Err(bad(format!("{flag} {given}: {}\n    fix: {}", v.message, v.fix)));
             }
-            Ok(ImageChoice::Tag(tag.to_string()))
+            ImageChoice::Tag(value.to_string())
+        } else {
+            corestack_deploy::image::split_uri(value).map_err(|e| Failure::Input(e.into()))?;
+            ImageChoice::Uri(value.to_string())
+        };
+        match runtime {
+            None if choices.every != ImageChoice::Config => {
+                return Err(bad(format!(
+                    "{flag} {given}: a second image for every runtime\n    fix: give one, or name the runtime: {flag} <runtime>={value}"
+                )));
+            }
+            None => choices.every = choice,
+            Some(name) => {
+                if !settings.runtimes.iter().any(|r| r.key == name) {
+                    let known: Vec<&str> = settings.runtimes.iter().map(|r| r.key.as_str()).collect();
+                    return Err(bad(format!(
+                        "{flag} {given}: the config has no runtime `{name}`\n    fix: use one of {}",
+                        known.join(", ")
+                    )));
+                }
+                if choices.by_runtime.insert(name.to_string(), choice).is_some() {
+                    return Err(bad(format!(
+                        "{flag} {given}: runtime `{name}` is given two images\n    fix: give one"
+                    )));
+                }
+            }
         }
-        (None, Some(uri)) => {
-            corestack_deploy::image::split_uri(uri).map_err(|e| Failure::Input(e.into()))?;
-            Ok(ImageChoice::Uri(uri.to_string()))
-        }
-        (None, None) => Ok(ImageChoice::Config),
     }
+    Ok(choices)
 }
 
 /// The deployed runtimes' status and version, for the report (empty when not readable).
@@ -217,8 +247,8 @@ async fn runtime_statuses(
 }
 
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let choice = image_choice(args.image_tag.as_deref(), args.image_uri.as_deref())?;
     let settings = args.cfg.load(err)?;
+    let choices = image_choices(&settings, &args.image_tag, &args.image_uri)?;
     let assembly = corestack_app::synth(&settings)?;
     let report = crate::check::assembly_report(&settings, &assembly);
     if report.failed() {
@@ -230,11 +260,9 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let base = args.cfg.dir();
     let rt = tokio()?;
     // Before any stack changes: a build that cannot run stops here.
-    if choice == ImageChoice::Config {
-        let docker = corestack_deploy::image::Docker::new();
-        rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &base))
-            .map_err(|e| Failure::Input(e.into()))?;
-    }
+    let docker = corestack_deploy::image::Docker::new();
+    rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))
+        .map_err(|e| Failure::Input(e.into()))?;
     assembly.write(&args.out)?;
     let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly, &BTreeMap::new()));
     let env = &settings.environment;
@@ -248,7 +276,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let resume = format!("corestack deploy{}", args.cfg.flags());
     let plans = Phases { before, after };
     let (results, images, statuses) =
-        rt.block_on(interruptible(deploy_phases(&settings, plans, &choice, &base, &progress), &progress, &resume))?;
+        rt.block_on(interruptible(deploy_phases(&settings, plans, &choices, &base, &progress), &progress, &resume))?;
     progress.finish();
     let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
         results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
@@ -294,7 +322,7 @@ struct Phases {
 async fn deploy_phases(
     settings: &Settings,
     Phases { before, mut after }: Phases,
-    choice: &ImageChoice,
+    choices: &ImageChoices,
     base: &Path,
     progress: &Arc<Progress>,
 ) -> Result<(Vec<StackResult>, Vec<RuntimeImage>, Vec<serde_json::Value>), Failure> {
@@ -314,7 +342,7 @@ async fn deploy_phases(
         &docker,
         &settings.repository_name,
         &settings.runtimes,
-        choice,
+        choices,
         base,
         &note,
     )
@@ -535,7 +563,7 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
-    let choice = image_choice(args.image_tag.as_deref(), args.image_uri.as_deref())?;
+    let choices = image_choices(&settings, &args.image_tag, &args.image_uri)?;
     let mut plans = StackPlan::from_assembly(&assembly, &BTreeMap::new());
     let diffs = tokio()?.block_on(async {
         let config = aws(&settings).await?;
@@ -549,7 +577,7 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write
             &registry,
             &settings.repository_name,
             &settings.runtimes,
-            &choice,
+            &choices,
             &deployed,
         )
         .await;

@@ -502,9 +502,10 @@ fn on_a_terminal_progress_is_redrawn_in_place() {
     assert!(!screen.contains("CREATE_COMPLETE: "), "{screen:?}");
 }
 
-/// Two runtimes built from the same Dockerfile, context and arguments share one build and push.
+/// Two runtimes built from the same Dockerfile, context and arguments share one build and push;
+/// `--image-tag RUNTIME=TAG` pins one runtime and leaves the other to its build section.
 #[test]
-fn runtimes_with_the_same_build_share_one_image() {
+fn runtimes_share_one_build_and_image_flags_can_name_a_runtime() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| {
@@ -528,4 +529,30 @@ fn runtimes_with_the_same_build_share_one_image() {
     assert_eq!(images[0]["source"], images[1]["source"]);
     assert_eq!(images[0]["digest"], builds[0]["digest"]);
     assert_eq!(images[1]["digest"], builds[0]["digest"]);
+
+    // An image flag can name its runtime; the other one is built as the config says.
+    let v2 = push_image(&moto, "v2", "second image");
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--json", "--image-tag", "second_agent=v2"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let images: Vec<Value> = text(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|l| l["event"] == "image")
+        .collect();
+    assert_eq!((images[0]["runtime"].as_str(), images[0]["built"].as_bool()), (Some("demo_agent"), Some(true)));
+    assert_eq!(
+        (images[1]["runtime"].as_str(), images[1]["digest"].as_str()),
+        (Some("second_agent"), Some(v2.as_str()))
+    );
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "third_agent=v2"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr)
+            .contains("the config has no runtime `third_agent`\n    fix: use one of demo_agent, second_agent"),
+        "{}",
+        text(&run.stderr)
+    );
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2", "--image-tag", "v3"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("a second image for every runtime"), "{}", text(&run.stderr));
 }

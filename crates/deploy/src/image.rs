@@ -19,15 +19,32 @@ use tokio::io::AsyncWriteExt;
 pub const PLATFORM: &str = "linux/arm64";
 
 /// Which image each runtime runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ImageChoice {
     /// What the config says: a build section builds a new image, otherwise `image_tag` or
     /// `image_digest`.
+    #[default]
     Config,
-    /// This tag of the project repository, for every runtime.
+    /// This tag of the project repository.
     Tag(String),
-    /// This image URI, which must be in the project repository, for every runtime.
+    /// This image URI, which must be in the project repository.
     Uri(String),
+}
+
+/// Which image each runtime runs: one choice for every runtime, and choices for named ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageChoices {
+    /// For runtimes not named below.
+    pub every: ImageChoice,
+    /// By runtime name (the config's `name`).
+    pub by_runtime: BTreeMap<String, ImageChoice>,
+}
+
+impl ImageChoices {
+    /// The choice for a runtime.
+    pub fn of(&self, runtime: &str) -> &ImageChoice {
+        self.by_runtime.get(runtime).unwrap_or(&self.every)
+    }
 }
 
 /// A runtime's image, pinned.
@@ -340,10 +357,15 @@ fn unique() -> u128 {
 
 /// Checks, before any stack changes, that the builds the config asks for can run: each
 /// Dockerfile and context exists, and docker buildx answers.
-pub async fn preflight(docker: &Docker, runtimes: &[RuntimeSettings], base: &Path) -> Result<(), ImageError> {
+pub async fn preflight(
+    docker: &Docker,
+    runtimes: &[RuntimeSettings],
+    choices: &ImageChoices,
+    base: &Path,
+) -> Result<(), ImageError> {
     let mut checked = false;
     for r in runtimes {
-        let Some(build) = &r.build else { continue };
+        let Some(build) = r.build.as_ref().filter(|_| *choices.of(&r.key) == ImageChoice::Config) else { continue };
         for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
             let full = base.join(path);
             if !full.exists() {
@@ -370,7 +392,7 @@ pub async fn prepare(
     docker: &Docker,
     repository: &str,
     runtimes: &[RuntimeSettings],
-    choice: &ImageChoice,
+    choices: &ImageChoices,
     base: &Path,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<RuntimeImage>, ImageError> {
@@ -380,7 +402,7 @@ pub async fn prepare(
     let mut images = Vec::new();
     for r in runtimes {
         let parameter = format!("{}ImageRef", r.logical);
-        let (reference, build) = match choice {
+        let (reference, build) = match choices.of(&r.key) {
             ImageChoice::Tag(t) => (ImageRef::Tag(t.clone()), None),
             ImageChoice::Uri(uri) => {
                 let (base_uri, reference) = split_uri(uri)?;
@@ -440,13 +462,13 @@ pub async fn expected_parameters(
     registry: &Registry,
     repository: &str,
     runtimes: &[RuntimeSettings],
-    choice: &ImageChoice,
+    choices: &ImageChoices,
     deployed: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
     for r in runtimes {
         let parameter = format!("{}ImageRef", r.logical);
-        let reference = match choice {
+        let reference = match choices.of(&r.key) {
             ImageChoice::Tag(t) => ImageRef::Tag(t.clone()),
             ImageChoice::Uri(uri) => match split_uri(uri) {
                 Ok((_, reference)) => reference,
