@@ -64,6 +64,15 @@ fn outcomes(run: &Output) -> String {
     text(&run.stdout)
 }
 
+/// Asserts the run failed with `code` and its stderr says each of `says`.
+fn assert_failed(run: &Output, code: i32, says: &[&str]) {
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(code), "{err}");
+    for s in says {
+        assert!(err.contains(s), "stderr lacks `{s}`: {err}");
+    }
+}
+
 #[test]
 fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     let moto = Moto::start(&workspace());
@@ -148,25 +157,28 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
 
     // Images that are not there, or elsewhere, stop the deploy before the AgentCore stack.
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "nope", "--report-dir", "r5"]);
-    assert_eq!(run.status.code(), Some(1));
-    let err = text(&run.stderr);
-    assert!(
-        err.contains(
-            "image 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:nope is not in the repository"
-        ),
-        "{err}"
+    assert_failed(
+        &run,
+        1,
+        &[
+            "image 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:nope is not in the repository",
+            "fix: push it first",
+        ],
     );
-    assert!(err.contains("fix: push it first"), "{err}");
-    assert!(!err.contains("deploying agentcore-demo-dev-AgentCore"), "{err}");
+    assert!(!text(&run.stderr).contains("deploying agentcore-demo-dev-AgentCore"));
     let other = "123456789012.dkr.ecr.us-east-1.amazonaws.com/someone-else:v1";
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", other, "--report-dir", "r6"]);
-    assert_eq!(run.status.code(), Some(1));
-    assert!(text(&run.stderr).contains("not in the project repository 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev; the runtime's execution role may pull only from that one"), "{}", text(&run.stderr));
+    assert_failed(
+        &run,
+        1,
+        &[
+            "not in the project repository 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev; the runtime's execution role may pull only from that one",
+        ],
+    );
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "repo/without-tag"]);
-    assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("needs a :tag or an @sha256:digest"), "{}", text(&run.stderr));
+    assert_failed(&run, 2, &["needs a :tag or an @sha256:digest"]);
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "a:b", "--image-tag", "v2"]);
-    assert_eq!(run.status.code(), Some(2), "the two flags exclude each other");
+    assert_failed(&run, 2, &["a second image for every runtime"]);
 
     let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
@@ -179,42 +191,34 @@ fn a_build_that_cannot_run_stops_before_any_stack_and_a_failed_one_before_the_ru
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
     let run = corestack_with(dir.path(), &moto, &[("FAKE_DOCKER_FAIL", "buildx")], &["deploy", "--yes"]);
-    assert_eq!(run.status.code(), Some(2));
-    let err = text(&run.stderr);
-    assert!(
-        err.contains("runtime demo_agent has a [runtimes.build] section, but `docker buildx version` did not work"),
-        "{err}"
+    assert_failed(
+        &run,
+        2,
+        &[
+            "runtime demo_agent has a [runtimes.build] section, but `docker buildx version` did not work",
+            "fix: install Docker with the buildx plugin",
+        ],
     );
-    assert!(err.contains("fix: install Docker with the buildx plugin"), "{err}");
-    assert!(!err.contains("deploying"), "{err}");
+    assert!(!text(&run.stderr).contains("deploying"));
 
     write_config(dir.path(), |c| c.replace("context = \".\"", "context = \"no-such-dir\""));
     let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
-    assert_eq!(run.status.code(), Some(2));
-    assert!(
-        text(&run.stderr).contains("demo_agent.build.context: ./no-such-dir does not exist"),
-        "{}",
-        text(&run.stderr)
-    );
+    assert_failed(&run, 2, &["demo_agent.build.context: ./no-such-dir does not exist"]);
 
     write_config(dir.path(), |c| c);
     let run = corestack_with(dir.path(), &moto, &[("FAKE_DOCKER_FAIL", "build")], &["deploy", "--yes"]);
-    assert_eq!(run.status.code(), Some(1));
-    let err = text(&run.stderr);
-    assert!(
-        err.contains(
-            "docker buildx build of 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-"
-        ),
-        "{err}"
+    assert_failed(
+        &run,
+        1,
+        &[
+            "docker buildx build of 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-",
+            "buildx needs QEMU for linux/arm64",
+            "agentcore-demo-dev-Storage created",
+        ],
     );
-    assert!(err.contains("buildx needs QEMU for linux/arm64"), "{err}");
-    assert!(
-        err.contains("agentcore-demo-dev-Storage created") && !err.contains("deploying agentcore-demo-dev-AgentCore"),
-        "{err}"
-    );
+    assert!(!text(&run.stderr).contains("deploying agentcore-demo-dev-AgentCore"));
 }
 
-/// Ctrl-C while CloudFormation works: corestack stops waiting, says so and how to resume, exits 130.
 #[test]
 fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     use std::io::BufRead;
@@ -545,14 +549,7 @@ fn runtimes_share_one_build_and_image_flags_can_name_a_runtime() {
         (Some("second_agent"), Some(v2.as_str()))
     );
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "third_agent=v2"]);
-    assert_eq!(run.status.code(), Some(2));
-    assert!(
-        text(&run.stderr)
-            .contains("the config has no runtime `third_agent`\n    fix: use one of demo_agent, second_agent"),
-        "{}",
-        text(&run.stderr)
-    );
+    assert_failed(&run, 2, &["the config has no runtime `third_agent`\n    fix: use one of demo_agent, second_agent"]);
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2", "--image-tag", "v3"]);
-    assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("a second image for every runtime"), "{}", text(&run.stderr));
+    assert_failed(&run, 2, &["a second image for every runtime"]);
 }
