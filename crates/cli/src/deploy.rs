@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region};
 use corestack_app::Settings;
@@ -275,16 +275,30 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let resume = format!("corestack deploy{}", args.cfg.flags());
     let plans = Phases { before, after };
-    let (results, images, statuses) =
-        rt.block_on(interruptible(deploy_phases(&settings, plans, &choices, &base, &progress), &progress, &resume))?;
+    let record = Record::default();
+    let deployed = rt.block_on(interruptible(
+        deploy_phases(&settings, plans, &choices, &base, &progress, &record),
+        &progress,
+        &resume,
+    ));
     progress.finish();
+    let (results, images, statuses) = (record.results().clone(), record.images().clone(), record.runtimes().clone());
+    let failure = deployed.as_ref().err().map(failure_text);
+    let deployment =
+        Deployment { results: &results, images: &images, runtimes: &statuses, failure: failure.as_deref() };
+    let report = write_report(&args.report_dir, &settings, &deployment, started.elapsed().as_secs_f64());
+    if let Err(failed) = deployed {
+        // The report of what was done, when one could be written; the failure is what counts.
+        if let Ok((md, _)) = &report {
+            let _ = writeln!(err, "corestack: report of this failed deploy: {}", md.display());
+        }
+        return Err(failed);
+    }
+    let (md, json) = report.map_err(|e| Failure::Other(e.into()))?;
     let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
         results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
     let outputs_json = serde_json::to_string_pretty(&outputs).expect("plain data") + "\n";
     std::fs::write(args.out.join("outputs.json"), &outputs_json).map_err(|e| Failure::Other(e.into()))?;
-    let deployment = Deployment { results: &results, images: &images, runtimes: &statuses };
-    let (md, json) = write_report(&args.report_dir, &settings, &deployment, started.elapsed().as_secs_f64())
-        .map_err(|e| Failure::Other(e.into()))?;
     // On a terminal the progress block already shows each stack's result.
     if !(progress.mode() == Mode::Terminal && std::io::stdout().is_terminal()) {
         print_results(&results, args.json, out);
@@ -316,21 +330,48 @@ struct Phases {
     after: Vec<StackPlan>,
 }
 
+/// What a deploy did so far, kept as it happens so that a failed or interrupted deploy is
+/// reported too.
+#[derive(Default)]
+struct Record {
+    results: Mutex<Vec<StackResult>>,
+    images: Mutex<Vec<RuntimeImage>>,
+    runtimes: Mutex<Vec<serde_json::Value>>,
+}
+
+impl Record {
+    fn results(&self) -> std::sync::MutexGuard<'_, Vec<StackResult>> {
+        self.results.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn images(&self) -> std::sync::MutexGuard<'_, Vec<RuntimeImage>> {
+        self.images.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    fn runtimes(&self) -> std::sync::MutexGuard<'_, Vec<serde_json::Value>> {
+        self.runtimes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// Deploys the stacks that create the repository, pins every runtime's image by digest (building
 /// and pushing where the config says), then deploys the rest with those digests; reads each
-/// runtime's status for the report.
+/// runtime's status for the report. Everything done is kept in `record`.
 async fn deploy_phases(
     settings: &Settings,
     Phases { before, mut after }: Phases,
     choices: &ImageChoices,
     base: &Path,
     progress: &Arc<Progress>,
-) -> Result<(Vec<StackResult>, Vec<RuntimeImage>, Vec<serde_json::Value>), Failure> {
+    record: &Record,
+) -> Result<(), Failure> {
     let config = aws(settings).await?;
     let deployer = deployer(&config, settings, progress);
     deployer.check_sizes(&after).map_err(|e| Failure::Input(e.into()))?;
-    let step = |s: corestack_deploy::Step<'_>| progress.step(s);
-    let mut results = deployer.deploy(&before, &step).await.map_err(|e| match e {
+    let step = |s: corestack_deploy::Step<'_>| {
+        if let corestack_deploy::Step::Finished(r) = s {
+            record.results().push(r.clone());
+        }
+        progress.step(s);
+    };
+    deployer.deploy(&before, &step).await.map_err(|e| match e {
         e @ corestack_deploy::DeployError::TooLarge { .. } => Failure::Input(e.into()),
         e => Failure::Other(e.into()),
     })?;
@@ -360,9 +401,11 @@ async fn deploy_phases(
     for p in &mut after {
         p.set_parameters(&pinned);
     }
-    results.extend(deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?);
-    let statuses = runtime_statuses(&config, settings, &results).await;
-    Ok((results, images, statuses))
+    *record.images() = images;
+    deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?;
+    let statuses = runtime_statuses(&config, settings, &record.results()).await;
+    *record.runtimes() = statuses;
+    Ok(())
 }
 
 /// What a deploy did, for its report.
@@ -370,6 +413,16 @@ struct Deployment<'a> {
     results: &'a [StackResult],
     images: &'a [RuntimeImage],
     runtimes: &'a [serde_json::Value],
+    /// Why it stopped, when it did not finish.
+    failure: Option<&'a str>,
+}
+
+/// A failure's message, for the report.
+fn failure_text(f: &Failure) -> String {
+    match f {
+        Failure::Input(e) | Failure::Other(e) | Failure::Interrupted(e) => format!("{e:#}"),
+        Failure::Findings => "the check found errors".into(),
+    }
 }
 
 /// Writes `<env>-<unix seconds>.md` and `.json` with the stacks, what happened, durations and outputs.
@@ -386,13 +439,18 @@ fn write_report(
     let env = &settings.environment;
     let json = serde_json::json!({
         "project": settings.project.name, "environment": env.name, "region": env.region, "account": env.account,
-        "unix_time": stamp, "seconds": seconds, "stacks": results, "images": deployment.images,
+        "unix_time": stamp, "seconds": seconds, "succeeded": deployment.failure.is_none(),
+        "failure": deployment.failure, "stacks": results, "images": deployment.images,
         "runtimes": deployment.runtimes,
     });
     let json_path = base.with_extension("json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&json).expect("plain data") + "\n")?;
     let mut md = format!("# Deployment of {} / {} ({})\n\n", settings.project.name, env.name, env.region);
-    md.push_str(&format!("Unix time {stamp}; {seconds:.1} s in all.\n\n| stack | result | seconds |\n|---|---|---|\n"));
+    md.push_str(&format!("Unix time {stamp}; {seconds:.1} s in all.\n\n"));
+    if let Some(failure) = deployment.failure {
+        md.push_str(&format!("**Failed.** Stacks not listed below were not deployed.\n\n```\n{failure}\n```\n\n"));
+    }
+    md.push_str("| stack | result | seconds |\n|---|---|---|\n");
     for r in results {
         md.push_str(&format!(
             "| {} | {} | {:.1} |\n",

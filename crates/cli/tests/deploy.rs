@@ -132,6 +132,7 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     );
     assert!(md.contains(&format!("| `{digest}` | yes |")), "{md}");
     let json: Value = serde_json::from_str(&read("json")).unwrap();
+    assert_eq!(json["succeeded"], true);
     assert_eq!(json["images"][0]["digest"], digest.as_str());
     assert_eq!(json["runtimes"][0]["runtime"], "demo_agent");
     assert_eq!(json["runtimes"][0]["version"], "1");
@@ -214,9 +215,21 @@ fn a_build_that_cannot_run_stops_before_any_stack_and_a_failed_one_before_the_ru
             "docker buildx build of 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-",
             "buildx needs QEMU for linux/arm64",
             "agentcore-demo-dev-Storage created",
+            "corestack: report of this failed deploy: docs/deployments/deployment_reports/dev-",
         ],
     );
     assert!(!text(&run.stderr).contains("deploying agentcore-demo-dev-AgentCore"));
+    // The failed deploy is on record: what was done, and why it stopped.
+    let report = std::fs::read_dir(dir.path().join("docs/deployments/deployment_reports"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    assert_eq!(report["succeeded"], false);
+    assert!(report["failure"].as_str().is_some_and(|f| f.contains("docker buildx build of")), "{report}");
+    let stacks: Vec<&str> = report["stacks"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(stacks, ["agentcore-demo-dev-Network", "agentcore-demo-dev-Security", "agentcore-demo-dev-Storage"]);
 }
 
 #[test]
