@@ -403,7 +403,8 @@ async fn deploy_phases(
     }
     *record.images() = images;
     deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?;
-    let statuses = runtime_statuses(&config, settings, &record.results()).await;
+    let results = record.results().clone();
+    let statuses = runtime_statuses(&config, settings, &results).await;
     *record.runtimes() = statuses;
     Ok(())
 }
