@@ -419,7 +419,7 @@ struct Deployment<'a> {
 }
 
 /// A failure's message, for the report.
-fn failure_text(f: &Failure) -> String {
+pub(crate) fn failure_text(f: &Failure) -> String {
     match f {
         Failure::Input(e) | Failure::Other(e) | Failure::Interrupted(e) => format!("{e:#}"),
         Failure::Findings => "the check found errors".into(),

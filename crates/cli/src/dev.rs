@@ -1,7 +1,6 @@
 //! `corestack dev` and `corestack invoke`.
 
 use std::io::Write;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -212,10 +211,10 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
                 let arns = crate::deploy::runtime_outputs(&settings, &assembly, &config, "AgentRuntimeArn")
                     .await
                     .map_err(|e| {
-                        let (Failure::Other(e) | Failure::Input(e) | Failure::Interrupted(e)) = e else { return e };
                         Failure::Other(anyhow::anyhow!(
-                            "no ARN for runtime {}: {e:#}\n    fix: deploy it (corestack deploy), pass --arn (the AgentRuntimeArn output), or --local for corestack dev",
-                            runtime.key
+                            "no ARN for runtime {}: {}\n    fix: deploy it (corestack deploy), pass --arn (the AgentRuntimeArn output), or --local for corestack dev",
+                            runtime.key,
+                            crate::deploy::failure_text(&e)
                         ))
                     })?;
                 arns.into_iter().find(|(r, _)| r.key == runtime.key).map(|(_, arn)| arn).expect("one per runtime")
