@@ -264,7 +264,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))
         .map_err(|e| Failure::Input(e.into()))?;
     assembly.write(&args.out)?;
-    let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly, &BTreeMap::new()));
+    let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly));
     let env = &settings.environment;
     confirm(
         &format!("deploy {} stacks of environment {} to {}", before.len() + after.len(), env.name, env.region),
@@ -495,7 +495,7 @@ fn write_report(
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
-    let plans = StackPlan::from_assembly(&assembly, &BTreeMap::new());
+    let plans = StackPlan::from_assembly(&assembly);
     let env = &settings.environment;
     confirm(
         &format!(
@@ -623,7 +623,7 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
     let choices = image_choices(&settings, &args.image_tag, &args.image_uri)?;
-    let mut plans = StackPlan::from_assembly(&assembly, &BTreeMap::new());
+    let mut plans = StackPlan::from_assembly(&assembly);
     let diffs = tokio()?.block_on(async {
         let config = aws(&settings).await?;
         let deployer = Deployer::new(&config).with_template_bucket(settings.environment.template_bucket.clone());

@@ -54,8 +54,8 @@ impl StackPlan {
     }
 
     /// The assembly's stacks as plans, in manifest order, templates as compact JSON, with their
-    /// parameter defaults and `overrides` (parameter name to value) on top.
-    pub fn from_assembly(assembly: &corestack_app::Assembly, overrides: &BTreeMap<String, String>) -> Vec<StackPlan> {
+    /// parameter defaults (change them with [`StackPlan::set_parameters`]).
+    pub fn from_assembly(assembly: &corestack_app::Assembly) -> Vec<StackPlan> {
         assembly
             .manifest
             .stacks
@@ -67,14 +67,12 @@ impl StackPlan {
                 let template = serde_json::from_str::<serde_json::Value>(body)
                     .map(|t| t.to_string())
                     .unwrap_or_else(|_| body.clone());
-                let mut plan = StackPlan {
+                StackPlan {
                     name: s.name.clone(),
                     template,
                     parameters: s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect(),
                     dependencies: s.dependencies.clone(),
-                };
-                plan.set_parameters(overrides);
-                plan
+                }
             })
             .collect()
     }

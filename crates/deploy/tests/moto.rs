@@ -27,7 +27,7 @@ async fn deployer(port: u16) -> Deployer {
 
 fn plans(config: &str) -> Vec<StackPlan> {
     let settings = corestack_app::Settings::from_toml(config, "corestack.toml".as_ref(), Some("dev")).unwrap();
-    StackPlan::from_assembly(&corestack_app::synth(&settings).unwrap(), &Default::default())
+    StackPlan::from_assembly(&corestack_app::synth(&settings).unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
