@@ -9,27 +9,36 @@ use serde_json::Value;
 
 mod common;
 
-/// Runs corestack in `cwd` against moto, with the test double of the docker CLI
-/// (`tests/fake-docker`) first on PATH, logging its calls to `cwd/docker.log`.
-fn corestack_with(cwd: &Path, moto: &Moto, env: &[(&str, &str)], args: &[&str]) -> Output {
+/// `program` in `cwd` with the AWS SDK pointed at `endpoint`, test credentials, and no profile
+/// or config file of the machine's.
+fn against(program: &str, cwd: &Path, endpoint: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(cwd)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    c
+}
+
+/// Puts the test double of the docker CLI (`tests/fake-docker`) first on PATH, logging its calls
+/// to `cwd/docker.log`.
+fn with_fake_docker<'c>(c: &'c mut Command, cwd: &Path) -> &'c mut Command {
     let path = format!(
         "{}:{}:{}",
         workspace().join("tests/fake-docker").display(),
         workspace().join(".venv/bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut c = Command::new(env!("CARGO_BIN_EXE_corestack"));
-    c.current_dir(cwd)
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("PATH", path)
-        .env("FAKE_DOCKER_LOG", cwd.join("docker.log"))
-        .env_remove("FAKE_DOCKER_FAIL");
-    c.envs(env.iter().copied()).args(args).output().unwrap()
+    c.env("PATH", path).env("FAKE_DOCKER_LOG", cwd.join("docker.log")).env_remove("FAKE_DOCKER_FAIL")
+}
+
+/// Runs corestack in `cwd` against moto, with the fake docker CLI and `env` set.
+fn corestack_with(cwd: &Path, moto: &Moto, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = against(env!("CARGO_BIN_EXE_corestack"), cwd, &moto.url());
+    with_fake_docker(&mut c, cwd).envs(env.iter().copied()).args(args).output().unwrap()
 }
 
 fn corestack(cwd: &Path, moto: &Moto, args: &[&str]) -> Output {
@@ -240,13 +249,7 @@ fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let held = std::thread::spawn(move || listener.incoming().take(4).filter_map(Result::ok).collect::<Vec<_>>());
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_corestack"))
-        .current_dir(dir.path())
-        .env("AWS_ENDPOINT_URL", &url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    let mut child = against(env!("CARGO_BIN_EXE_corestack"), dir.path(), &url)
         .args(["deploy", "--yes", "--env", "test", "--image-tag", "v1"])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -412,14 +415,8 @@ fn invoke_the_deployed_runtime_end_to_end() {
     let invoke = |extra: &[&str]| {
         let mut args = vec!["invoke", "--arn", arn.as_str()];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_corestack"))
-            .current_dir(dir.path())
-            .env("AWS_ENDPOINT_URL", moto.url())
+        against(env!("CARGO_BIN_EXE_corestack"), dir.path(), &moto.url())
             .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{port}"))
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .args(&args)
             .output()
             .unwrap()
@@ -427,14 +424,8 @@ fn invoke_the_deployed_runtime_end_to_end() {
     let sync = invoke(&[r#"{"prompt": "deployed and invoked"}"#]);
     let streamed = invoke(&["--stream", r#"{"prompt": "one two"}"#]);
     // Without --arn, the ARN comes from the deployed stack's outputs.
-    let found = Command::new(env!("CARGO_BIN_EXE_corestack"))
-        .current_dir(dir.path())
-        .env("AWS_ENDPOINT_URL", moto.url())
+    let found = against(env!("CARGO_BIN_EXE_corestack"), dir.path(), &moto.url())
         .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{port}"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .args(["invoke", r#"{"prompt": "found by name"}"#])
         .output()
         .unwrap();
@@ -488,25 +479,10 @@ fn on_a_terminal_progress_is_redrawn_in_place() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
     let command = format!("{} deploy --yes", env!("CARGO_BIN_EXE_corestack"));
-    let run = Command::new("script")
+    let mut script = against("script", dir.path(), &moto.url());
+    let run = with_fake_docker(&mut script, dir.path())
         .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .env("AWS_ENDPOINT_URL", moto.url())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("TERM", "xterm")
-        .env(
-            "PATH",
-            format!(
-                "{}:{}:{}",
-                workspace().join("tests/fake-docker").display(),
-                workspace().join(".venv/bin").display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env("FAKE_DOCKER_LOG", dir.path().join("docker.log"))
         .output()
         .expect("script (util-linux) gives the command a terminal");
     let screen = text(&run.stdout);
