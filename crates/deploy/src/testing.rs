@@ -23,6 +23,17 @@ impl Drop for Moto {
 impl Moto {
     /// Starts moto with `workspace/scripts/moto_server.py`, panicking with a fix when it cannot.
     pub fn start(workspace: &Path) -> Moto {
+        // A free port can be taken by a test starting beside this one before moto binds it; then
+        // this moto exits and the port answers for the other one. Start again on another port.
+        for _ in 0..5 {
+            if let Some(moto) = Moto::try_start(workspace) {
+                return moto;
+            }
+        }
+        panic!("moto did not start on five ports; is moto[server] 5.2.5 in .venv? (scripts/test.sh installs it)")
+    }
+
+    fn try_start(workspace: &Path) -> Option<Moto> {
         let python: PathBuf = workspace.join(".venv/bin/python");
         let port =
             std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("an address").port();
@@ -35,15 +46,26 @@ impl Moto {
             .unwrap_or_else(|e| {
                 panic!("cannot start moto with {} ({e}); run scripts/test.sh, which installs it", python.display())
             });
+        let mut moto = Moto { child, port }; // dropped (and killed) on the way out with None
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not start; is moto[server] 5.2.5 in .venv? (scripts/test.sh installs it)"
-            );
+        loop {
+            if moto.child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Moto { child, port }
+        // The port answers; it must be this moto that answers, not another test's.
+        std::thread::sleep(Duration::from_millis(200));
+        if moto.child.try_wait().ok().flatten().is_some() {
+            return None;
+        }
+        Some(moto)
     }
 
     /// Its endpoint URL.
