@@ -6,7 +6,8 @@
 //! role, served by the microVM metadata service.
 
 use aws_sdk_bedrockruntime::Client;
-use aws_sdk_bedrockruntime::error::DisplayErrorContext;
+use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ContentBlockDelta, ConversationRole, ConverseStreamOutput, Message};
 use corestack_agent::{AgentError, BoxError, Request, Response, Service};
 use futures_util::StreamExt;
@@ -32,7 +33,7 @@ impl BedrockAgent {
     /// overrides), and the model from [`MODEL_ID_VAR`].
     pub async fn from_env() -> Result<BedrockAgent, String> {
         let model_id = std::env::var(MODEL_ID_VAR)
-            .map_err(|_| format!("{MODEL_ID_VAR} is not set: set it to the model or inference profile to call, e.g. anthropic.claude-3-5-haiku-20241022-v1:0"))?;
+            .map_err(|_| format!("{MODEL_ID_VAR} is not set: set it to the model or inference profile to call, e.g. us.anthropic.claude-haiku-5-5"))?;
         let config = aws_config::load_from_env().await;
         Ok(BedrockAgent::new(Client::new(&config), model_id))
     }
@@ -54,7 +55,7 @@ impl BedrockAgent {
             .messages(message)
             .send()
             .await
-            .map_err(|e| AgentError::new("BedrockError", DisplayErrorContext(&e).to_string()))?;
+            .map_err(|e| AgentError::new("BedrockError", sdk_error_text("ConverseStream", &e, e.request_id())))?;
         let deltas = futures_util::stream::unfold(Some(output.stream), |receiver| async move {
             let mut receiver = receiver?;
             loop {
@@ -67,7 +68,8 @@ impl BedrockAgent {
                     Ok(Some(_)) => continue,
                     Ok(None) => return None,
                     Err(e) => {
-                        let error = AgentError::new("BedrockStreamError", DisplayErrorContext(&e).to_string());
+                        let error =
+                            AgentError::new("BedrockStreamError", sdk_error_text("ConverseStream (stream)", &e, None));
                         return Some((Err(error), None));
                     }
                 }
@@ -82,6 +84,36 @@ impl BedrockAgent {
             text.push_str(&delta?);
         }
         Ok(Response::Json(json!({ "response": text, "model_id": self.model_id })))
+    }
+}
+
+/// One line for a failed Bedrock call: the operation, the service's code and message, and the
+/// request ID, or what kept the request from reaching the service.
+fn sdk_error_text<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+    operation: &str,
+    e: &SdkError<E, R>,
+    request_id: Option<&str>,
+) -> String {
+    let request_id = request_id.map(|id| format!(" (request ID {id})")).unwrap_or_default();
+    match e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            let code = err.code().unwrap_or("UnknownError");
+            let message = err.message().map(str::to_string).unwrap_or_else(|| err.to_string());
+            format!("{operation} failed: {code}: {message}{request_id}")
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            // The innermost cause says what happened (no credentials, connection refused, ...).
+            let mut cause: &dyn std::error::Error = e;
+            while let Some(next) = cause.source() {
+                cause = next;
+            }
+            format!("{operation} failed: the request did not reach Bedrock: {cause}{request_id}")
+        }
+        other => {
+            let source = std::error::Error::source(other).map(|s| format!(": {s}")).unwrap_or_default();
+            format!("{operation} failed: {other}{source}{request_id}")
+        }
     }
 }
 

@@ -148,7 +148,12 @@ impl StandardArchitecture {
             "Security",
             "Encryption key, runtime security group, VPC flow logs and runtime execution roles",
         );
-        let key = EncryptionKey::build(&mut security, &format!("{}-{env}", s.project.name), s.retain_key)?;
+        let key = EncryptionKey::build(
+            &mut security,
+            &format!("{}-{env}", s.project.name),
+            s.retain_key,
+            !s.alarm_emails.is_empty(),
+        )?;
         let runtime_security_group = RuntimeSecurityGroup::build(
             &mut security,
             &private_network,
@@ -201,6 +206,9 @@ impl StandardArchitecture {
         let mut monitoring = Vec::new();
         let mut runtimes = BTreeMap::new();
         let primary = s.runtimes.first().map(|r| r.key.clone());
+        // Alarm actions: the topics the config names, and the topic corestack makes for the
+        // config's email addresses (in the first Monitoring stack; the others import it).
+        let mut alarm_actions: Vec<Expr> = s.alarm_actions.iter().map(Expr::from).collect();
         for (i, group) in pack(&s.runtimes, s.runtimes_per_stack as usize).into_iter().enumerate() {
             let mut stack = new_stack(s, &numbered("AgentCore", i), "AgentCore runtimes and their endpoints");
             let mut watched = Vec::new();
@@ -218,7 +226,12 @@ impl StandardArchitecture {
                 runtimes.insert(r.key.clone(), runtime);
             }
             let mut mon = new_stack(s, &numbered("Monitoring", i), "Alarms and dashboard on AgentCore runtime metrics");
-            monitoring::alarms(&mut mon, &watched, &s.thresholds, &s.alarm_actions)?;
+            if i == 0 && !s.alarm_emails.is_empty() {
+                let topic = monitoring::alarm_topic(&mut mon, &s.alarm_emails, key.key.arn())?;
+                mon.add_output("AlarmTopicArn", out(topic.as_ref(), "SNS topic the alarms notify"))?;
+                alarm_actions.push(topic.as_ref());
+            }
+            monitoring::alarms(&mut mon, &watched, &s.thresholds, &alarm_actions)?;
             monitoring::dashboard(
                 &mut mon,
                 &format!(

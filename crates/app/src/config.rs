@@ -29,7 +29,7 @@ pub enum ConfigError {
         reason: std::io::Error,
     },
     /// The file is not valid TOML or has keys corestack does not know.
-    #[error("{}:{line}:{column}: {message}{}", path.display(), hint.as_ref().map(|h| format!("\n    fix: {h}")).unwrap_or_default())]
+    #[error("{}:{line}:{column}: {message}\n{snippet}{}", path.display(), hint.as_ref().map(|h| format!("\n    fix: {h}")).unwrap_or_default())]
     Parse {
         /// The file.
         path: PathBuf,
@@ -37,8 +37,10 @@ pub enum ConfigError {
         line: usize,
         /// 1-based column.
         column: usize,
-        /// What the parser said.
+        /// What is wrong, with the key it is about.
         message: String,
+        /// The line, with a caret under the refused value.
+        snippet: String,
         /// A suggestion, such as the key that was probably meant.
         hint: Option<String>,
     },
@@ -162,6 +164,29 @@ pub struct LocalCommand {
     pub command: Vec<String>,
     /// Program and arguments of the build step; empty for none.
     pub build: Vec<String>,
+    /// Which Bedrock the agent calls when run locally.
+    pub bedrock: LocalBedrock,
+}
+
+/// Which Bedrock Runtime an agent run by `corestack dev` calls (`[runtimes.local] bedrock`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LocalBedrock {
+    /// The real service, with the credentials of the shell that runs `corestack dev`.
+    #[default]
+    Aws,
+    /// corestack dev's stand-in for Converse and ConverseStream on 127.0.0.1: no account needed.
+    StandIn,
+}
+
+impl LocalBedrock {
+    /// Reads a config or flag value: `"aws"` or `"local"`.
+    pub fn parse(value: &str) -> Option<LocalBedrock> {
+        match value {
+            "aws" => Some(LocalBedrock::Aws),
+            "local" => Some(LocalBedrock::StandIn),
+            _ => None,
+        }
+    }
 }
 
 /// Everything the standard architecture needs, for one environment.
@@ -189,6 +214,8 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// SNS topic ARNs notified by alarms.
     pub alarm_actions: Vec<String>,
+    /// Email addresses subscribed to a topic corestack makes for the alarms.
+    pub alarm_emails: Vec<String>,
     /// The runtimes, in file order; the first is the primary (the seed's unprefixed outputs).
     pub runtimes: Vec<RuntimeSettings>,
     /// Check findings the user accepts, each with a reason (`[[check.suppressions]]`).
@@ -225,7 +252,7 @@ impl Settings {
 
     /// Resolves TOML text; `path` is only used in messages.
     pub fn from_toml(text: &str, path: &Path, env: Option<&str>) -> Result<Settings, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| parse_error(text, path, &e))?;
+        let raw: RawConfig = read_raw(text, path)?;
         let known: Vec<String> = raw.environments.keys().cloned().collect();
         let env_name = match (env, raw.default_environment.as_deref()) {
             (Some(e), _) | (None, Some(e)) => e.to_string(),
@@ -248,29 +275,14 @@ impl Settings {
     }
 }
 
-fn parse_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
-    let offset = e.span().map(|s| s.start).unwrap_or(0).min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
-    let message = e.message().trim().to_string();
-    let hint = did_you_mean(&message)
-        .or_else(|| Some(format!("correct the TOML at line {line}, column {column}; a value must be a quoted string, number, boolean, array or table")));
-    ConfigError::Parse { path: path.into(), line, column, hint, message }
-}
-
-/// For serde's "unknown field `x`, expected one of `a`, `b`", the closest known key.
-fn did_you_mean(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (unknown, expected) = rest.split_once('`')?;
-    let best = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|k| (strsim::jaro_winkler(unknown, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))?;
-    Some(format!("did you mean `{}`?", best.1))
+/// Parses the file into what the user wrote; a shape error names the key it is about.
+fn read_raw(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+    let deserializer =
+        toml::de::Deserializer::parse(text).map_err(|e| crate::parse_error::parse_error(text, path, &e, ""))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let key = e.path().to_string();
+        crate::parse_error::parse_error(text, path, e.inner(), &key)
+    })
 }
 
 fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> Option<Settings> {
@@ -292,10 +304,18 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     // Project and tags.
     let project_raw = raw.project.take().unwrap_or_default();
     let mut required = |key: &str, v: Option<String>, fix: &str| -> String {
-        v.unwrap_or_else(|| {
-            problems.push(Problem::new(key, format!("`{key}` is required"), fix));
-            String::new()
-        })
+        match v {
+            Some(v) if v.trim().is_empty() => {
+                // One problem here, rather than an empty tag on every resource later.
+                problems.push(Problem::new(key, format!("`{key}` is empty"), fix));
+                v
+            }
+            Some(v) => v,
+            None => {
+                problems.push(Problem::new(key, format!("`{key}` is required"), fix));
+                String::new()
+            }
+        }
     };
     let project = Project {
         name: required("project.name", project_raw.name, "set a lowercase name such as \"agentcore-demo\""),
@@ -397,6 +417,13 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     let net_at = |field: &str, set_by_env: bool| {
         if set_by_env { format!("{env_key}.network.{field}") } else { format!("network.{field}") }
     };
+    // Where a merged value came from, named as the user wrote it: the environment's section when
+    // it sets the field, else the file's top-level section.
+    let origin = |section: &str, field: &str, set_by_env: bool| {
+        if set_by_env { format!("{env_key}.{section}.{field}") } else { format!("{section}.{field}") }
+    };
+    let (env_storage, env_agentcore, env_monitoring) =
+        (env_raw.storage.clone(), env_raw.agentcore.clone(), env_raw.monitoring.clone());
     raw.network.merge(over);
     raw.security.merge(&env_raw.security);
     raw.storage.merge(&env_raw.storage);
@@ -410,7 +437,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
         Ok(c) => {
             problems.push(Problem::new(
                 &vpc_at,
-                format!("VPC block {c} must have a prefix from /16 to /24"),
+                format!("VPC block {c} must have a prefix from /16 to /24 (EC2 takes up to /28, but corestack plans a subnet per zone inside it)"),
                 "use e.g. 10.0.0.0/16",
             ));
             None
@@ -560,13 +587,16 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     let repository_name = raw.storage.repository_name.clone().unwrap_or_else(|| format!("{}-{env_name}", project.name));
     if !project.name.is_empty() {
         if let Err(v) = rules::repository_name(&repository_name) {
-            problems.push(Problem::from_violation("storage.repository_name", v));
+            problems.push(Problem::from_violation(
+                &origin("storage", "repository_name", env_storage.repository_name.is_some()),
+                v,
+            ));
         }
     }
     let keep_images = raw.storage.keep_images.unwrap_or(30);
     if !(1..=1000).contains(&keep_images) {
         problems.push(Problem::new(
-            "storage.keep_images",
+            &origin("storage", "keep_images", env_storage.keep_images.is_some()),
             format!("{keep_images} is outside 1-1000"),
             "keep e.g. 30 images",
         ));
@@ -574,7 +604,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     let runtimes_per_stack = raw.agentcore.runtimes_per_stack.unwrap_or(20);
     if !(1..=50).contains(&runtimes_per_stack) {
         problems.push(Problem::new(
-            "agentcore.runtimes_per_stack",
+            &origin("agentcore", "runtimes_per_stack", env_agentcore.runtimes_per_stack.is_some()),
             format!("{runtimes_per_stack} is outside 1-50"),
             "use e.g. 20; stacks also split by themselves before CloudFormation's limits",
         ));
@@ -583,6 +613,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     let d = Thresholds::default();
     let thresholds = Thresholds {
         latency_ms: m.latency_ms.unwrap_or(d.latency_ms),
+        latency_statistic: m.latency_statistic.clone().unwrap_or(d.latency_statistic),
         system_errors: m.system_errors.unwrap_or(d.system_errors),
         user_errors: m.user_errors.unwrap_or(d.user_errors),
         throttles: m.throttles.unwrap_or(d.throttles),
@@ -593,23 +624,44 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
         && (thresholds.period_seconds == 0 || thresholds.period_seconds % 60 != 0)
     {
         problems.push(Problem::new(
-            "monitoring.period_seconds",
+            &origin("monitoring", "period_seconds", env_monitoring.period_seconds.is_some()),
             format!("{} is not a CloudWatch alarm period", thresholds.period_seconds),
             "use 10, 30 or a multiple of 60",
         ));
     }
     if !(1..=100).contains(&thresholds.evaluation_periods) {
         problems.push(Problem::new(
-            "monitoring.evaluation_periods",
+            &origin("monitoring", "evaluation_periods", env_monitoring.evaluation_periods.is_some()),
             format!("{} is outside 1-100", thresholds.evaluation_periods),
             "use e.g. 1",
         ));
+    }
+    let statistic = &thresholds.latency_statistic;
+    if !(corestack_constructs::monitoring::is_percentile(statistic) || ["Average", "Maximum"].contains(&statistic.as_str())) {
+        problems.push(Problem::new(
+            &origin("monitoring", "latency_statistic", env_monitoring.latency_statistic.is_some()),
+            format!("`{statistic}` is not a latency statistic corestack alarms on"),
+            "use a percentile such as \"p95\" or \"p99\", or \"Average\" or \"Maximum\"",
+        ));
+    }
+    let alarm_emails = m.alarm_emails.unwrap_or_default();
+    for (i, a) in alarm_emails.iter().enumerate() {
+        let ok = a.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && host.contains('.') && !host.starts_with('.') && !host.ends_with('.')
+        }) && !a.contains(char::is_whitespace);
+        if !ok {
+            problems.push(Problem::new(
+                &format!("{}[{i}]", origin("monitoring", "alarm_emails", env_monitoring.alarm_emails.is_some())),
+                format!("`{a}` is not an email address"),
+                "write it as name@example.com; each address confirms its subscription once, from AWS's email",
+            ));
+        }
     }
     let alarm_actions = m.alarm_actions.unwrap_or_default();
     for (i, a) in alarm_actions.iter().enumerate() {
         if !(a.starts_with("arn:") && a.contains(":sns:")) {
             problems.push(Problem::new(
-                &format!("monitoring.alarm_actions[{i}]"),
+                &format!("{}[{i}]", origin("monitoring", "alarm_actions", env_monitoring.alarm_actions.is_some())),
                 format!("`{a}` is not an SNS topic ARN"),
                 "use arn:aws:sns:<region>:<account>:<topic>",
             ));
@@ -642,7 +694,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
             ));
             continue;
         }
-        let settings = runtime(r, env_name, &at, problems);
+        let settings = runtime(r, env_name, &region, &at, problems);
         if let Some(other) = runtimes.iter().find(|o| o.logical == settings.logical) {
             problems.push(Problem::new(
                 &format!("{at}.name"),
@@ -668,6 +720,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
         runtimes_per_stack,
         thresholds,
         alarm_actions,
+        alarm_emails,
         runtimes,
         suppressions: raw
             .check
@@ -678,7 +731,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
     })
 }
 
-fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>) -> RuntimeSettings {
+fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut Vec<Problem>) -> RuntimeSettings {
     let name = format!("{}_{env_name}", r.name);
     if let Err(v) = rules::runtime_name(&r.name) {
         problems.push(Problem::from_violation(&format!("{at}.name"), v));
@@ -741,11 +794,19 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
         let version = match e.version {
             None => VersionPin::Current,
             Some(RawVersion::Word(w)) if w == "current" => VersionPin::Current,
+            // `"3"` means 3: the service's own version numbers are strings.
+            Some(RawVersion::Word(w)) if w.parse::<u32>().is_ok_and(|n| (1..=99_999).contains(&n)) => {
+                VersionPin::Fixed(w.parse().expect("checked above"))
+            }
             Some(RawVersion::Number(n)) if (1..=99_999).contains(&n) => VersionPin::Fixed(n as u32),
             Some(other) => {
+                let given = match other {
+                    RawVersion::Number(n) => n.to_string(),
+                    RawVersion::Word(w) => format!("\"{w}\""),
+                };
                 problems.push(Problem::new(
                     &format!("{at}.endpoints[{j}].version"),
-                    format!("{other:?} is not a version"),
+                    format!("{given} is not a version"),
                     "use \"current\" (the version this deploy creates) or a number from 1 to 99999",
                 ));
                 VersionPin::Current
@@ -753,11 +814,18 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
         };
         endpoints.push(EndpointProps { name: e.name, version, description: e.description });
     }
+    let mut environment = r.environment;
+    // AgentCore's documentation names no region variable that the runtime sets, and the AWS SDKs
+    // need one: every container gets the environment's region unless the config sets its own.
+    // `corestack dev` passes this same map, so a local run sees what the deployed one sees.
+    if !region.is_empty() {
+        environment.entry("AWS_REGION".to_string()).or_insert_with(|| region.to_string());
+    }
     let spec = RuntimeSpec {
         name,
         description: r.description,
         protocol: r.protocol.unwrap_or_default(),
-        environment: r.environment,
+        environment,
         idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(900),
         max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(28_800),
         request_header_allowlist: r.request_header_allowlist,
@@ -775,9 +843,21 @@ fn runtime(r: RawRuntime, env_name: &str, at: &str, problems: &mut Vec<Problem>)
             problems.push(problem.under(at));
         }
     }
-    let local = r
-        .local
-        .map(|l| LocalCommand { command: l.command.args(), build: l.build.map(|b| b.args()).unwrap_or_default() });
+    let local = r.local.map(|l| {
+        let bedrock = match l.bedrock.as_deref().map(|b| (b, LocalBedrock::parse(b))) {
+            None => LocalBedrock::default(),
+            Some((_, Some(b))) => b,
+            Some((other, None)) => {
+                problems.push(Problem::new(
+                    &format!("{at}.local.bedrock"),
+                    format!("`{other}` is not a Bedrock choice"),
+                    "use \"local\" (corestack dev's offline stand-in) or \"aws\" (the real service, with your credentials)",
+                ));
+                LocalBedrock::default()
+            }
+        };
+        LocalCommand { command: l.command.args(), build: l.build.map(|b| b.args()).unwrap_or_default(), bedrock }
+    });
     if local.as_ref().is_some_and(|l| l.command.is_empty()) {
         problems.push(Problem::new(
             &format!("{at}.local.command"),

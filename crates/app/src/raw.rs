@@ -148,11 +148,14 @@ pub(crate) struct RawMonitoring {
     pub(crate) period_seconds: Option<u32>,
     pub(crate) evaluation_periods: Option<u32>,
     pub(crate) alarm_actions: Option<Vec<String>>,
+    pub(crate) alarm_emails: Option<Vec<String>>,
+    pub(crate) latency_statistic: Option<String>,
 }
 
 impl RawMonitoring {
     pub(crate) fn merge(&mut self, o: &RawMonitoring) {
-        merge!(self, o; latency_ms, system_errors, user_errors, throttles, period_seconds, evaluation_periods, alarm_actions);
+        merge!(self, o; latency_ms, system_errors, user_errors, throttles, period_seconds, evaluation_periods, alarm_actions,
+               alarm_emails, latency_statistic);
     }
 }
 
@@ -196,6 +199,7 @@ pub(crate) struct RawBuild {
 pub(crate) struct RawLocal {
     pub(crate) command: RawCommand,
     pub(crate) build: Option<RawCommand>,
+    pub(crate) bedrock: Option<String>,
 }
 
 /// A command line as one string (split on whitespace) or as a list of arguments.

@@ -14,7 +14,8 @@ fn fill(text: &str) -> Value {
     let text = text
         .replace("<runtime_name>", "demo_agent_dev")
         .replace("<repository_name>", "agentcore-demo-dev")
-        .replace("<model_id>", "anthropic.claude-3-5-haiku-20241022-v1:0");
+        .replace("<profile_id>", "us.anthropic.claude-haiku-5-5")
+        .replace("<model_id>", "anthropic.claude-haiku-5-5");
     serde_json::from_str(&text).unwrap()
 }
 

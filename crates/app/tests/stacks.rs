@@ -227,11 +227,24 @@ fn execution_role_permissions_are_least_privilege() {
             "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}:${AWS::AccountId}:workload-identity-directory/default/workload-identity/demo_agent_dev-*"
         )
     );
+    // A US inference profile: the profile here, and its model in each Region it routes to.
+    let model =
+        |r: &str| sub(&format!("arn:${{AWS::Partition}}:bedrock:{r}::foundation-model/anthropic.claude-haiku-5-5"));
     assert_eq!(
         by_sid("InvokeModels"),
         &json!({"Sid": "InvokeModels", "Effect": "Allow",
-                "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                "Resource": [sub("arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0")]})
+        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        "Resource": [
+            sub("arn:${AWS::Partition}:bedrock:${AWS::Region}:${AWS::AccountId}:inference-profile/us.anthropic.claude-haiku-5-5"),
+            model("us-east-1"), model("us-east-2"), model("us-west-1"), model("us-west-2"),
+        ]})
+    );
+    // A third-party model's first call subscribes through Marketplace, only when Bedrock calls.
+    assert_eq!(
+        by_sid("SubscribeThroughBedrock"),
+        &json!({"Sid": "SubscribeThroughBedrock", "Effect": "Allow",
+                "Action": ["aws-marketplace:Subscribe", "aws-marketplace:ViewSubscriptions"], "Resource": ["*"],
+                "Condition": {"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}}})
     );
 }
 
@@ -280,7 +293,7 @@ fn runtime_is_private_pinned_and_waits_for_its_role_and_policy() {
             ]]}}},
             "ProtocolConfiguration": "HTTP",
             "LifecycleConfiguration": {"IdleRuntimeSessionTimeout": 900, "MaxLifetime": 28800},
-            "EnvironmentVariables": {"LOG_LEVEL": "info"},
+            "EnvironmentVariables": {"RUST_LOG": "info", "BEDROCK_MODEL_ID": "us.anthropic.claude-haiku-5-5", "AWS_REGION": "us-east-1"},
         }),
     );
     assert_eq!(
@@ -346,13 +359,17 @@ fn jwt_authorizer_and_forwarded_headers_reach_the_runtime() {
 fn alarms_watch_every_runtime_metric_with_all_three_dimensions() {
     let t = template(&default_assembly(), "Monitoring");
     t.resource_count_is("AWS::CloudWatch::Alarm", 4);
-    for (metric, stat, threshold) in
-        [("Latency", "Average", 2000), ("SystemErrors", "Sum", 1), ("UserErrors", "Sum", 5), ("Throttles", "Sum", 1)]
-    {
+    // Latency runs to the last token: a percentile (an extended statistic), in minutes, not seconds.
+    for (metric, stat_key, stat, threshold) in [
+        ("Latency", "ExtendedStatistic", "p95", 120_000),
+        ("SystemErrors", "Statistic", "Sum", 1),
+        ("UserErrors", "Statistic", "Sum", 5),
+        ("Throttles", "Statistic", "Sum", 1),
+    ] {
         t.has_resource_properties(
             "AWS::CloudWatch::Alarm",
             json!({
-                "Namespace": "AWS/Bedrock-AgentCore", "MetricName": metric, "Statistic": stat, "Threshold": threshold,
+                "Namespace": "AWS/Bedrock-AgentCore", "MetricName": metric, stat_key: stat, "Threshold": threshold,
                 "ComparisonOperator": "GreaterThanOrEqualToThreshold",
                 "Dimensions": [
                     {"Name": "Operation", "Value": "InvokeAgentRuntime"},
@@ -366,6 +383,31 @@ fn alarms_watch_every_runtime_metric_with_all_three_dimensions() {
     assert_eq!(dashboard["DashboardName"], "agentcore-demo-dev-agentcore");
     let body: Value = serde_json::from_str(dashboard["DashboardBody"]["Fn::Sub"][0].as_str().unwrap()).unwrap();
     assert_eq!(body["widgets"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn alarm_emails_get_an_encrypted_topic_that_every_alarm_notifies() {
+    let a = synth(&variant("alarm_emails = []", "alarm_emails = [\"oncall@example.com\"]"), "dev");
+    let mon = template(&a, "Monitoring");
+    mon.has_resource_properties(
+        "AWS::SNS::Topic",
+        json!({
+            "KmsMasterKeyId": {"Fn::ImportValue": "agentcore-demo-dev-Security:ExportEncryptionKeyArn"},
+            "Subscription": [{"Endpoint": "oncall@example.com", "Protocol": "email"}],
+        }),
+    );
+    for (_, alarm) in mon.of_type("AWS::CloudWatch::Alarm") {
+        assert_eq!(alarm["Properties"]["AlarmActions"], json!([{"Ref": "AlarmTopic"}]));
+        assert_eq!(alarm["Properties"]["OKActions"], json!([{"Ref": "AlarmTopic"}]));
+    }
+    // The key lets CloudWatch (of this account only) publish to the topic it encrypts.
+    let key = template(&a, "Security").resource("EncryptionKey")["Properties"]["KeyPolicy"]["Statement"].clone();
+    let cloudwatch = key.as_array().unwrap().iter().find(|s| s["Sid"] == "CloudWatchAlarmsPublishToTopics").unwrap();
+    assert_eq!(cloudwatch["Principal"], json!({"Service": "cloudwatch.amazonaws.com"}));
+    assert_eq!(cloudwatch["Condition"], json!({"StringEquals": {"aws:SourceAccount": {"Fn::Sub": "${AWS::AccountId}"}}}));
+    // Without emails, no topic and no such key statement.
+    let plain = default_assembly();
+    template(&plain, "Monitoring").resource_count_is("AWS::SNS::Topic", 0);
 }
 
 #[test]
@@ -490,7 +532,7 @@ fn environments_override_the_file_field_by_field() {
         json!({"AvailabilityZoneId": "use1-az4", "CidrBlock": "10.0.32.0/20"}),
     );
     let mon = template(&prod, "Monitoring");
-    mon.has_resource_properties("AWS::CloudWatch::Alarm", json!({"EvaluationPeriods": 2, "Threshold": 2000}));
+    mon.has_resource_properties("AWS::CloudWatch::Alarm", json!({"EvaluationPeriods": 2, "Threshold": 120_000}));
     template(&prod, "AgentCore")
         .has_resource_properties("AWS::BedrockAgentCore::Runtime", json!({"AgentRuntimeName": "demo_agent_prod"}));
 }

@@ -96,8 +96,11 @@ impl PolicyDocument {
 /// Amazon ECR (GetAuthorizationToken), AWS X-Ray (PutTraceSegments, PutTelemetryRecords,
 /// GetSamplingRules, GetSamplingTargets), Amazon CloudWatch (PutMetricData: no resource type, use the
 /// `cloudwatch:namespace` condition), AWS STS (GetCallerIdentity), and Amazon EC2 (the Describe* calls
-/// a deployer makes). Keep this list short and sourced: every entry is a place where `*` is allowed.
+/// a deployer makes), and AWS Marketplace (Subscribe, ViewSubscriptions: the subscription Bedrock
+/// makes on a third-party model's first call). Keep this list short and sourced: every entry is a place where `*` is allowed.
 pub const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS: &[&str] = &[
+    "aws-marketplace:Subscribe",
+    "aws-marketplace:ViewSubscriptions",
     "cloudwatch:PutMetricData",
     "ec2:DescribeAvailabilityZones",
     "ec2:DescribeNetworkInterfaces",

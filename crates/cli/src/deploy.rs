@@ -107,26 +107,27 @@ fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure
     let _ = err.flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(())
-    } else {
-        Err(Failure::Input(anyhow::anyhow!("cancelled; nothing was changed")))
-    }
+    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::Declined) }
 }
 
-/// The AWS configuration for an environment: its region, the default credential chain and
-/// profiles, and the standard AWS_ENDPOINT_URL overrides; refuses another account's credentials.
-async fn aws(settings: &Settings) -> Result<aws_config::SdkConfig, Failure> {
+/// The AWS configuration for an environment (its region, the default credential chain and
+/// profiles, the standard AWS_ENDPOINT_URL overrides), checked before anything else happens:
+/// credentials resolve, AWS accepts them, and they are of the environment's account.
+pub(crate) async fn aws(settings: &Settings) -> Result<aws_config::SdkConfig, Failure> {
+    Ok(preflight(settings).await?.0)
+}
+
+/// [`aws`], with who the credentials are.
+pub(crate) async fn preflight(
+    settings: &Settings,
+) -> Result<(aws_config::SdkConfig, corestack_deploy::preflight::Identity), Failure> {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(settings.environment.region.clone()))
         .load()
         .await;
-    if let Some(account) = &settings.environment.account {
-        Deployer::check_account(&config, &settings.environment.name, account)
-            .await
-            .map_err(|e| Failure::Other(e.into()))?;
-    }
-    Ok(config)
+    let env = &settings.environment;
+    let identity = corestack_deploy::preflight::preflight(&config, &env.name, env.account.as_deref()).await?;
+    Ok((config, identity))
 }
 
 fn tokio() -> Result<tokio::runtime::Runtime, Failure> {
@@ -247,7 +248,7 @@ async fn runtime_statuses(
 }
 
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = args.cfg.load(err)?;
+    let settings = args.cfg.load_project("deploy")?;
     let choices = image_choices(&settings, &args.image_tag, &args.image_uri)?;
     let assembly = corestack_app::synth(&settings)?;
     let report = crate::check::assembly_report(&settings, &assembly);
@@ -259,10 +260,12 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     }
     let base = args.cfg.dir();
     let rt = tokio()?;
-    // Before any stack changes: a build that cannot run stops here.
+    // Before any file is written or any stack changes: credentials, account, the images named
+    // by flags, and a build that cannot run stop here, and leave no report behind.
+    let (config, identity) = rt.block_on(preflight(&settings))?;
+    check_image_repositories(&settings, &identity.account, &choices)?;
     let docker = corestack_deploy::image::Docker::new();
-    rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))
-        .map_err(|e| Failure::Input(e.into()))?;
+    rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))?;
     assembly.write(&args.out)?;
     let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly));
     let env = &settings.environment;
@@ -277,7 +280,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let plans = Phases { before, after };
     let record = Record::default();
     let deployed = rt.block_on(interruptible(
-        deploy_phases(&settings, plans, &choices, &base, &progress, &record),
+        deploy_phases(&config, &settings, plans, &choices, &base, &progress, &record),
         &progress,
         &resume,
     ));
@@ -294,11 +297,11 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         }
         return Err(failed);
     }
-    let (md, json) = report.map_err(|e| Failure::Other(e.into()))?;
+    let (md, json) = report?;
     let outputs: BTreeMap<&str, &BTreeMap<String, String>> =
         results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
     let outputs_json = serde_json::to_string_pretty(&outputs).expect("plain data") + "\n";
-    std::fs::write(args.out.join("outputs.json"), &outputs_json).map_err(|e| Failure::Other(e.into()))?;
+    std::fs::write(args.out.join("outputs.json"), &outputs_json)?;
     // On a terminal the progress block already shows each stack's result.
     if !(progress.mode() == Mode::Terminal && std::io::stdout().is_terminal()) {
         print_results(&results, args.json, out);
@@ -355,6 +358,7 @@ impl Record {
 /// and pushing where the config says), then deploys the rest with those digests; reads each
 /// runtime's status for the report. Everything done is kept in `record`.
 async fn deploy_phases(
+    config: &aws_config::SdkConfig,
     settings: &Settings,
     Phases { before, mut after }: Phases,
     choices: &ImageChoices,
@@ -362,21 +366,17 @@ async fn deploy_phases(
     progress: &Arc<Progress>,
     record: &Record,
 ) -> Result<(), Failure> {
-    let config = aws(settings).await?;
-    let deployer = deployer(&config, settings, progress);
-    deployer.check_sizes(&after).map_err(|e| Failure::Input(e.into()))?;
+    let deployer = deployer(config, settings, progress);
+    deployer.check_sizes(&after)?;
     let step = |s: corestack_deploy::Step<'_>| {
         if let corestack_deploy::Step::Finished(r) = s {
             record.results().push(r.clone());
         }
         progress.step(s);
     };
-    deployer.deploy(&before, &step).await.map_err(|e| match e {
-        e @ corestack_deploy::DeployError::TooLarge { .. } => Failure::Input(e.into()),
-        e => Failure::Other(e.into()),
-    })?;
+    deployer.deploy(&before, &step).await?;
     let note = |line: &str| progress.note(line);
-    let registry = corestack_deploy::image::Registry::new(&config);
+    let registry = corestack_deploy::image::Registry::new(config);
     let docker = corestack_deploy::image::Docker::new();
     let images = corestack_deploy::image::prepare(
         &registry,
@@ -387,8 +387,7 @@ async fn deploy_phases(
         base,
         &note,
     )
-    .await
-    .map_err(|e| Failure::Other(e.into()))?;
+    .await?;
     if progress.mode() == Mode::Json {
         for i in &images {
             println!(
@@ -402,9 +401,9 @@ async fn deploy_phases(
         p.set_parameters(&pinned);
     }
     *record.images() = images;
-    deployer.deploy(&after, &step).await.map_err(|e| Failure::Other(e.into()))?;
+    deployer.deploy(&after, &step).await?;
     let results = record.results().clone();
-    let statuses = runtime_statuses(&config, settings, &results).await;
+    let statuses = runtime_statuses(config, settings, &results).await;
     *record.runtimes() = statuses;
     Ok(())
 }
@@ -421,8 +420,11 @@ struct Deployment<'a> {
 /// A failure's message, for the report.
 pub(crate) fn failure_text(f: &Failure) -> String {
     match f {
-        Failure::Input(e) | Failure::Other(e) | Failure::Interrupted(e) => format!("{e:#}"),
+        Failure::Input(e) | Failure::NotReady(e) | Failure::Aws(e) | Failure::Other(e) | Failure::Interrupted(e) => {
+            format!("{e:#}")
+        }
         Failure::Findings => "the check found errors".into(),
+        Failure::Declined => "cancelled at the prompt".into(),
     }
 }
 
@@ -493,7 +495,7 @@ fn write_report(
 }
 
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = args.cfg.load(err)?;
+    let settings = args.cfg.load_project("destroy")?;
     let assembly = corestack_app::synth(&settings)?;
     let plans = StackPlan::from_assembly(&assembly);
     let env = &settings.environment;
@@ -530,17 +532,22 @@ async fn runtime_ids<'a>(
     assembly: &corestack_app::Assembly,
     config: &aws_config::SdkConfig,
 ) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
-    runtime_outputs(settings, assembly, config, "AgentRuntimeId").await
+    runtime_outputs(settings, assembly, config, "AgentRuntimeId", None).await
 }
 
-/// Each configured runtime with one of its deployed outputs (`AgentRuntimeId`,
-/// `AgentRuntimeArn`, ...), read from the AgentCore stacks.
+/// Each configured runtime (or only the one with config key `only`) with one of its deployed
+/// outputs (`AgentRuntimeId`, `AgentRuntimeArn`, ...), read from the AgentCore stacks; stops
+/// reading stacks once every wanted runtime is found.
 pub(crate) async fn runtime_outputs<'a>(
     settings: &'a Settings,
     assembly: &corestack_app::Assembly,
     config: &aws_config::SdkConfig,
     output: &str,
+    only: Option<&str>,
 ) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
+    let wanted: Vec<&corestack_app::config::RuntimeSettings> =
+        settings.runtimes.iter().filter(|r| only.is_none_or(|k| r.key == k)).collect();
+    let keys: Vec<String> = wanted.iter().map(|r| format!("{}{output}", r.logical)).collect();
     let deployer = Deployer::new(config);
     let mut outputs = BTreeMap::new();
     for stack in assembly
@@ -550,20 +557,42 @@ pub(crate) async fn runtime_outputs<'a>(
         .map(|s| s.name.as_str())
         .filter(|n| n.rsplit('-').next().is_some_and(|p| p.starts_with("AgentCore")))
     {
-        outputs.extend(deployer.outputs(stack).await.map_err(|e| Failure::Other(e.into()))?);
+        if keys.iter().all(|k| outputs.contains_key(k)) {
+            break;
+        }
+        outputs.extend(deployer.outputs(stack).await?);
     }
-    settings
-        .runtimes
-        .iter()
-        .map(|r| match outputs.get(&format!("{}{output}", r.logical)) {
+    wanted
+        .into_iter()
+        .zip(keys)
+        .map(|(r, key)| match outputs.get(&key) {
             Some(id) => Ok((r, id.clone())),
-            None => Err(Failure::Other(anyhow::anyhow!(
-                "runtime {} is not deployed (its stack has no {}{output} output); run corestack deploy",
-                r.spec.name,
-                r.logical
+            None => Err(Failure::NotReady(anyhow::anyhow!(
+                "runtime {} is not deployed in environment {} (no AgentCore stack has its {key} output)\n    fix: run corestack deploy{}",
+                r.key,
+                settings.environment.name,
+                if settings.environment.name.is_empty() { String::new() } else { format!(" --env {}", settings.environment.name) }
             ))),
         })
         .collect()
+}
+
+/// Refuses, before any stack is touched, an `--image-uri` outside the project repository (the
+/// execution role may pull from nowhere else).
+fn check_image_repositories(settings: &Settings, account: &str, choices: &ImageChoices) -> Result<(), Failure> {
+    let expected =
+        format!("{account}.dkr.ecr.{}.amazonaws.com/{}", settings.environment.region, settings.repository_name);
+    for choice in std::iter::once(&choices.every).chain(choices.by_runtime.values()) {
+        if let ImageChoice::Uri(uri) = choice {
+            let (base, _) = corestack_deploy::image::split_uri(uri)?;
+            if base != expected {
+                return Err(
+                    corestack_deploy::image::ImageError::OtherRepository { given: uri.clone(), expected }.into()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn status_line(s: &corestack_deploy::status::Status) -> String {
@@ -580,8 +609,8 @@ fn status_line(s: &corestack_deploy::status::Status) -> String {
     line
 }
 
-pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = args.cfg.load(err)?;
+pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let settings = args.cfg.load_project("status")?;
     let assembly = corestack_app::synth(&settings)?;
     let lines = tokio()?.block_on(async {
         let config = aws(&settings).await?;
@@ -591,14 +620,11 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
         let statuses = if args.wait {
             let interval = std::time::Duration::from_secs_f64(args.interval.max(0.01));
             let progress = |s: &corestack_deploy::status::Status| eprintln!("corestack: {} {}", s.id, s.status);
-            reader
-                .wait_ready(&runtime_ids, interval, std::time::Duration::from_secs(args.timeout), &progress)
-                .await
-                .map_err(|e| Failure::Other(e.into()))?
+            reader.wait_ready(&runtime_ids, interval, std::time::Duration::from_secs(args.timeout), &progress).await?
         } else {
             let mut all = Vec::new();
             for id in &runtime_ids {
-                all.push(reader.runtime(id).await.map_err(|e| Failure::Other(e.into()))?);
+                all.push(reader.runtime(id).await?);
             }
             all
         };
@@ -606,7 +632,7 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
         for ((r, id), s) in ids.iter().zip(&statuses) {
             lines.push(format!("{}: {}", r.spec.name, status_line(s)));
             for e in &r.spec.endpoints {
-                let es = reader.endpoint(id, &e.name).await.map_err(|e| Failure::Other(e.into()))?;
+                let es = reader.endpoint(id, &e.name).await?;
                 lines.push(format!("  endpoint {}: {}", e.name, status_line(&es)));
             }
         }
@@ -619,8 +645,8 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write, err: &mut dyn W
     if lines.1 { Err(Failure::Findings) } else { Ok(()) }
 }
 
-pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = args.cfg.load(err)?;
+pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let settings = args.cfg.load_project("diff")?;
     let assembly = corestack_app::synth(&settings)?;
     let choices = image_choices(&settings, &args.image_tag, &args.image_uri)?;
     let mut plans = StackPlan::from_assembly(&assembly);
@@ -629,7 +655,7 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write
         let deployer = Deployer::new(&config).with_template_bucket(settings.environment.template_bucket.clone());
         let mut deployed = BTreeMap::new();
         for p in plans.iter().filter(|p| p.takes_image()) {
-            deployed.extend(deployer.deployed_parameters(&p.name).await.map_err(|e| Failure::Other(e.into()))?);
+            deployed.extend(deployer.deployed_parameters(&p.name).await?);
         }
         let registry = corestack_deploy::image::Registry::new(&config);
         let values = corestack_deploy::image::expected_parameters(
@@ -669,25 +695,21 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write
     Ok(())
 }
 
-pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let since = corestack_deploy::logs::parse_since(&args.since).ok_or_else(|| {
         Failure::Input(anyhow::anyhow!(
             "--since `{}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m",
             args.since
         ))
     })?;
-    let settings = args.cfg.load(err)?;
+    let settings = args.cfg.load_project("logs")?;
+    // The runtime is checked before any AWS call, and only its own output is looked for.
+    let runtime = crate::dev::pick(&settings, args.runtime.as_deref())?[0];
     let assembly = corestack_app::synth(&settings)?;
     tokio()?.block_on(async {
         let config = aws(&settings).await?;
-        let ids = runtime_ids(&settings, &assembly, &config).await?;
-        let (_, id) = match &args.runtime {
-            Some(name) => ids.into_iter().find(|(r, _)| &r.key == name || &r.spec.name == name),
-            None => ids.into_iter().next(),
-        }
-        .ok_or_else(|| {
-            Failure::Input(anyhow::anyhow!("no runtime `{}` in the config", args.runtime.as_deref().unwrap_or("")))
-        })?;
+        let ids = runtime_outputs(&settings, &assembly, &config, "AgentRuntimeId", Some(&runtime.key)).await?;
+        let (_, id) = ids.into_iter().next().expect("the picked runtime");
         let group = corestack_deploy::logs::log_group(&id, &args.endpoint);
         let reader = corestack_deploy::logs::LogReader::new(&config);
         let now_ms = std::time::SystemTime::now()
@@ -697,13 +719,13 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write, err: &mut dyn Write
         let mut start = now_ms - (since as i64) * 1000;
         let mut seen = std::collections::HashSet::new();
         loop {
-            let Some(events) = reader.events(&group, start).await.map_err(|e| Failure::Other(e.into()))? else {
+            let Some(events) = reader.events(&group, start).await? else {
                 if args.follow {
                     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                     continue;
                 }
-                return Err(Failure::Other(anyhow::anyhow!(
-                    "log group {group} does not exist yet: the service creates it on the runtime's first invocation"
+                return Err(Failure::NotReady(anyhow::anyhow!(
+                    "log group {group} does not exist yet: the service creates it on the runtime's first invocation\n    fix: invoke the runtime (corestack invoke), or pass --follow to wait for it"
                 )));
             };
             for e in events {

@@ -5,10 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_bedrockagentcore::config::{Credentials, Region};
-use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
 use aws_sdk_bedrockagentcore::primitives::Blob;
 use corestack_app::Settings;
-use corestack_app::config::RuntimeSettings;
+use corestack_app::config::{LocalBedrock, RuntimeSettings};
 use corestack_dev::{DevConfig, DevServer, LocalRuntime};
 use tokio::io::AsyncWriteExt;
 
@@ -36,6 +35,11 @@ pub(crate) struct DevArgs {
     /// Skip the runtimes' build steps.
     #[arg(long)]
     no_build: bool,
+    /// Which Bedrock the agents call: `local` (a stand-in for Converse and ConverseStream on
+    /// 127.0.0.1, no account needed) or `aws` (the real service, with your credentials).
+    /// Default: each runtime's `[runtimes.local] bedrock`, else `aws`.
+    #[arg(long, value_name = "local|aws", value_parser = ["local", "aws"])]
+    bedrock: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,7 +80,7 @@ fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
 }
 
-fn pick<'a>(settings: &'a Settings, name: Option<&str>) -> Result<Vec<&'a RuntimeSettings>, Failure> {
+pub(crate) fn pick<'a>(settings: &'a Settings, name: Option<&str>) -> Result<Vec<&'a RuntimeSettings>, Failure> {
     let all: Vec<&RuntimeSettings> = settings.runtimes.iter().collect();
     let Some(name) = name else { return Ok(all) };
     let found: Vec<&RuntimeSettings> = all.iter().copied().filter(|r| r.key == name || r.spec.name == name).collect();
@@ -98,6 +102,7 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     let cwd = args.cfg.dir().canonicalize().map_err(|e| Failure::Input(e.into()))?;
     let mut runtimes = Vec::new();
     let mut builds: Vec<Vec<String>> = Vec::new();
+    let mut stand_in_users = Vec::new();
     for r in pick(&settings, args.runtime.as_deref())? {
         let Some(local) = &r.local else {
             return Err(Failure::Input(anyhow::anyhow!(
@@ -107,6 +112,10 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         };
         if !local.build.is_empty() && !builds.contains(&local.build) {
             builds.push(local.build.clone());
+        }
+        let bedrock = args.bedrock.as_deref().and_then(LocalBedrock::parse).unwrap_or(local.bedrock);
+        if bedrock == LocalBedrock::StandIn {
+            stand_in_users.push(runtimes.len());
         }
         runtimes.push(LocalRuntime {
             name: r.spec.name.clone(),
@@ -143,6 +152,18 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     }
     let rt = runtime_tokio()?;
     rt.block_on(async {
+        // The same environment the deployed container gets, plus, for agents on the stand-in,
+        // its endpoint and dummy credentials.
+        let stand_in = if stand_in_users.is_empty() {
+            None
+        } else {
+            let s = corestack_dev::bedrock::BedrockStandIn::start().await.map_err(|e| Failure::Other(e.into()))?;
+            for &i in &stand_in_users {
+                let env: &mut std::collections::BTreeMap<String, String> = &mut runtimes[i].environment;
+                env.extend(s.environment().map(|(k, v)| (k.to_string(), v)));
+            }
+            Some(s)
+        };
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(|e| {
             Failure::Input(anyhow::anyhow!(
                 "cannot listen on 127.0.0.1:{}: {e}\n    fix: pass --port with a free port",
@@ -159,6 +180,15 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         for r in &runtimes {
             let s = settings.runtimes.iter().find(|s| s.spec.name == r.name).expect("picked from the settings");
             let _ = writeln!(out, "  {}: {}  (command: {})", r.name, local_arn(&settings, s), r.command.join(" "));
+        }
+        if let Some(s) = &stand_in {
+            let names: Vec<&str> = stand_in_users.iter().map(|&i| runtimes[i].name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  Bedrock: the local stand-in on {} for {} (--bedrock aws calls the real service)",
+                s.url(),
+                names.join(", ")
+            );
         }
         let _ = writeln!(out, "  export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE={url}");
         let _ = writeln!(out, "  or: corestack invoke --local --port {} '{{\"prompt\": \"hello\"}}'", args.port);
@@ -184,7 +214,8 @@ async fn shutdown() {
 }
 
 pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = args.cfg.load(err)?;
+    // On AWS, only the project's own config; `--local` talks to corestack dev, which may run the demo.
+    let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
     let runtime = *pick(&settings, args.runtime.as_deref())?
         .first()
         .ok_or_else(|| Failure::Input(anyhow::anyhow!("the config has no runtime")))?;
@@ -202,22 +233,27 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let rt = runtime_tokio()?;
     rt.block_on(async {
         let region = Region::new(settings.environment.region.clone());
+        // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
+        // first. A bearer token with --arn needs none.
+        let needs_aws = !args.local && (args.bearer_token.is_none() || args.arn.is_none());
+        if needs_aws {
+            crate::deploy::aws(&settings).await?;
+        }
         let arn = match (&args.arn, args.local) {
             (Some(arn), _) => arn.clone(),
             (None, true) => local_arn(&settings, runtime),
             (None, false) => {
-                let config = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region.clone()).load().await;
+                let config = crate::deploy::aws(&settings).await?;
                 let assembly = corestack_app::synth(&settings)?;
-                let arns = crate::deploy::runtime_outputs(&settings, &assembly, &config, "AgentRuntimeArn")
-                    .await
-                    .map_err(|e| {
-                        Failure::Other(anyhow::anyhow!(
-                            "no ARN for runtime {}: {}\n    fix: deploy it (corestack deploy), pass --arn (the AgentRuntimeArn output), or --local for corestack dev",
-                            runtime.key,
-                            crate::deploy::failure_text(&e)
-                        ))
-                    })?;
-                arns.into_iter().find(|(r, _)| r.key == runtime.key).map(|(_, arn)| arn).expect("one per runtime")
+                let arns = crate::deploy::runtime_outputs(
+                    &settings,
+                    &assembly,
+                    &config,
+                    "AgentRuntimeArn",
+                    Some(&runtime.key),
+                )
+                .await?;
+                arns.into_iter().next().map(|(_, arn)| arn).expect("the picked runtime")
             }
         };
         let _ = writeln!(err, "session: {session}");
@@ -237,7 +273,7 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
                 stdout.write_all(&chunk)?;
                 stdout.flush()
             };
-            crate::bearer::invoke(&url, token, &session, accept, payload, &mut write).await.map_err(Failure::Other)?;
+            crate::bearer::invoke(&url, token, &session, accept, payload, &mut write).await.map_err(Failure::Aws)?;
         } else {
             let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
             if args.local {
@@ -258,7 +294,13 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
                 .send()
                 .await
                 .map_err(|e| {
-                    Failure::Other(anyhow::anyhow!("InvokeAgentRuntime failed: {}", DisplayErrorContext(&e)))
+                    let subject = format!("runtime {arn}, endpoint {}", args.qualifier);
+                    let failure = corestack_deploy::AwsFailure::from_sdk(
+                        "bedrock-agentcore:InvokeAgentRuntime",
+                        Some(&subject),
+                        &e,
+                    );
+                    Failure::Aws(failure.into())
                 })?;
             let mut body = answer.response;
             let mut stdout = tokio::io::stdout();

@@ -56,14 +56,52 @@ struct SynthArgs {
     ignore_check_errors: bool,
 }
 
-/// Bad input (config, arguments, an output directory that is not ours) exits 2; failed checks 1,
-/// after their report was printed; anything else 1.
+/// Why a command failed; each kind has its own exit code (the README's table).
 enum Failure {
-    Input(anyhow::Error),
-    Other(anyhow::Error),
+    /// 1: the check found errors (printed already), or `status` found a failed runtime.
     Findings,
-    /// Stopped by Ctrl-C: exit 130, as shells report SIGINT.
+    /// 2: what the user wrote is wrong: the config, the flags, an output directory not ours.
+    Input(anyhow::Error),
+    /// 3: this machine or account is not ready, found before anything changed: no usable
+    /// credentials, another account, no Docker or buildx, an export another project owns.
+    NotReady(anyhow::Error),
+    /// 4: AWS refused or failed a call, or a stack operation failed.
+    Aws(anyhow::Error),
+    /// 5: the user answered no at the prompt; nothing changed.
+    Declined,
+    /// 6: a local failure: a file not written, a build step or an agent that failed.
+    Other(anyhow::Error),
+    /// 130: stopped by Ctrl-C, as shells report SIGINT.
     Interrupted(anyhow::Error),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Other(e.into())
+    }
+}
+
+impl From<corestack_deploy::DeployError> for Failure {
+    fn from(e: corestack_deploy::DeployError) -> Self {
+        use corestack_deploy::DeployError as E;
+        match e {
+            E::NoCredentials { .. } | E::WrongAccount { .. } | E::ExportTaken { .. } => Failure::NotReady(e.into()),
+            E::TooLarge { .. } => Failure::Input(e.into()),
+            other => Failure::Aws(other.into()),
+        }
+    }
+}
+
+impl From<corestack_deploy::image::ImageError> for Failure {
+    fn from(e: corestack_deploy::image::ImageError) -> Self {
+        use corestack_deploy::image::ImageError as E;
+        match e {
+            E::Aws(_) | E::NoRepository { .. } => Failure::Aws(e.into()),
+            E::NoDocker { .. } | E::Missing { .. } => Failure::NotReady(e.into()),
+            E::OtherRepository { .. } | E::NoReference(_) | E::NoBuildInput { .. } => Failure::Input(e.into()),
+            other => Failure::Other(other.into()),
+        }
+    }
 }
 
 impl From<ConfigError> for Failure {
@@ -119,16 +157,30 @@ impl ConfigArgs {
         flags
     }
 
-    /// Reads and resolves the configuration.
+    /// Reads and resolves the configuration; without a file, the embedded demo config, which
+    /// `synth`, `check` and `dev` may use (and say so).
     pub(crate) fn load(&self, err: &mut dyn Write) -> Result<Settings, Failure> {
         let env = self.env.as_deref();
         match self.config.as_deref() {
             Some(path) => Ok(Settings::load(path, env)?),
             None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
             None => {
-                let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded default config");
+                let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded demo config");
                 Ok(Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?)
             }
+        }
+    }
+
+    /// Reads the project's own configuration, for commands that read or change an AWS account:
+    /// they never fall back to the embedded demo config.
+    pub(crate) fn load_project(&self, command: &str) -> Result<Settings, Failure> {
+        let env = self.env.as_deref();
+        match self.config.as_deref() {
+            Some(path) => Ok(Settings::load(path, env)?),
+            None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
+            None => Err(Failure::Input(anyhow::anyhow!(
+                "`corestack {command}` works on your project's AWS account and needs its corestack.toml, and there is none in this directory (the embedded demo config is only for synth, check and dev)\n    fix: run it in the project's directory, or pass --config FILE; a new project can start from the commented corestack.toml at the root of the corestack repository"
+            ))),
         }
     }
 }
@@ -194,27 +246,28 @@ fn main() -> ExitCode {
         Command::Invoke(args) => dev::run_invoke(args, &mut out, &mut err),
         Command::Deploy(args) => deploy::run_deploy(args, &mut out, &mut err),
         Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
-        Command::Status(args) => deploy::run_status(args, &mut out, &mut err),
-        Command::Diff(args) => deploy::run_diff(args, &mut out, &mut err),
-        Command::Logs(args) => deploy::run_logs(args, &mut out, &mut err),
+        Command::Status(args) => deploy::run_status(args, &mut out),
+        Command::Diff(args) => deploy::run_diff(args, &mut out),
+        Command::Logs(args) => deploy::run_logs(args, &mut out),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Findings) => ExitCode::from(1),
-        Err(Failure::Interrupted(e)) => {
-            let _ = writeln!(err, "corestack: {e:#}");
-            ExitCode::from(130)
+    let (code, e) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Findings) => return ExitCode::from(1),
+        Err(Failure::Declined) => {
+            let _ = writeln!(err, "corestack: cancelled; nothing was changed");
+            return ExitCode::from(5);
         }
-        Err(Failure::Input(e)) => {
-            let _ = writeln!(err, "corestack: {e:#}");
-            ExitCode::from(2)
-        }
+        Err(Failure::Input(e)) => (2, e),
+        Err(Failure::NotReady(e)) => (3, e),
+        Err(Failure::Aws(e)) => (4, e),
         Err(Failure::Other(e)) => {
             if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(err, "corestack: {e:#}");
-            ExitCode::from(1)
+            (6, e)
         }
-    }
+        Err(Failure::Interrupted(e)) => (130, e),
+    };
+    let _ = writeln!(err, "corestack: {e:#}");
+    ExitCode::from(code)
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use common::{corestack, text};
+use common::{corestack, text, write_config};
 use pretty_assertions::assert_eq;
 
 mod common;
@@ -20,7 +20,7 @@ fn synth_uses_the_embedded_default_when_there_is_no_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let run = corestack(dir.path(), &["synth"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    assert!(text(&run.stderr).contains("using the embedded default config"));
+    assert!(text(&run.stderr).contains("using the embedded demo config"));
     let out = text(&run.stdout);
     assert!(
         out.starts_with("Synthesized 5 stacks for environment dev (us-east-1, account of the credentials)"),
@@ -105,7 +105,7 @@ fn every_bad_config_fails_with_its_message_and_writes_nothing() {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     cases.sort();
-    assert!(cases.len() >= 47, "the corpus has {} cases", cases.len());
+    assert!(cases.len() >= 60, "the corpus has {} cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
         let body = std::fs::read_to_string(case).unwrap();
@@ -129,8 +129,26 @@ fn every_bad_config_fails_with_its_message_and_writes_nothing() {
         if !stderr.contains("fix:") {
             failures.push(format!("{name}: no fix is suggested:\n{stderr}"));
         }
+        // No internal names: Rust types, serde's words, debug structures.
+        for internal in ["Raw", "untagged", "Word(", "Number(", "u32", "i64", "Some(", "{ "] {
+            if stderr.contains(internal) {
+                failures.push(format!("{name}: stderr shows the internal `{internal}`:\n{stderr}"));
+            }
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn an_endpoint_version_written_as_a_string_is_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), |c| {
+        c.replace("# [[runtimes.endpoints]]\n# name = \"prod\"\n# version = \"current\"", "[[runtimes.endpoints]]\nname = \"prod\"\nversion = \"3\"")
+    });
+    let run = corestack(dir.path(), &["synth", "--config", config.to_str().unwrap(), "--out", "out"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let agentcore = std::fs::read_to_string(dir.path().join("out/agentcore-demo-dev-AgentCore.template.json")).unwrap();
+    assert!(agentcore.contains("\"AgentRuntimeVersion\": \"3\""), "{agentcore}");
 }
 
 #[test]

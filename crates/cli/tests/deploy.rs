@@ -169,7 +169,7 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "nope", "--report-dir", "r5"]);
     assert_failed(
         &run,
-        1,
+        3,
         &[
             "image 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:nope is not in the repository",
             "fix: push it first",
@@ -180,11 +180,14 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", other, "--report-dir", "r6"]);
     assert_failed(
         &run,
-        1,
+        2,
         &[
             "not in the project repository 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev; the runtime's execution role may pull only from that one",
         ],
     );
+    // Refused before any stack was touched, so no report of a deploy that never began.
+    assert!(!text(&run.stderr).contains("deploying"), "{}", text(&run.stderr));
+    assert!(!dir.path().join("r6").exists());
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "repo/without-tag"]);
     assert_failed(&run, 2, &["needs a :tag or an @sha256:digest"]);
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "a:b", "--image-tag", "v2"]);
@@ -203,7 +206,7 @@ fn a_build_that_cannot_run_stops_before_any_stack_and_a_failed_one_before_the_ru
     let run = corestack_with(dir.path(), &moto, &[("FAKE_DOCKER_FAIL", "buildx")], &["deploy", "--yes"]);
     assert_failed(
         &run,
-        2,
+        3,
         &[
             "runtime demo_agent has a [runtimes.build] section, but `docker buildx version` did not work",
             "fix: install Docker with the buildx plugin",
@@ -219,7 +222,7 @@ fn a_build_that_cannot_run_stops_before_any_stack_and_a_failed_one_before_the_ru
     let run = corestack_with(dir.path(), &moto, &[("FAKE_DOCKER_FAIL", "build")], &["deploy", "--yes"]);
     assert_failed(
         &run,
-        1,
+        6,
         &[
             "docker buildx build of 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-",
             "buildx needs QEMU for linux/arm64",
@@ -249,7 +252,11 @@ fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let held = std::thread::spawn(move || listener.incoming().take(4).filter_map(Result::ok).collect::<Vec<_>>());
     let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
+    // The credentials check answers (the emulator's STS); CloudFormation never does.
+    let moto = Moto::start(&workspace());
     let mut child = against(env!("CARGO_BIN_EXE_corestack"), dir.path(), &url)
+        .env("AWS_ENDPOINT_URL_STS", moto.url())
         .args(["deploy", "--yes", "--env", "test", "--image-tag", "v1"])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -281,12 +288,20 @@ fn credentials_of_another_account_are_refused() {
         c.replace("# account = \"123456789012\"   # when set", "account = \"111111111111\"   # when set")
     });
     let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
-    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(run.status.code(), Some(3));
     let err = text(&run.stderr);
     assert!(
-        err.contains("the credentials are for account 123456789012, but environment dev is pinned to 111111111111"),
+        err.contains(
+            "the credentials are for account 123456789012, but environment dev is pinned to account 111111111111"
+        ),
         "{err}"
     );
+    assert!(
+        err.contains("fix: use credentials of account 111111111111 (AWS_PROFILE), or change environments.dev.account")
+    );
+    // Refused before anything was written: no assembly, no report.
+    assert!(!dir.path().join("corestack.out").exists());
+    assert!(!dir.path().join("docs").exists());
 }
 
 /// Sets how moto moves AgentCore runtimes from CREATING to READY: READY on the `times`-th read.
@@ -308,8 +323,12 @@ fn status_waits_until_the_runtime_is_ready() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
     let run = corestack(dir.path(), &moto, &["status"]);
-    assert_eq!(run.status.code(), Some(1));
-    assert!(text(&run.stderr).contains("runtime demo_agent_dev is not deployed"), "{}", text(&run.stderr));
+    assert_eq!(run.status.code(), Some(3));
+    assert!(
+        text(&run.stderr).contains("runtime demo_agent is not deployed in environment dev (no AgentCore stack has its DemoAgentAgentRuntimeId output)\n    fix: run corestack deploy --env dev"),
+        "{}",
+        text(&run.stderr)
+    );
     // READY on the fourth read: deploy reads the status once for its report, status twice more.
     runtimes_ready_after(&moto, 4);
     let deploy = corestack(dir.path(), &moto, &["deploy", "--yes", "--json"]);
@@ -356,7 +375,7 @@ fn logs_reads_the_runtimes_log_group() {
     write_config(dir.path(), |c| c);
     assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
     let run = corestack(dir.path(), &moto, &["logs"]);
-    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(run.status.code(), Some(3));
     assert!(
         text(&run.stderr).contains("does not exist yet: the service creates it on the runtime's first invocation"),
         "{}",

@@ -24,13 +24,13 @@ fn invoke(config: &Path, port: u16, args: &[&str]) -> (String, String) {
     (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
-#[test]
-fn dev_serves_invoke_local_and_leaves_no_agent_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = config_running_echo_agent(dir.path());
-    let port = free_port();
+/// Starts `corestack dev --no-build` on `port` with no AWS credentials of this shell, and
+/// returns it, its stdout lines, and its banner (up to the endpoint line).
+fn start_dev(config: &Path, port: u16) -> (std::process::Child, mpsc::Receiver<String>, Vec<String>) {
     let mut dev = Command::new(env!("CARGO_BIN_EXE_corestack"))
         .args(["dev", "--no-build", "--port", &port.to_string(), "--config", config.to_str().unwrap()])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_PROFILE")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -45,6 +45,15 @@ fn dev_serves_invoke_local_and_leaves_no_agent_behind() {
     while !banner.iter().any(|l: &String| l.contains("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE")) {
         banner.push(lines.recv_timeout(Duration::from_secs(20)).expect("the dev banner"));
     }
+    (dev, lines, banner)
+}
+
+#[test]
+fn dev_serves_invoke_local_and_leaves_no_agent_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_running_echo_agent(dir.path());
+    let port = free_port();
+    let (mut dev, lines, banner) = start_dev(&config, port);
     assert!(banner[0].contains(&format!("serving 1 runtime(s) on http://127.0.0.1:{port}")), "{banner:#?}");
     assert!(banner[1].contains(
         "demo_agent_dev: arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent_dev-localdev01"
@@ -89,13 +98,12 @@ fn invoke_without_an_arn_or_local_says_what_to_do() {
         .args(["invoke", "{}"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // The credentials are checked first, and the endpoint does not answer: one sentence, exit 4.
+    assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("no ARN for runtime demo_agent: stack agentcore-demo-dev-AgentCore: DescribeStacks failed"),
-        "{err}"
-    );
-    assert!(err.contains("fix: deploy it (corestack deploy), pass --arn"), "{err}");
+    assert!(err.contains("corestack: sts:GetCallerIdentity failed: "), "{err}");
+    assert!(err.contains("fix: the AWS endpoint could not be reached"), "{err}");
+    assert!(!err.contains("DispatchFailure") && !err.contains("ErrorMetadata"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
         .current_dir(workspace())
         .args(["invoke", "--local", "{not json"])
@@ -179,7 +187,7 @@ fn a_jwt_runtime_is_invoked_with_the_bearer_token() {
         .args(["invoke", "--arn", arn, "--bearer-token", "expired", "{}"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("401 Unauthorized UnauthorizedException: JWT bearer token is invalid or not found"), "{err}");
     assert!(err.contains("fix: pass a valid, unexpired access token"), "{err}");
@@ -192,4 +200,31 @@ fn a_jwt_runtime_is_invoked_with_the_bearer_token() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a bearer token goes over HTTPS only"));
+}
+
+/// The default config as shipped: `corestack dev` runs the agent the image is built from
+/// (bedrock-agent) with the deployed environment, and its model calls go to the local stand-in.
+#[test]
+fn the_default_config_runs_bedrock_agent_on_the_local_stand_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config_running_default_agent(dir.path());
+    let port = free_port();
+    let (mut dev, _lines, banner) = start_dev(&config, port);
+    assert!(banner.iter().any(|l| l.contains("Bedrock: the local stand-in on http://127.0.0.1:")), "{banner:#?}");
+    assert!(banner.iter().any(|l| l.contains("bedrock-agent")), "{banner:#?}");
+
+    let (out, _) = invoke(&config, port, &[r#"{"prompt": "hello there"}"#]);
+    let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        answer,
+        serde_json::json!({
+            "response": "[local Bedrock stand-in, model us.anthropic.claude-haiku-5-5] hello there",
+            "model_id": "us.anthropic.claude-haiku-5-5"
+        })
+    );
+    let (out, _) = invoke(&config, port, &["--stream", r#"{"prompt": "hi"}"#]);
+    assert!(out.starts_with("data: {\"delta\":\"[local \"}\n\n"), "{out}");
+    assert!(out.ends_with("data: {\"delta\":\"hi\"}\n\n"), "{out}");
+    assert!(Command::new("kill").args(["-TERM", &dev.id().to_string()]).status().unwrap().success());
+    assert!(dev.wait().unwrap().success());
 }

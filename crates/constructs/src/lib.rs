@@ -8,6 +8,7 @@
 use std::fmt;
 
 pub mod cidr;
+pub mod models;
 pub mod monitoring;
 pub mod network;
 pub mod role;

@@ -1,7 +1,8 @@
 //! Alarms and a dashboard on the runtime metrics (namespace `AWS/Bedrock-AgentCore`, facts §10).
 
 use corestack_cfn::resources::cloudwatch::{Alarm, Dashboard, Dimension};
-use corestack_cfn::{Expr, Stack, pascal_case};
+use corestack_cfn::resources::sns::{Subscription, Topic};
+use corestack_cfn::{Expr, Handle, Stack, pascal_case};
 use serde_json::json;
 
 use crate::Error;
@@ -9,11 +10,18 @@ use crate::Error;
 /// The metric namespace of AgentCore Runtime.
 pub const NAMESPACE: &str = "AWS/Bedrock-AgentCore";
 
-/// When alarms fire.
+/// When alarms fire. What each metric measures decides its default (AgentCore Developer Guide,
+/// "AgentCore generated runtime observability data"): runtime `Latency` runs from the request to
+/// the *last* response token, so for an agent that calls a model it is the whole model turn, often
+/// tens of seconds; an average of a few seconds would fire on every call. The default alarm is on
+/// the 95th percentile at two minutes: one request in twenty taking that long is worth a look,
+/// well before the 15-minute limit of a synchronous request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Thresholds {
-    /// Average latency in milliseconds over a period.
+    /// Latency in milliseconds, at `latency_statistic`, over a period.
     pub latency_ms: u32,
+    /// The latency statistic: `p95` (default), any `pNN`, `Average` or `Maximum`.
+    pub latency_statistic: String,
     /// System (service-side) errors in a period.
     pub system_errors: u32,
     /// User (caller or container) errors in a period.
@@ -29,7 +37,8 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            latency_ms: 2000,
+            latency_ms: 120_000,
+            latency_statistic: "p95".into(),
             system_errors: 1,
             user_errors: 5,
             throttles: 1,
@@ -59,19 +68,32 @@ fn dimensions(w: &Watched, endpoint: &str) -> Vec<Dimension> {
     ]
 }
 
-/// Adds four alarms per watched endpoint: latency, system errors, user errors and throttles.
-pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &[String]) -> Result<usize, Error> {
+/// Whether a statistic is a percentile (`p95`, `p99.9`), which CloudWatch takes as an extended
+/// statistic.
+pub fn is_percentile(statistic: &str) -> bool {
+    statistic.strip_prefix('p').is_some_and(|n| n.parse::<f64>().is_ok_and(|n| (0.0..=100.0).contains(&n)))
+}
+
+/// Adds four alarms per watched endpoint: latency, system errors, user errors and throttles, each
+/// notifying `actions` (SNS topic ARNs) when it fires and when it clears.
+pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &[Expr]) -> Result<usize, Error> {
     let mut count = 0;
     for w in watched {
         for endpoint in &w.endpoints {
+            let latency = format!("{} latency to the last token (ms) at or above", t.latency_statistic);
             let specs = [
-                ("Latency", "Average", t.latency_ms, "average latency (ms) at or above"),
+                ("Latency", t.latency_statistic.as_str(), t.latency_ms, latency.as_str()),
                 ("SystemErrors", "Sum", t.system_errors, "system errors at or above"),
                 ("UserErrors", "Sum", t.user_errors, "user errors at or above"),
                 ("Throttles", "Sum", t.throttles, "throttled invocations at or above"),
             ];
             for (metric, statistic, threshold, what) in specs {
-                let alarm_actions: Vec<Expr> = actions.iter().map(Expr::from).collect();
+                let alarm_actions: Vec<Expr> = actions.to_vec();
+                let (statistic, extended_statistic) = if is_percentile(statistic) {
+                    (None, Some(statistic.into()))
+                } else {
+                    (Some(statistic.into()), None)
+                };
                 stack.add(
                     &format!("{}{}{metric}Alarm", pascal_case(&w.name), pascal_case(endpoint)),
                     Alarm {
@@ -81,7 +103,8 @@ pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &
                         namespace: Some(NAMESPACE.into()),
                         metric_name: Some(metric.into()),
                         dimensions: dimensions(w, endpoint),
-                        statistic: Some(statistic.into()),
+                        statistic,
+                        extended_statistic,
                         period: Some(t.period_seconds.into()),
                         evaluation_periods: t.evaluation_periods.into(),
                         datapoints_to_alarm: Some(t.evaluation_periods.into()),
@@ -100,6 +123,23 @@ pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &
     Ok(count)
 }
 
+/// Adds the SNS topic alarms notify, encrypted with `key`, with an email subscription per address
+/// (each address must confirm it once, from the message AWS sends).
+pub fn alarm_topic(stack: &mut Stack, emails: &[String], key: Expr) -> Result<Handle<Topic>, Error> {
+    Ok(stack.add(
+        "AlarmTopic",
+        Topic {
+            display_name: Some("corestack alarms".into()),
+            kms_master_key_id: Some(key),
+            subscription: emails
+                .iter()
+                .map(|e| Subscription { endpoint: e.as_str().into(), protocol: "email".into() })
+                .collect(),
+            tags: vec![],
+        },
+    )?)
+}
+
 /// Adds one dashboard with a row per watched endpoint: invocations, errors, latency, throttles.
 pub fn dashboard(stack: &mut Stack, name: &str, watched: &[Watched]) -> Result<(), Error> {
     let mut widgets = Vec::new();
@@ -113,7 +153,7 @@ pub fn dashboard(stack: &mut Stack, name: &str, watched: &[Watched]) -> Result<(
             let panels = [
                 ("Invocations", vec![dims("Invocations", "Sum")]),
                 ("Errors", vec![dims("SystemErrors", "Sum"), dims("UserErrors", "Sum")]),
-                ("Latency (ms)", vec![dims("Latency", "Average")]),
+                ("Latency to last token (ms)", vec![dims("Latency", "p50"), dims("Latency", "p95")]),
                 ("Throttles", vec![dims("Throttles", "Sum")]),
             ];
             for (x, (title, metrics)) in panels.into_iter().enumerate() {

@@ -89,6 +89,14 @@ impl PrivateNetwork {
         let mut blocks: Vec<(String, Cidr)> = Vec::new();
         for (i, z) in props.zones.iter().enumerate() {
             let mut add = |key: String, c: Cidr| {
+                // EC2 takes subnet blocks from /16 to /28 (Amazon VPC User Guide, "Subnet sizing").
+                if !(16..=28).contains(&c.prefix()) {
+                    out.push(crate::Problem::new(
+                        &key,
+                        format!("subnet block {c} has a /{} prefix; EC2 takes subnets from /16 to /28", c.prefix()),
+                        "use a block from /16 (65,536 addresses) to /28 (16 addresses), e.g. 10.0.0.0/20",
+                    ));
+                }
                 if !props.vpc_cidr.contains(c) {
                     out.push(crate::Problem::new(
                         &key,

@@ -175,6 +175,17 @@ impl AgentRuntime {
                 ));
             }
             seen.push(&e.name);
+            // AWS::BedrockAgentCore::RuntimeEndpoint Description: 1 to 256 characters (facts §2).
+            if let Some(d) = &e.description {
+                let n = d.chars().count();
+                if !(1..=256).contains(&n) {
+                    out.push(Problem::new(
+                        &format!("endpoints[{i}].description"),
+                        format!("an endpoint description has 1 to 256 characters; this one has {n}"),
+                        "shorten it (the runtime's own description may have up to 1200), or leave it out",
+                    ));
+                }
+            }
             if let VersionPin::Fixed(v) = e.version {
                 if !(1..=99_999).contains(&v) {
                     out.push(Problem::new(

@@ -20,9 +20,12 @@ pub struct EncryptionKey {
 }
 
 impl EncryptionKey {
-    /// Adds the key and an alias `alias/<alias>`.
-    pub fn build(stack: &mut Stack, alias: &str, retain: bool) -> Result<EncryptionKey, Error> {
-        let policy = PolicyDocument::new(vec![
+    /// Adds the key and an alias `alias/<alias>`. With `alarm_topics`, CloudWatch alarms of this
+    /// account may also use it, to publish to SNS topics it encrypts (Amazon SNS Developer Guide,
+    /// "Encryption at rest": an encrypted topic that CloudWatch publishes to needs a customer
+    /// managed key whose policy lets `cloudwatch.amazonaws.com` decrypt and generate data keys).
+    pub fn build(stack: &mut Stack, alias: &str, retain: bool, alarm_topics: bool) -> Result<EncryptionKey, Error> {
+        let mut statements = vec![
             // The account root keeps the key manageable; who may use it is then decided by IAM
             // policies. Without this statement a key can become unmanageable (KMS default key policy).
             Statement::allow("AccountAdministersKeyThroughIam", ["kms:*"], vec!["*".into()])
@@ -45,7 +48,15 @@ impl EncryptionKey {
                 "kms:EncryptionContext:aws:logs:arn",
                 Expr::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*", []),
             ),
-        ]);
+        ];
+        if alarm_topics {
+            statements.push(
+                Statement::allow("CloudWatchAlarmsPublishToTopics", ["kms:Decrypt", "kms:GenerateDataKey*"], vec!["*".into()])
+                    .principal(Principal::Service("cloudwatch.amazonaws.com".into()))
+                    .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", [])),
+            );
+        }
+        let policy = PolicyDocument::new(statements);
         let key = stack.add(
             "EncryptionKey",
             Key {

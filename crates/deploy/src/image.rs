@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_ecr::error::ProvideErrorMetadata;
+
+use crate::AwsFailure;
 use aws_sdk_ecr::types::ImageIdentifier;
 use base64::Engine as _;
 use corestack_app::config::{BuildSettings, ImageRef, RuntimeSettings};
@@ -74,13 +76,8 @@ impl RuntimeImage {
 #[non_exhaustive]
 pub enum ImageError {
     /// An ECR call failed.
-    #[error("{call} failed: {message}")]
-    Call {
-        /// The API call.
-        call: &'static str,
-        /// The SDK's message.
-        message: String,
-    },
+    #[error("{0}")]
+    Aws(AwsFailure),
     /// The project repository is not there yet.
     #[error(
         "repository {repository} does not exist; the Storage stack creates it, so deploy the stacks in order (corestack deploy does)"
@@ -152,7 +149,7 @@ fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     call: &'static str,
     e: aws_sdk_ecr::error::SdkError<E>,
 ) -> ImageError {
-    ImageError::Call { call, message: DisplayErrorContext(&e).to_string() }
+    ImageError::Aws(AwsFailure::from_sdk(&format!("ecr:{call}"), None, &e))
 }
 
 /// Splits `<registry>/<repository>:<tag>` or `...@sha256:<digest>` into the repository URI and
@@ -213,12 +210,10 @@ impl Registry {
     async fn credentials(&self) -> Result<(String, String, String), ImageError> {
         let out =
             self.ecr.get_authorization_token().send().await.map_err(|e| call_error("GetAuthorizationToken", e))?;
-        let data = out.authorization_data().first().ok_or(ImageError::Call {
-            call: "GetAuthorizationToken",
-            message: "no authorization data in the answer".into(),
-        })?;
-        let bad =
-            |what: &str| ImageError::Call { call: "GetAuthorizationToken", message: format!("{what} in the answer") };
+        let bad = |what: &str| {
+            ImageError::Aws(AwsFailure::plain("ecr:GetAuthorizationToken", None, format!("{what} in the answer")))
+        };
+        let data = out.authorization_data().first().ok_or_else(|| bad("no authorization data"))?;
         let token = base64::engine::general_purpose::STANDARD
             .decode(data.authorization_token().unwrap_or_default())
             .ok()

@@ -12,12 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus};
 use serde::Serialize;
 
+pub mod aws_error;
 pub mod image;
+pub use aws_error::AwsFailure;
 pub mod logs;
+pub mod preflight;
 pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -189,16 +192,9 @@ pub type StepSink<'a> = &'a (dyn Fn(Step<'_>) + Sync);
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeployError {
-    /// A CloudFormation call failed.
-    #[error("stack {stack}: {call} failed: {message}")]
-    Call {
-        /// The stack.
-        stack: String,
-        /// The API call.
-        call: &'static str,
-        /// The SDK's message.
-        message: String,
-    },
+    /// An AWS call failed.
+    #[error("{0}")]
+    Aws(AwsFailure),
     /// The stack ended in a failure state.
     #[error("stack {stack} ended in {status}: {reason}")]
     Failed {
@@ -227,9 +223,29 @@ pub enum DeployError {
         /// Its size.
         bytes: usize,
     },
+    /// No credentials could be found or loaded.
+    #[error(
+        "no usable AWS credentials: {reason}\n    fix: set AWS_PROFILE (after `aws configure` or `aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `aws sts get-caller-identity` shows what the AWS tools find"
+    )]
+    NoCredentials {
+        /// What the credential chain said.
+        reason: String,
+    },
+    /// An export this deploy would create is owned by a stack of another project.
+    #[error(
+        "export {export} already exists in this account and region, made by stack {owner}, which is not one of this project's; CloudFormation refuses a second export of the same name, so the deploy would fail at {stack}\n    fix: set prefix_exports = true in [project] (every export becomes <project>-<env>-...), or rename the environment, or remove the other stack"
+    )]
+    ExportTaken {
+        /// The export name.
+        export: String,
+        /// The stack that has it.
+        owner: String,
+        /// Our stack that would create it.
+        stack: String,
+    },
     /// Credentials of another account than the environment names.
     #[error(
-        "the credentials are for account {actual}, but environment {env} is pinned to {expected}; use credentials of {expected} (AWS_PROFILE), or change the environment's account"
+        "the credentials are for account {actual}, but environment {env} is pinned to account {expected}\n    fix: use credentials of account {expected} (AWS_PROFILE), or change environments.{env}.account"
     )]
     WrongAccount {
         /// The environment.
@@ -282,7 +298,7 @@ fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     call: &'static str,
     e: aws_sdk_cloudformation::error::SdkError<E>,
 ) -> DeployError {
-    DeployError::Call { stack: stack.to_string(), call, message: DisplayErrorContext(&e).to_string() }
+    DeployError::Aws(AwsFailure::from_sdk(&format!("cloudformation:{call}"), Some(&format!("stack {stack}")), &e))
 }
 
 /// CloudFormation says "does not exist" only in the message of a ValidationError.
@@ -349,21 +365,6 @@ impl Deployer {
 
     fn count(&self) {
         self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Refuses credentials of another account than `expected`.
-    pub async fn check_account(config: &aws_config::SdkConfig, env: &str, expected: &str) -> Result<(), DeployError> {
-        let who =
-            aws_sdk_sts::Client::new(config).get_caller_identity().send().await.map_err(|e| DeployError::Call {
-                stack: "(none)".into(),
-                call: "GetCallerIdentity",
-                message: aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
-            })?;
-        let actual = who.account().unwrap_or_default().to_string();
-        if actual != expected {
-            return Err(DeployError::WrongAccount { env: env.into(), expected: expected.into(), actual });
-        }
-        Ok(())
     }
 
     async fn describe(&self, name: &str) -> Result<Option<aws_sdk_cloudformation::types::Stack>, DeployError> {
@@ -466,10 +467,9 @@ impl Deployer {
             .body(plan.template.clone().into_bytes().into())
             .send()
             .await
-            .map_err(|e| DeployError::Call {
-                stack: plan.name.clone(),
-                call: "PutObject",
-                message: format!("{} (template_bucket {bucket})", aws_sdk_s3::error::DisplayErrorContext(&e)),
+            .map_err(|e| {
+                let subject = format!("template of stack {} to template_bucket {bucket}", plan.name);
+                DeployError::Aws(AwsFailure::from_sdk("s3:PutObject", Some(&subject), &e))
             })?;
         Ok((None, Some(format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region))))
     }

@@ -2,9 +2,8 @@
 //! `/aws/bedrock-agentcore/runtimes/<runtime ID>-<endpoint>` (facts §10).
 
 use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::error::DisplayErrorContext;
 
-use crate::DeployError;
+use crate::{AwsFailure, DeployError};
 
 /// The log group of a runtime's endpoint.
 pub fn log_group(runtime_id: &str, endpoint: &str) -> String {
@@ -69,11 +68,8 @@ impl LogReader {
                 Ok(p) => p,
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
                 Err(e) => {
-                    return Err(DeployError::Call {
-                        stack: group.into(),
-                        call: "FilterLogEvents",
-                        message: DisplayErrorContext(&e).to_string(),
-                    });
+                    let subject = format!("log group {group}");
+                    return Err(DeployError::Aws(AwsFailure::from_sdk("logs:FilterLogEvents", Some(&subject), &e)));
                 }
             };
             for e in page.events() {

@@ -4,10 +4,9 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_bedrockagentcorecontrol::Client;
-use aws_sdk_bedrockagentcorecontrol::error::DisplayErrorContext;
 use serde::Serialize;
 
-use crate::DeployError;
+use crate::{AwsFailure, DeployError};
 
 /// One runtime or endpoint, as the control plane reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -47,10 +46,12 @@ impl StatusReader {
 
     /// A runtime's status.
     pub async fn runtime(&self, id: &str) -> Result<Status, DeployError> {
-        let r = self.client.get_agent_runtime().agent_runtime_id(id).send().await.map_err(|e| DeployError::Call {
-            stack: id.to_string(),
-            call: "GetAgentRuntime",
-            message: DisplayErrorContext(&e).to_string(),
+        let r = self.client.get_agent_runtime().agent_runtime_id(id).send().await.map_err(|e| {
+            DeployError::Aws(AwsFailure::from_sdk(
+                "bedrock-agentcore:GetAgentRuntime",
+                Some(&format!("runtime {id}")),
+                &e,
+            ))
         })?;
         let image = r
             .agent_runtime_artifact()
@@ -68,14 +69,17 @@ impl StatusReader {
 
     /// A named endpoint's status.
     pub async fn endpoint(&self, id: &str, name: &str) -> Result<Status, DeployError> {
-        let e =
-            self.client.get_agent_runtime_endpoint().agent_runtime_id(id).endpoint_name(name).send().await.map_err(
-                |e| DeployError::Call {
-                    stack: id.to_string(),
-                    call: "GetAgentRuntimeEndpoint",
-                    message: DisplayErrorContext(&e).to_string(),
-                },
-            )?;
+        let e = self
+            .client
+            .get_agent_runtime_endpoint()
+            .agent_runtime_id(id)
+            .endpoint_name(name)
+            .send()
+            .await
+            .map_err(|e| {
+                let subject = format!("endpoint {name} of runtime {id}");
+                DeployError::Aws(AwsFailure::from_sdk("bedrock-agentcore:GetAgentRuntimeEndpoint", Some(&subject), &e))
+            })?;
         Ok(Status {
             id: format!("{id}/{name}"),
             status: e.status().as_str().to_string(),

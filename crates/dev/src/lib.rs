@@ -8,6 +8,7 @@
 //! StopRuntimeSession, or when the server stops (SIGTERM, then SIGKILL after a grace period).
 //! SigV4 signatures are accepted, not verified.
 
+pub mod bedrock;
 mod names;
 mod session;
 

@@ -115,7 +115,7 @@ fn security_rules() {
         },
         false,
     );
-    fires(&f, "SEC09", "Security", &format!("{policy}/9/Resource"));
+    fires(&f, "SEC09", "Security", &format!("{policy}/10/Resource"));
     let f = findings_after(
         |d| {
             drop(res(part(d, "Security"), "DemoAgentExecutionRole")["Properties"]["AssumeRolePolicyDocument"]["Statement"][0].as_object_mut().unwrap().remove("Condition"))
@@ -270,6 +270,22 @@ fn reliability_operations_and_cost_rules() {
         false,
     );
     fires(&f, "OPS02", "Security", "/Resources/FlowLogGroup/Properties/RetentionInDays");
+    // The dev assembly's alarms notify nobody: fine in dev, an error once marked production.
+    assert!(findings_after(|_| {}, false).iter().all(|f| f.rule != "OPS03"));
+    let f = findings_after(|_| {}, true);
+    let ops03 = fires(&f, "OPS03", "Monitoring", "/Resources/DemoAgentDevDEFAULTLatencyAlarm/Properties/AlarmActions");
+    assert_eq!(ops03.severity, Severity::Error);
+    let f = findings_after(
+        |d| {
+            for (_, alarm) in part(d, "Monitoring")["Resources"].as_object_mut().unwrap() {
+                if alarm["Type"] == "AWS::CloudWatch::Alarm" {
+                    alarm["Properties"]["AlarmActions"] = json!(["arn:aws:sns:us-east-1:123456789012:oncall"]);
+                }
+            }
+        },
+        true,
+    );
+    assert!(f.iter().all(|f| f.rule != "OPS03"), "{f:#?}");
     let f = findings_after(
         |d| {
             res(part(d, "Network"), "Vpc")["Properties"]["Tags"].as_array_mut().unwrap().retain(|t| t["Key"] != "Owner")

@@ -13,7 +13,7 @@ resource!(
     Alarm = "AWS::CloudWatch::Alarm", tags: List,
     {
         alarm_description: Option<Expr>, namespace: Option<Expr>, metric_name: Option<Expr>,
-        dimensions: Vec<Dimension>, statistic: Option<Expr>, period: Option<Expr>,
+        dimensions: Vec<Dimension>, statistic: Option<Expr>, extended_statistic: Option<Expr>, period: Option<Expr>,
         evaluation_periods: Expr, datapoints_to_alarm: Option<Expr>, threshold: Option<Expr>,
         comparison_operator: Expr, treat_missing_data: Option<Expr>, alarm_actions: Vec<Expr>,
         #[serde(rename = "OKActions")]

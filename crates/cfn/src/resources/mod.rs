@@ -94,6 +94,7 @@ pub mod iam;
 pub mod kms;
 pub mod logs;
 pub mod s3;
+pub mod sns;
 
 /// What the typed layer knows about one resource type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +144,7 @@ registry!(
     kms::Alias,
     logs::LogGroup,
     s3::Bucket,
+    sns::Topic,
 );
 
 /// What the typed layer knows about a type, if anything.

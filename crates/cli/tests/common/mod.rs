@@ -24,21 +24,40 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Writes `dir/corestack.toml`: the repository's config with the runtime's local command pointed
-/// at the debug echo-agent (built if needed; a no-op when `cargo test --workspace` built it).
-pub fn config_running_echo_agent(dir: &Path) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "echo-agent"])
-        .current_dir(workspace())
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build -p echo-agent failed");
-    let agent = std::env::var_os("CARGO_TARGET_DIR")
+/// The default config's local build step and command, as the repository's corestack.toml says.
+pub const DEFAULT_LOCAL: &str =
+    "build = \"cargo build --release --quiet -p bedrock-agent\"\ncommand = \"target/release/bedrock-agent\"";
+
+/// Builds a workspace binary in the debug profile (a no-op when `cargo test --workspace` built
+/// it) and returns its path.
+pub fn debug_binary(package: &str) -> PathBuf {
+    let status =
+        Command::new(env!("CARGO")).args(["build", "-q", "-p", package]).current_dir(workspace()).status().unwrap();
+    assert!(status.success(), "cargo build -p {package} failed");
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join("target"))
-        .join("debug/echo-agent");
+        .join("debug")
+        .join(package)
+}
+
+/// Writes `dir/corestack.toml`: the repository's config with the runtime's local command pointed
+/// at the debug echo-agent.
+pub fn config_running_echo_agent(dir: &Path) -> PathBuf {
+    let agent = debug_binary("echo-agent");
     write_config(dir, |c| {
-        c.replace("command = \"target/release/echo-agent\"", &format!("command = \"{}\"", agent.display()))
+        assert!(c.contains(DEFAULT_LOCAL), "the default config's [runtimes.local] changed");
+        c.replace(DEFAULT_LOCAL, &format!("command = \"{}\"", agent.display()))
+    })
+}
+
+/// Writes `dir/corestack.toml`: the repository's config, unchanged but for the local command's
+/// profile (the debug build of the same agent, so that tests need no release build).
+pub fn config_running_default_agent(dir: &Path) -> PathBuf {
+    let agent = debug_binary("bedrock-agent");
+    write_config(dir, |c| {
+        assert!(c.contains(DEFAULT_LOCAL), "the default config's [runtimes.local] changed");
+        c.replace(DEFAULT_LOCAL, &format!("command = \"{}\"", agent.display()))
     })
 }
 

@@ -255,6 +255,14 @@ pub static RULES: &[Rule] = &[
         "Seed: CloudWatch monitoring; the alarms must name the runtime's ARN as the Resource dimension to match (facts §10)."
     ),
     rule!(
+        "OPS03",
+        OperationalExcellence,
+        Error,
+        operations::alarms_notify,
+        "In production, alarms notify someone",
+        "An alarm without actions changes colour on a dashboard and tells nobody (checked in environments marked production)."
+    ),
+    rule!(
         "OPS02",
         OperationalExcellence,
         Warning,

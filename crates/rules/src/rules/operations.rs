@@ -46,6 +46,24 @@ pub(crate) fn alarms(m: &Model, e: &mut Emit<'_>) {
     }
 }
 
+/// In production an alarm that notifies nobody is only a red line on a dashboard nobody watches.
+pub(crate) fn alarms_notify(m: &Model, e: &mut Emit<'_>) {
+    if !m.production {
+        return;
+    }
+    for (doc, id, r) in m.resources_of("AWS::CloudWatch::Alarm") {
+        if list(&r["Properties"]["AlarmActions"]).is_empty() {
+            e.at(
+                doc,
+                id,
+                "Properties/AlarmActions",
+                "the alarm notifies nobody".into(),
+                "set [monitoring] alarm_emails (corestack makes an encrypted SNS topic) or alarm_actions (SNS topic ARNs), or suppress OPS03 with a reason",
+            );
+        }
+    }
+}
+
 pub(crate) fn log_retention(m: &Model, e: &mut Emit<'_>) {
     for (doc, id, r) in m.resources_of("AWS::Logs::LogGroup") {
         if r["Properties"].get("RetentionInDays").is_none() {
