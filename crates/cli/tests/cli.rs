@@ -143,7 +143,10 @@ fn every_bad_config_fails_with_its_message_and_writes_nothing() {
 fn an_endpoint_version_written_as_a_string_is_a_number() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), |c| {
-        c.replace("# [[runtimes.endpoints]]\n# name = \"prod\"\n# version = \"current\"", "[[runtimes.endpoints]]\nname = \"prod\"\nversion = \"3\"")
+        c.replace(
+            "# [[runtimes.endpoints]]\n# name = \"prod\"\n# version = \"current\"",
+            "[[runtimes.endpoints]]\nname = \"prod\"\nversion = \"3\"",
+        )
     });
     let run = corestack(dir.path(), &["synth", "--config", config.to_str().unwrap(), "--out", "out"]);
     assert!(run.status.success(), "{}", text(&run.stderr));

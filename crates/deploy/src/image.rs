@@ -77,7 +77,7 @@ impl RuntimeImage {
 pub enum ImageError {
     /// An ECR call failed.
     #[error("{0}")]
-    Aws(AwsFailure),
+    Aws(Box<AwsFailure>),
     /// The project repository is not there yet.
     #[error(
         "repository {repository} does not exist; the Storage stack creates it, so deploy the stacks in order (corestack deploy does)"
@@ -149,7 +149,7 @@ fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     call: &'static str,
     e: aws_sdk_ecr::error::SdkError<E>,
 ) -> ImageError {
-    ImageError::Aws(AwsFailure::from_sdk(&format!("ecr:{call}"), None, &e))
+    ImageError::Aws(Box::new(AwsFailure::from_sdk(&format!("ecr:{call}"), None, &e)))
 }
 
 /// Splits `<registry>/<repository>:<tag>` or `...@sha256:<digest>` into the repository URI and
@@ -211,7 +211,11 @@ impl Registry {
         let out =
             self.ecr.get_authorization_token().send().await.map_err(|e| call_error("GetAuthorizationToken", e))?;
         let bad = |what: &str| {
-            ImageError::Aws(AwsFailure::plain("ecr:GetAuthorizationToken", None, format!("{what} in the answer")))
+            ImageError::Aws(Box::new(AwsFailure::plain(
+                "ecr:GetAuthorizationToken",
+                None,
+                format!("{what} in the answer"),
+            )))
         };
         let data = out.authorization_data().first().ok_or_else(|| bad("no authorization data"))?;
         let token = base64::engine::general_purpose::STANDARD

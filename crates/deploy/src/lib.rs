@@ -194,7 +194,7 @@ pub type StepSink<'a> = &'a (dyn Fn(Step<'_>) + Sync);
 pub enum DeployError {
     /// An AWS call failed.
     #[error("{0}")]
-    Aws(AwsFailure),
+    Aws(Box<AwsFailure>),
     /// The stack ended in a failure state.
     #[error("stack {stack} ended in {status}: {reason}")]
     Failed {
@@ -298,7 +298,11 @@ fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     call: &'static str,
     e: aws_sdk_cloudformation::error::SdkError<E>,
 ) -> DeployError {
-    DeployError::Aws(AwsFailure::from_sdk(&format!("cloudformation:{call}"), Some(&format!("stack {stack}")), &e))
+    DeployError::Aws(Box::new(AwsFailure::from_sdk(
+        &format!("cloudformation:{call}"),
+        Some(&format!("stack {stack}")),
+        &e,
+    )))
 }
 
 /// CloudFormation says "does not exist" only in the message of a ValidationError.
@@ -469,7 +473,7 @@ impl Deployer {
             .await
             .map_err(|e| {
                 let subject = format!("template of stack {} to template_bucket {bucket}", plan.name);
-                DeployError::Aws(AwsFailure::from_sdk("s3:PutObject", Some(&subject), &e))
+                DeployError::Aws(Box::new(AwsFailure::from_sdk("s3:PutObject", Some(&subject), &e)))
             })?;
         Ok((None, Some(format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region))))
     }

@@ -69,7 +69,11 @@ impl LogReader {
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
                 Err(e) => {
                     let subject = format!("log group {group}");
-                    return Err(DeployError::Aws(AwsFailure::from_sdk("logs:FilterLogEvents", Some(&subject), &e)));
+                    return Err(DeployError::Aws(Box::new(AwsFailure::from_sdk(
+                        "logs:FilterLogEvents",
+                        Some(&subject),
+                        &e,
+                    ))));
                 }
             };
             for e in page.events() {

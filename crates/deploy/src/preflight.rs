@@ -44,7 +44,7 @@ pub async fn preflight(
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| DeployError::Aws(AwsFailure::from_sdk("sts:GetCallerIdentity", None, &e)))?;
+        .map_err(|e| DeployError::Aws(Box::new(AwsFailure::from_sdk("sts:GetCallerIdentity", None, &e))))?;
     let identity = Identity {
         account: who.account().unwrap_or_default().to_string(),
         arn: who.arn().unwrap_or_default().to_string(),

@@ -47,11 +47,11 @@ impl StatusReader {
     /// A runtime's status.
     pub async fn runtime(&self, id: &str) -> Result<Status, DeployError> {
         let r = self.client.get_agent_runtime().agent_runtime_id(id).send().await.map_err(|e| {
-            DeployError::Aws(AwsFailure::from_sdk(
+            DeployError::Aws(Box::new(AwsFailure::from_sdk(
                 "bedrock-agentcore:GetAgentRuntime",
                 Some(&format!("runtime {id}")),
                 &e,
-            ))
+            )))
         })?;
         let image = r
             .agent_runtime_artifact()
@@ -69,17 +69,17 @@ impl StatusReader {
 
     /// A named endpoint's status.
     pub async fn endpoint(&self, id: &str, name: &str) -> Result<Status, DeployError> {
-        let e = self
-            .client
-            .get_agent_runtime_endpoint()
-            .agent_runtime_id(id)
-            .endpoint_name(name)
-            .send()
-            .await
-            .map_err(|e| {
-                let subject = format!("endpoint {name} of runtime {id}");
-                DeployError::Aws(AwsFailure::from_sdk("bedrock-agentcore:GetAgentRuntimeEndpoint", Some(&subject), &e))
-            })?;
+        let e =
+            self.client.get_agent_runtime_endpoint().agent_runtime_id(id).endpoint_name(name).send().await.map_err(
+                |e| {
+                    let subject = format!("endpoint {name} of runtime {id}");
+                    DeployError::Aws(Box::new(AwsFailure::from_sdk(
+                        "bedrock-agentcore:GetAgentRuntimeEndpoint",
+                        Some(&subject),
+                        &e,
+                    )))
+                },
+            )?;
         Ok(Status {
             id: format!("{id}/{name}"),
             status: e.status().as_str().to_string(),
