@@ -637,7 +637,9 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
         ));
     }
     let statistic = &thresholds.latency_statistic;
-    if !(corestack_constructs::monitoring::is_percentile(statistic) || ["Average", "Maximum"].contains(&statistic.as_str())) {
+    if !(corestack_constructs::monitoring::is_percentile(statistic)
+        || ["Average", "Maximum"].contains(&statistic.as_str()))
+    {
         problems.push(Problem::new(
             &origin("monitoring", "latency_statistic", env_monitoring.latency_statistic.is_some()),
             format!("`{statistic}` is not a latency statistic corestack alarms on"),

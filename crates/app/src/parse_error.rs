@@ -42,7 +42,9 @@ fn humanize(message: &str) -> Option<String> {
         return Some(format!("\"{given}\" is not allowed here; use one of {}", allowed.join(", ")));
     }
     if message.contains("untagged enum RawCommand") {
-        return Some("expected a command line: a string such as \"target/release/agent --flag\", or a list of strings".into());
+        return Some(
+            "expected a command line: a string such as \"target/release/agent --flag\", or a list of strings".into(),
+        );
     }
     if message.contains("untagged enum RawVersion") {
         return Some("expected \"current\" or a version number such as 3".into());
@@ -127,7 +129,10 @@ mod tests {
             humanize("invalid type: string \"900\", expected u32").unwrap(),
             "expected a whole number, 0 or more, found the string \"900\""
         );
-        assert_eq!(humanize("invalid value: integer `-5`, expected u32").unwrap(), "expected a whole number, 0 or more, found -5");
+        assert_eq!(
+            humanize("invalid value: integer `-5`, expected u32").unwrap(),
+            "expected a whole number, 0 or more, found -5"
+        );
         assert_eq!(
             humanize("unknown variant `SOAP`, expected one of `MCP`, `HTTP`").unwrap(),
             "\"SOAP\" is not allowed here; use one of \"MCP\", \"HTTP\""

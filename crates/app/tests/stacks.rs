@@ -404,7 +404,10 @@ fn alarm_emails_get_an_encrypted_topic_that_every_alarm_notifies() {
     let key = template(&a, "Security").resource("EncryptionKey")["Properties"]["KeyPolicy"]["Statement"].clone();
     let cloudwatch = key.as_array().unwrap().iter().find(|s| s["Sid"] == "CloudWatchAlarmsPublishToTopics").unwrap();
     assert_eq!(cloudwatch["Principal"], json!({"Service": "cloudwatch.amazonaws.com"}));
-    assert_eq!(cloudwatch["Condition"], json!({"StringEquals": {"aws:SourceAccount": {"Fn::Sub": "${AWS::AccountId}"}}}));
+    assert_eq!(
+        cloudwatch["Condition"],
+        json!({"StringEquals": {"aws:SourceAccount": {"Fn::Sub": "${AWS::AccountId}"}}})
+    );
     // Without emails, no topic and no such key statement.
     let plain = default_assembly();
     template(&plain, "Monitoring").resource_count_is("AWS::SNS::Topic", 0);

@@ -51,9 +51,13 @@ impl EncryptionKey {
         ];
         if alarm_topics {
             statements.push(
-                Statement::allow("CloudWatchAlarmsPublishToTopics", ["kms:Decrypt", "kms:GenerateDataKey*"], vec!["*".into()])
-                    .principal(Principal::Service("cloudwatch.amazonaws.com".into()))
-                    .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", [])),
+                Statement::allow(
+                    "CloudWatchAlarmsPublishToTopics",
+                    ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    vec!["*".into()],
+                )
+                .principal(Principal::Service("cloudwatch.amazonaws.com".into()))
+                .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", [])),
             );
         }
         let policy = PolicyDocument::new(statements);
