@@ -265,7 +265,9 @@ fn repository_is_encrypted_immutable_scanned_and_retained() {
     assert_eq!((&repo["DeletionPolicy"], &repo["UpdateReplacePolicy"]), (&json!("Retain"), &json!("Retain")));
     let policy: Value =
         serde_json::from_str(repo["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"].as_str().unwrap()).unwrap();
-    assert_eq!(policy["rules"][1]["selection"]["countNumber"], 30);
+    // Images deploys ran on first (never expired), then untagged ones, then the newest 30.
+    assert_eq!(policy["rules"][0]["selection"]["tagPrefixList"], json!(["deployed-"]));
+    assert_eq!(policy["rules"][2]["selection"]["countNumber"], 30);
 }
 
 #[test]

@@ -396,6 +396,14 @@ async fn deploy_phases(
             );
         }
     }
+    // Every image a runtime is about to run on is kept by the lifecycle policy from now on.
+    let mut kept = std::collections::BTreeSet::new();
+    for i in &images {
+        if kept.insert(i.digest.clone()) {
+            let tag = registry.mark_deployed(&settings.repository_name, &i.digest).await?;
+            progress.note(&format!("kept {} as {tag} (the lifecycle policy never expires deployed images)", i.digest));
+        }
+    }
     let pinned = images.iter().map(|i| (i.parameter.clone(), i.parameter_value())).collect();
     for p in &mut after {
         p.set_parameters(&pinned);

@@ -115,6 +115,12 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
         "{out}"
     );
     assert!(out.contains(&digest), "{out}");
+    // The image is kept for good: tagged deployed-<digest prefix>, which the lifecycle policy
+    // never expires; deploying on that tag pins the same digest, so nothing changes.
+    let kept = format!("deployed-{}", &digest["sha256:".len()..][..12]);
+    assert!(err.contains(&format!("kept {digest} as {kept}")), "{err}");
+    let again = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", &kept, "--report-dir", "r0"]);
+    assert_eq!(outcomes(&again).matches("unchanged").count(), 5, "{}{}", outcomes(&again), text(&again.stderr));
     // The runtime runs the pushed digest.
     let status = corestack(dir.path(), &moto, &["status"]);
     assert!(text(&status.stdout).contains(&format!("agentcore-demo-dev@{digest}")), "{}", text(&status.stdout));

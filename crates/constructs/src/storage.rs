@@ -13,18 +13,35 @@ pub struct AgentRepository {
     pub repository: Handle<Repository>,
 }
 
-/// The lifecycle policy: untagged images go after a day, and only the newest `keep` images stay.
+/// The tag prefix `corestack deploy` adds to every image it deploys a runtime on.
+pub const DEPLOYED_TAG_PREFIX: &str = "deployed-";
+
+/// Images with a `deployed-` tag the first rule keeps; far more than a project deploys.
+pub const KEEP_DEPLOYED: u32 = 9_999;
+
+/// The lifecycle policy. A runtime version keeps its image after later deploys (a named endpoint
+/// may stay pinned to it), so the images deploys ran on must never expire, however many builds
+/// come after: deploy tags each one `deployed-...`, and the first rule claims those images. In
+/// ECR's documented evaluation, an image that matches a higher-priority rule's tag selection
+/// cannot be expired by a lower-priority rule (Amazon ECR User Guide, "Lifecycle policy
+/// evaluation rules"). Then untagged images go after a day, and of the rest the newest `keep` stay.
 pub fn lifecycle_policy_text(keep: u32) -> String {
     serde_json::json!({
         "rules": [
             {
                 "rulePriority": 1,
+                "description": "Keep every image a deploy ran on (tagged deployed-*)",
+                "selection": {"tagStatus": "tagged", "tagPrefixList": [DEPLOYED_TAG_PREFIX], "countType": "imageCountMoreThan", "countNumber": KEEP_DEPLOYED},
+                "action": {"type": "expire"}
+            },
+            {
+                "rulePriority": 2,
                 "description": "Expire untagged images after one day",
                 "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 1},
                 "action": {"type": "expire"}
             },
             {
-                "rulePriority": 2,
+                "rulePriority": 3,
                 "description": format!("Keep the newest {keep} images"),
                 "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep},
                 "action": {"type": "expire"}
@@ -61,3 +78,7 @@ impl AgentRepository {
         Ok(AgentRepository { repository })
     }
 }
+
+#[cfg(test)]
+#[path = "storage_tests.rs"]
+mod tests;

@@ -152,6 +152,13 @@ fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     ImageError::Aws(Box::new(AwsFailure::from_sdk(&format!("ecr:{call}"), None, &e)))
 }
 
+/// The tag that keeps an image a deploy runs on: `deployed-` and the first 12 hex digits of its
+/// digest (one tag per image, whichever runtimes and deploys use it).
+pub fn deployed_tag(digest: &str) -> String {
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    format!("{}{}", corestack_app::constructs::storage::DEPLOYED_TAG_PREFIX, &hex[..hex.len().min(12)])
+}
+
 /// Splits `<registry>/<repository>:<tag>` or `...@sha256:<digest>` into the repository URI and
 /// the reference.
 pub fn split_uri(uri: &str) -> Result<(&str, ImageRef), ImageError> {
@@ -203,6 +210,48 @@ impl Registry {
             Ok(out) => Ok(out.image_details().first().and_then(|d| d.image_digest()).map(str::to_string)),
             Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ImageNotFoundException") => Ok(None),
             Err(e) => Err(call_error("DescribeImages", e)),
+        }
+    }
+
+    /// Tags the image a deploy runs on `deployed-<first 12 hex of its digest>`, which the
+    /// repository's lifecycle policy never expires (an endpoint may stay pinned to the version
+    /// that runs it). Adding a tag adds no image; an existing tag is fine.
+    pub async fn mark_deployed(&self, repository: &str, digest: &str) -> Result<String, ImageError> {
+        let tag = deployed_tag(digest);
+        let id = ImageIdentifier::builder().image_digest(digest).build();
+        let got = self
+            .ecr
+            .batch_get_image()
+            .repository_name(repository)
+            .image_ids(id)
+            .send()
+            .await
+            .map_err(|e| call_error("BatchGetImage", e))?;
+        let Some(manifest) = got.images().first().and_then(|i| i.image_manifest()) else {
+            return Err(ImageError::Missing { runtime: "(deployed)".into(), image: format!("{repository}@{digest}") });
+        };
+        let media_type = got.images().first().and_then(|i| i.image_manifest_media_type()).map(str::to_string);
+        match self
+            .ecr
+            .put_image()
+            .repository_name(repository)
+            .image_manifest(manifest)
+            .set_image_manifest_media_type(media_type)
+            .image_tag(&tag)
+            .image_digest(digest)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(tag),
+            Err(e)
+                if matches!(
+                    e.as_service_error().and_then(|s| s.code()),
+                    Some("ImageAlreadyExistsException" | "ImageTagAlreadyExistsException")
+                ) =>
+            {
+                Ok(tag)
+            }
+            Err(e) => Err(call_error("PutImage", e)),
         }
     }
 
