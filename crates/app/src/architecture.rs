@@ -335,7 +335,13 @@ fn outputs(
     rt: &AgentRuntime,
     primary: bool,
 ) -> Result<(), SynthError> {
-    let env = &s.environment.name;
+    // The seed's contract names exports by environment alone; `prefix_exports` puts the project
+    // first, so that two projects with the same environment name can share an account and region.
+    let env = if s.project.prefix_exports {
+        format!("{}-{}", s.project.name, s.environment.name)
+    } else {
+        s.environment.name.clone()
+    };
     let prefixes: &[&str] = if primary { &["", &r.logical] } else { &[&r.logical] };
     for prefix in prefixes {
         let export = if prefix.is_empty() {

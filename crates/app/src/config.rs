@@ -76,6 +76,8 @@ pub struct Project {
     pub owner: String,
     /// `CostCenter` tag.
     pub cost_center: String,
+    /// Whether the contract's exports start with `<project>-` (`<project>-<env>-AgentRuntimeArn`).
+    pub prefix_exports: bool,
 }
 
 /// The environment being synthesized.
@@ -329,6 +331,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, problems: &mut Vec<Problem>) -> O
             project_raw.cost_center,
             "set the cost center; it becomes the CostCenter tag",
         ),
+        prefix_exports: project_raw.prefix_exports.unwrap_or(false),
     };
     let mut p = |at: &str, message: String, fix: &str| problems.push(Problem::new(at, message, fix));
     if !project.name.is_empty() {

@@ -52,6 +52,7 @@ pub(crate) struct RawProject {
     pub(crate) name: Option<String>,
     pub(crate) owner: Option<String>,
     pub(crate) cost_center: Option<String>,
+    pub(crate) prefix_exports: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -266,6 +266,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     check_image_repositories(&settings, &identity.account, &choices)?;
     let docker = corestack_deploy::image::Docker::new();
     rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))?;
+    rt.block_on(Deployer::new(&config).check_exports(&StackPlan::from_assembly(&assembly)))?;
     assembly.write(&args.out)?;
     let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly));
     let env = &settings.environment;
@@ -448,16 +449,22 @@ fn write_report(
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let base = dir.join(format!("{}-{stamp}", settings.environment.name));
     let env = &settings.environment;
+    let iso = |secs: u64| {
+        aws_sdk_bedrockagentcore::primitives::DateTime::from_secs(secs as i64)
+            .fmt(aws_sdk_bedrockagentcore::primitives::DateTimeFormat::DateTime)
+            .unwrap_or_default()
+    };
+    let (started, finished) = (iso(stamp.saturating_sub(seconds as u64)), iso(stamp));
     let json = serde_json::json!({
         "project": settings.project.name, "environment": env.name, "region": env.region, "account": env.account,
-        "unix_time": stamp, "seconds": seconds, "succeeded": deployment.failure.is_none(),
+        "started_at": started, "finished_at": finished, "seconds": seconds, "succeeded": deployment.failure.is_none(),
         "failure": deployment.failure, "stacks": results, "images": deployment.images,
         "runtimes": deployment.runtimes,
     });
     let json_path = base.with_extension("json");
     std::fs::write(&json_path, serde_json::to_string_pretty(&json).expect("plain data") + "\n")?;
     let mut md = format!("# Deployment of {} / {} ({})\n\n", settings.project.name, env.name, env.region);
-    md.push_str(&format!("Unix time {stamp}; {seconds:.1} s in all.\n\n"));
+    md.push_str(&format!("Started {started}, finished {finished} (UTC); {seconds:.1} s in all.\n\n"));
     if let Some(failure) = deployment.failure {
         md.push_str(&format!("**Failed.** Stacks not listed below were not deployed.\n\n```\n{failure}\n```\n\n"));
     }

@@ -286,6 +286,45 @@ fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     drop(held);
 }
 
+/// Two projects with the same environment name in one account and region: the seed's export
+/// names collide, which is found before any stack changes; `prefix_exports` resolves it.
+#[test]
+fn an_export_of_another_project_is_found_before_any_stack_and_prefix_exports_avoids_it() {
+    let moto = Moto::start(&workspace());
+    let first = tempfile::tempdir().unwrap();
+    write_config(first.path(), |c| c);
+    let run = corestack(first.path(), &moto, &["deploy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    let second = tempfile::tempdir().unwrap();
+    let rename = |c: String| c.replace("name = \"agentcore-demo\"", "name = \"second-project\"");
+    write_config(second.path(), rename);
+    let run = corestack(second.path(), &moto, &["deploy", "--yes"]);
+    assert_failed(
+        &run,
+        3,
+        &[
+            "export dev-AgentRuntimeArn already exists in this account and region, made by stack agentcore-demo-dev-AgentCore",
+            "the deploy would fail at second-project-dev-AgentCore",
+            "fix: set prefix_exports = true in [project]",
+        ],
+    );
+    assert!(!text(&run.stderr).contains("deploying"), "{}", text(&run.stderr));
+
+    write_config(second.path(), |c| {
+        rename(c).replace("cost_center = \"cc-0000\"", "cost_center = \"cc-0000\"\nprefix_exports = true")
+    });
+    let run = corestack(second.path(), &moto, &["deploy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let outputs =
+        std::fs::read_to_string(second.path().join("corestack.out/second-project-dev-AgentCore.template.json"))
+            .unwrap();
+    assert!(outputs.contains("\"Name\": \"second-project-dev-AgentRuntimeArn\""), "{outputs}");
+    // The first project deploys again unchanged: its own exports are its own.
+    let run = corestack(first.path(), &moto, &["deploy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+}
+
 #[test]
 fn credentials_of_another_account_are_refused() {
     let moto = Moto::start(&workspace());

@@ -23,8 +23,10 @@ fn expired(policy: &str, images: &[Image], today: u32) -> Vec<usize> {
     let mut out = Vec::new();
     for rule in rules {
         let sel = &rule["selection"];
-        let prefixes: Vec<&str> =
-            sel["tagPrefixList"].as_array().map(|p| p.iter().map(|p| p.as_str().unwrap()).collect()).unwrap_or_default();
+        let prefixes: Vec<&str> = sel["tagPrefixList"]
+            .as_array()
+            .map(|p| p.iter().map(|p| p.as_str().unwrap()).collect())
+            .unwrap_or_default();
         let mut matched: Vec<usize> = (0..images.len())
             .filter(|&i| !claimed[i])
             .filter(|&i| match sel["tagStatus"].as_str().unwrap() {
@@ -52,8 +54,7 @@ fn expired(policy: &str, images: &[Image], today: u32) -> Vec<usize> {
 /// 40 builds a day apart; the first was deployed (and an endpoint may still be pinned to it),
 /// the rest were only built; one untagged leftover.
 fn history() -> Vec<Image> {
-    let mut images: Vec<Image> =
-        (0..40).map(|d| Image { pushed_day: d, tags: vec![format!("agent-{d}")] }).collect();
+    let mut images: Vec<Image> = (0..40).map(|d| Image { pushed_day: d, tags: vec![format!("agent-{d}")] }).collect();
     images[0].tags.push(format!("{DEPLOYED_TAG_PREFIX}agent-v1"));
     images.push(Image { pushed_day: 5, tags: vec![] });
     images

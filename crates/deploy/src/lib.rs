@@ -715,6 +715,45 @@ impl Deployer {
         }
     }
 
+    /// Refuses, before any stack changes, exports that another stack of the account and region
+    /// already has: CloudFormation would fail the stack that declares one again, half way through
+    /// the deploy. An export held by the same stack is this project's own and fine.
+    pub async fn check_exports(&self, plans: &[StackPlan]) -> Result<(), DeployError> {
+        let mut ours: Vec<(String, &str)> = Vec::new();
+        for p in plans {
+            let Ok(template) = serde_json::from_str::<serde_json::Value>(&p.template) else { continue };
+            for output in template["Outputs"].as_object().into_iter().flat_map(|o| o.values()) {
+                if let Some(name) = output["Export"]["Name"].as_str() {
+                    ours.push((name.to_string(), p.name.as_str()));
+                }
+            }
+        }
+        let mut token = None;
+        loop {
+            self.count();
+            let page = self.cfn.list_exports().set_next_token(token).send().await.map_err(|e| {
+                let subject = "the exports of this account and region";
+                DeployError::Aws(Box::new(AwsFailure::from_sdk("cloudformation:ListExports", Some(subject), &e)))
+            })?;
+            for export in page.exports() {
+                let (Some(name), Some(owner)) = (export.name(), export.exporting_stack_id()) else { continue };
+                // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
+                let owner = owner.split("stack/").nth(1).and_then(|r| r.split('/').next()).unwrap_or(owner);
+                if let Some((_, stack)) = ours.iter().find(|(n, s)| n == name && *s != owner) {
+                    return Err(DeployError::ExportTaken {
+                        export: name.to_string(),
+                        owner: owner.to_string(),
+                        stack: stack.to_string(),
+                    });
+                }
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
     /// Deploys the stacks, each after its dependencies, independent ones concurrently. Stops at the
     /// first failure (stacks already running finish).
     pub async fn deploy(&self, plans: &[StackPlan], progress: StepSink<'_>) -> Result<Vec<StackResult>, DeployError> {
@@ -770,10 +809,19 @@ impl Deployer {
                 if reverse { self.destroy_stack(&p.name).await } else { self.deploy_stack(p).await }
             }))
             .await;
+            // Every stack of the level that finished is reported before the first failure is.
+            let mut failure = None;
             for r in results {
-                let r = r?;
-                progress(Step::Finished(&r));
-                done.push(r);
+                match r {
+                    Ok(r) => {
+                        progress(Step::Finished(&r));
+                        done.push(r);
+                    }
+                    Err(e) => failure = failure.or(Some(e)),
+                }
+            }
+            if let Some(e) = failure {
+                return Err(e);
             }
             left.retain(|p| !done.iter().any(|d| d.name == p.name));
         }
