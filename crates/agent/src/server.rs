@@ -21,6 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_service::Service;
+use tracing::Instrument;
 
 use crate::handler::{BoxError, Context, IntoResponse, Request, Response};
 use crate::{Error, Health};
@@ -215,10 +216,15 @@ where
         let (session_id, request_id) = (context.session_id.clone(), context.request_id.clone());
         let span = tracing::info_span!("invocation", session_id = session_id.as_deref().unwrap_or(""), request_id = %request_id);
         let mut service = self.service.clone();
-        let outcome = AssertUnwindSafe(async move {
-            futures_util::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(Into::into)?;
-            service.call(Request { payload, context }).await.map_err(Into::into)
-        })
+        // The handler runs inside the invocation's span, so the author's own log lines carry the
+        // session and request IDs too.
+        let outcome = AssertUnwindSafe(
+            async move {
+                futures_util::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(Into::into)?;
+                service.call(Request { payload, context }).await.map_err(Into::into)
+            }
+            .instrument(span.clone()),
+        )
         .catch_unwind()
         .await;
         let _entered = span.enter();
@@ -229,8 +235,14 @@ where
                     tracing::info!(status = 200, duration_ms = ms, "invocation completed");
                     json_response(StatusCode::OK, &v)
                 }
-                Response::Stream(items) => {
+                Response::Stream(mut items) => {
                     tracing::info!(status = 200, duration_ms = ms, "invocation streaming");
+                    // Stream items are made as the body is sent: in the same span.
+                    let in_span = span.clone();
+                    let items = Box::pin(futures_util::stream::poll_fn(move |cx| {
+                        let _entered = in_span.enter();
+                        items.as_mut().poll_next(cx)
+                    }));
                     let mut r = hyper::Response::new(stream_body(items));
                     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
                     r.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
