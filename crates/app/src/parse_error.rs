@@ -101,6 +101,8 @@ pub(crate) fn parse_error(text: &str, path: &Path, e: &toml::de::Error, key: &st
     let hint = did_you_mean(raw).or_else(|| {
         Some(if raw.starts_with("unknown field") {
             "remove the key, or check its spelling against the documented keys".to_string()
+        } else if raw.contains("duplicate key") {
+            format!("the key at line {line} is set twice in the same table; keep one")
         } else if humanize(raw).is_some() {
             format!("change the value at line {line} to {}", fix_value(raw))
         } else {

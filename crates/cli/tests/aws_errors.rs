@@ -3,7 +3,7 @@
 //! structure. The AWS SDK for Rust runs against a scripted endpoint that answers as AWS does:
 //! STS and CloudFormation in the query protocol's XML, AgentCore in REST-JSON.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -29,23 +29,7 @@ fn endpoint(answer: Answer) -> String {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let mut length = 0;
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                    break;
-                }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let body = String::from_utf8_lossy(&body);
+            let Some((_, _, body)) = common::read_request(&mut reader) else { continue };
             let query = body.contains("Action=");
             let (status, content_type, extra, payload) = if body.contains("Action=GetCallerIdentity") && !answer.sts_too
             {
@@ -203,6 +187,19 @@ fn no_credentials_and_no_endpoint_are_explained_before_anything_happens() {
     let closed = format!("http://127.0.0.1:{}", free_port());
     let out = run(dir.path(), Some(&closed), &["status"]);
     reads_as_a_sentence(&out, 4, &["sts:GetCallerIdentity failed"], &["fix: the AWS endpoint could not be reached"]);
+}
+
+#[test]
+fn an_unknown_runtime_is_refused_before_any_aws_call() {
+    // No credentials at all: an AWS call would fail on them first.
+    let dir = project();
+    for args in [&["logs", "--runtime", "nope"][..], &["invoke", "--runtime", "nope", "{}"]] {
+        let out = run(dir.path(), None, args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("no runtime `nope` in the config; it has demo_agent"), "{err}");
+        assert!(!err.contains("credentials"), "{err}");
+    }
 }
 
 #[test]

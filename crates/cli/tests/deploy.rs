@@ -148,6 +148,11 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     assert!(md.contains(&format!("| `{digest}` | yes |")), "{md}");
     let json: Value = serde_json::from_str(&read("json")).unwrap();
     assert_eq!(json["succeeded"], true);
+    // Times in ISO 8601 UTC.
+    for key in ["started_at", "finished_at"] {
+        let t = json[key].as_str().unwrap();
+        assert!(t.len() == 20 && t.as_bytes()[10] == b'T' && t.ends_with('Z') && t.starts_with("20"), "{key}: {t}");
+    }
     assert_eq!(json["images"][0]["digest"], digest.as_str());
     assert_eq!(json["runtimes"][0]["runtime"], "demo_agent");
     assert_eq!(json["runtimes"][0]["version"], "1");
@@ -198,6 +203,18 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     assert_failed(&run, 2, &["needs a :tag or an @sha256:digest"]);
     let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "a:b", "--image-tag", "v2"]);
     assert_failed(&run, 2, &["a second image for every runtime"]);
+
+    // A change to the build context is a new image, and the runtime moves to it.
+    std::fs::write(dir.path().join("prompt.txt"), "You are a helpful agent.").unwrap();
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r9"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let rebuilt = docker_calls(dir.path()).last().unwrap()["digest"].as_str().unwrap().to_string();
+    assert_ne!(rebuilt, digest);
+    assert!(
+        outcomes(&run).contains("agentcore-demo-dev-AgentCore") && outcomes(&run).contains("updated"),
+        "{}",
+        outcomes(&run)
+    );
 
     let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
@@ -250,13 +267,37 @@ fn a_build_that_cannot_run_stops_before_any_stack_and_a_failed_one_before_the_ru
     assert_eq!(stacks, ["agentcore-demo-dev-Network", "agentcore-demo-dev-Security", "agentcore-demo-dev-Storage"]);
 }
 
+/// Reads requests from `stream`; answers ListExports with no exports, and leaves every other
+/// request unanswered.
+fn answer_list_exports_only(stream: std::net::TcpStream) {
+    use std::io::Write;
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    while let Some((_, _, body)) = common::read_request(&mut reader) {
+        if !body.contains("Action=ListExports") {
+            std::thread::park();
+        }
+        let xml = "<ListExportsResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><ListExportsResult><Exports/></ListExportsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListExportsResponse>";
+        let _ = write!(out, "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}", xml.len());
+    }
+}
+
 #[test]
 fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     use std::io::BufRead;
-    // An endpoint that accepts connections and never answers: every call waits.
+    // An endpoint that answers the preflight's ListExports (no exports) and never answers anything
+    // else: every stack call waits.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let held = std::thread::spawn(move || listener.incoming().take(4).filter_map(Result::ok).collect::<Vec<_>>());
+    let held = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4).filter_map(Result::ok) {
+            let answering = stream.try_clone().unwrap();
+            std::thread::spawn(move || answer_list_exports_only(answering));
+            held.push(stream);
+        }
+        held
+    });
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
     // The credentials check answers (the emulator's STS); CloudFormation never does.
@@ -311,9 +352,7 @@ fn an_export_of_another_project_is_found_before_any_stack_and_prefix_exports_avo
     );
     assert!(!text(&run.stderr).contains("deploying"), "{}", text(&run.stderr));
 
-    write_config(second.path(), |c| {
-        rename(c).replace("cost_center = \"cc-0000\"", "cost_center = \"cc-0000\"\nprefix_exports = true")
-    });
+    write_config(second.path(), |c| rename(c).replace("prefix_exports = false", "prefix_exports = true"));
     let run = corestack(second.path(), &moto, &["deploy", "--yes"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let outputs =
@@ -557,6 +596,27 @@ fn on_a_terminal_progress_is_redrawn_in_place() {
     }
     assert!(!screen.contains("corestack: deploying"), "no plain progress lines: {screen:?}");
     assert!(!screen.contains("CREATE_COMPLETE: "), "{screen:?}");
+}
+
+/// Answering no at the prompt is its own exit code (5), not a usage error, and changes nothing.
+#[test]
+fn answering_no_at_the_prompt_changes_nothing_and_exits_5() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
+    let command = format!("{} destroy; echo exit=$?", env!("CARGO_BIN_EXE_corestack"));
+    // `script` gives corestack a terminal and types what it reads on its own stdin: "n".
+    let mut child = against("script", dir.path(), &moto.url())
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) gives the command a terminal");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
+    let run = child.wait_with_output().unwrap();
+    let screen = text(&run.stdout);
+    assert!(screen.contains("corestack: cancelled; nothing was changed"), "{screen:?}");
+    assert!(screen.contains("exit=5"), "{screen:?}");
 }
 
 /// Two runtimes built from the same Dockerfile, context and arguments share one build and push;

@@ -10,7 +10,7 @@
 //!
 //! This is the test that would have caught an agent reading a variable the template never sets.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -30,27 +30,9 @@ fn metadata_service() -> (String, std::sync::mpsc::Receiver<String>) {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let mut token = None;
-            let mut length = 0usize;
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                    break;
-                }
-                let (k, v) = h.split_once(':').unwrap_or((&h, ""));
-                match k.to_ascii_lowercase().as_str() {
-                    "x-aws-ec2-metadata-token" => token = Some(v.trim().to_string()),
-                    "content-length" => length = v.trim().parse().unwrap_or(0),
-                    _ => {}
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let _ = tx.send(request_line.trim().to_string());
+            let Some((request_line, headers, _)) = common::read_request(&mut reader) else { continue };
+            let token = headers.iter().find(|(k, _)| k == "x-aws-ec2-metadata-token").map(|(_, v)| v.clone());
+            let _ = tx.send(request_line.clone());
             let path = request_line.split_whitespace().nth(1).unwrap_or("");
             let creds = r#"{"Code":"Success","LastUpdated":"2026-11-30T00:00:00Z","Type":"AWS-HMAC","AccessKeyId":"ASIAEXECUTIONROLE","SecretAccessKey":"secret","Token":"session-token","Expiration":"2099-01-01T00:00:00Z"}"#;
             let (status, answer) = if request_line.starts_with("PUT /latest/api/token") {

@@ -73,5 +73,32 @@ pub fn write_config(dir: &Path, edit: impl FnOnce(String) -> String) -> PathBuf 
     assert!(config.contains(&dockerfile.display().to_string()), "the default config builds bedrock-agent");
     let path = dir.join("corestack.toml");
     std::fs::write(&path, edit(config)).unwrap();
+    // The build context is `dir`: what corestack and the tests write there is not the agent's
+    // source, as a project's .dockerignore would say.
+    std::fs::write(dir.join(".dockerignore"), "corestack.out\ndocs\ndocker.log*\nr[0-9]*\n").unwrap();
     path
+}
+
+/// An HTTP/1.1 request: its request line, headers (names lowercased) and body.
+pub type HttpRequest = (String, Vec<(String, String)>, String);
+
+/// Reads one HTTP/1.1 request from `reader`; `None` when the connection closed first.
+pub fn read_request(reader: &mut impl std::io::BufRead) -> Option<HttpRequest> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+            break;
+        }
+        let (k, v) = h.split_once(':').unwrap_or((&h, ""));
+        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+    }
+    let length = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((line.trim().to_string(), headers, String::from_utf8_lossy(&body).into_owned()))
 }
