@@ -5,6 +5,10 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let about = corestack_agent::about!("answers payload.prompt with Amazon Bedrock ConverseStream");
+    if let Some(code) = about.answer_command_line() {
+        return code;
+    }
     let agent = match bedrock_agent::BedrockAgent::from_env().await {
         Ok(a) => a,
         Err(e) => {

@@ -29,6 +29,9 @@ async fn echo(req: Request) -> Result<Response, Infallible> {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    if let Some(code) = corestack_agent::about!("echoes each invocation's payload").answer_command_line() {
+        return code;
+    }
     match corestack_agent::run(handler_fn(echo)).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

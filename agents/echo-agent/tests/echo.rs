@@ -140,3 +140,20 @@ async fn log_lines_are_json_with_the_session_and_request_ids() {
     assert_eq!(log["span"]["request_id"], "req-42", "{line}");
     assert_eq!(log["fields"]["status"], 200);
 }
+
+/// `--help` and `--version` answer and exit: they do not start serving on 0.0.0.0:8080.
+#[test]
+fn help_and_version_answer_without_serving() {
+    for (flag, says) in [("--help", "echo-agent 0.1.0: echoes"), ("--version", "echo-agent 0.1.0")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_echo-agent")).arg(flag).env("PORT", "1").output().unwrap();
+        assert!(out.status.success(), "{flag}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with(says),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_echo-agent")).arg("--bind").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

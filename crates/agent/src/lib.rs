@@ -30,12 +30,14 @@
 //! }
 //! ```
 
+mod about;
 mod handler;
 mod health;
 mod server;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
+pub use about::About;
 pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};
 pub use health::{Health, PingResponse, Status, TaskGuard};
 pub use server::{Config, MAX_PAYLOAD_BYTES, Runtime};

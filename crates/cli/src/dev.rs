@@ -40,6 +40,10 @@ pub(crate) struct DevArgs {
     /// Default: each runtime's `[runtimes.local] bedrock`, else `aws`.
     #[arg(long, value_name = "local|aws", value_parser = ["local", "aws"])]
     bedrock: Option<String>,
+    /// Most sessions alive at once (the service's quota of active sessions is 1,000 in us-east-1
+    /// and us-west-2, 500 elsewhere); more are refused with ServiceQuotaExceededException.
+    #[arg(long, value_name = "N", default_value_t = corestack_dev::DEFAULT_MAX_SESSIONS)]
+    max_sessions: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -150,6 +154,9 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
             }
         }
     }
+    // Each session holds a few descriptors; hundreds of sessions need more than the usual soft
+    // limit of 1,024.
+    corestack_dev::raise_open_files_limit();
     let rt = runtime_tokio()?;
     rt.block_on(async {
         // The same environment the deployed container gets, plus, for agents on the stand-in,
@@ -197,7 +204,9 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");
         });
-        let server = DevServer::new(DevConfig::new(runtimes), console);
+        let mut config = DevConfig::new(runtimes);
+        config.max_sessions = args.max_sessions;
+        let server = DevServer::new(config, console);
         server.serve(listener, shutdown()).await.map_err(|e| Failure::Other(e.into()))
     })
 }

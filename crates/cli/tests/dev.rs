@@ -228,3 +228,58 @@ fn the_default_config_runs_bedrock_agent_on_the_local_stand_in() {
     assert!(Command::new("kill").args(["-TERM", &dev.id().to_string()]).status().unwrap().success());
     assert!(dev.wait().unwrap().success());
 }
+
+/// CPU seconds a process has used (user and system), from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// Out of file descriptors, `corestack dev` says so once and waits for some to be freed, instead
+/// of spinning on accept; then it serves again.
+#[test]
+fn out_of_descriptors_dev_waits_instead_of_spinning_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_running_echo_agent(dir.path());
+    let port = free_port();
+    let command = format!(
+        "ulimit -n 40; exec {} dev --no-build --port {port} --config {}",
+        env!("CARGO_BIN_EXE_corestack"),
+        config.display()
+    );
+    let mut dev = Command::new("sh").args(["-c", &command]).stdout(Stdio::piped()).spawn().unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stdout = dev.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE")) {
+        seen.push(lines.recv_timeout(Duration::from_secs(20)).expect("the dev banner"));
+    }
+    let held: Vec<std::net::TcpStream> =
+        (0..60).filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok()).collect();
+    assert!(held.len() >= 40, "{} connections", held.len());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !seen.iter().any(|l| l.contains("cannot accept connections") && l.contains("raise ulimit -n")) {
+        assert!(std::time::Instant::now() < deadline, "{seen:#?}");
+        if let Ok(l) = lines.recv_timeout(Duration::from_millis(200)) {
+            seen.push(l);
+        }
+    }
+    // Starved, it waits: a second of wall time costs it far less than a second of CPU.
+    let before = cpu_seconds(dev.id());
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_seconds(dev.id()) - before;
+    assert!(used < 0.5, "corestack dev used {used} s of CPU in 1 s while out of descriptors");
+    assert_eq!(seen.iter().filter(|l| l.contains("cannot accept connections")).count(), 1, "said once: {seen:#?}");
+    drop(held);
+    let (out, _) = invoke(&config, port, &[r#"{"prompt": "back"}"#]);
+    assert!(out.contains("\"prompt\":\"back\""), "{out}");
+    assert!(Command::new("kill").args(["-TERM", &dev.id().to_string()]).status().unwrap().success());
+    assert!(dev.wait().unwrap().success());
+}

@@ -58,6 +58,25 @@ pub struct DevConfig {
     pub ping_interval: Duration,
     /// The largest payload, as the service's (100 MB).
     pub max_payload: usize,
+    /// Most sessions alive at once; more are refused with ServiceQuotaExceededException, as the
+    /// service refuses sessions over the account's quota of active session workloads.
+    pub max_sessions: usize,
+}
+
+/// The service's default quota of active session workloads per account in us-east-1 and
+/// us-west-2 (AgentCore Developer Guide, "Quotas"; 500 in other Regions).
+pub const DEFAULT_MAX_SESSIONS: usize = 1000;
+
+/// Raises this process's soft limit on open files to its hard limit (each session holds a few
+/// descriptors), and returns the limit now in force.
+pub fn raise_open_files_limit() -> Option<u64> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        let _ = setrlimit(Resource::Nofile, limit);
+    }
+    getrlimit(Resource::Nofile).current
 }
 
 impl DevConfig {
@@ -69,6 +88,7 @@ impl DevConfig {
             stop_grace: Duration::from_secs(5),
             ping_interval: Duration::from_secs(1),
             max_payload: 100_000_000,
+            max_sessions: DEFAULT_MAX_SESSIONS,
         }
     }
 }
@@ -175,21 +195,42 @@ impl DevServer {
         let reaper = tokio::spawn(reap(state.clone()));
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut accept_failing = false;
+        // Connection tasks, so that shutdown can end the ones still running (a session start in
+        // progress among them: dropping it kills its process group).
+        let mut connections = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
+                    let stream = match accepted {
+                        Ok((stream, _)) => {
+                            accept_failing = false;
+                            stream
+                        }
+                        Err(e) => {
+                            // Out of descriptors: say so once, and wait for some to be freed
+                            // instead of retrying at full speed.
+                            if !accept_failing {
+                                (state.console)(&format!("{} cannot accept connections: {e}; waiting (stop sessions, or raise ulimit -n)", clock()));
+                                accept_failing = true;
+                            }
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            continue;
+                        }
+                    };
                     let _ = stream.set_nodelay(true);
                     let state = state.clone();
                     let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
                     let conn = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
-                    tokio::spawn(async move { let _ = conn.await; });
+                    connections.spawn(async move { let _ = conn.await; });
                 }
                 () = &mut shutdown => break,
             }
         }
         drop(listener);
         let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+        connections.shutdown().await;
         reaper.abort();
         let sessions: Vec<Arc<Session>> = {
             let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
@@ -247,13 +288,19 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         ));
         return Ok(aws_error(&e, None));
     };
-    let session_id = match req.headers().get(SESSION_HEADER).map(|v| v.to_str().unwrap_or("").to_string()) {
-        Some(id) if !names::SESSION_ID_LENGTH.contains(&id.len()) => {
+    let session_id = match req.headers().get(SESSION_HEADER).map(|v| v.to_str().map(str::to_string)) {
+        Some(Err(_)) => {
+            let e = AwsError::validation(
+                "runtimeSessionId must be printable ASCII (letters, digits, `-` and `_`); this one has other bytes",
+            );
+            return Ok(aws_error(&e, None));
+        }
+        Some(Ok(id)) if !names::SESSION_ID_LENGTH.contains(&id.len()) => {
             let e =
                 AwsError::validation(format!("runtimeSessionId must be 33 to 256 characters; `{id}` has {}", id.len()));
             return Ok(aws_error(&e, None));
         }
-        Some(id) => id,
+        Some(Ok(id)) => id,
         None => new_session_id(),
     };
     Ok(match op {
@@ -282,9 +329,23 @@ async fn stop_session(state: &State, index: usize, id: &str) -> hyper::Response<
     r
 }
 
-async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Session>, String> {
+/// Why a session could not be had.
+enum NoSession {
+    /// Over the cap of active sessions.
+    Quota(usize),
+    /// The agent did not start.
+    Start(String),
+}
+
+async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Session>, NoSession> {
     let key = (index, id.to_string());
-    let slot = state.slots.lock().unwrap_or_else(|e| e.into_inner()).entry(key.clone()).or_default().clone();
+    let slot = {
+        let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if !slots.contains_key(&key) && slots.len() >= state.config.max_sessions {
+            return Err(NoSession::Quota(state.config.max_sessions));
+        }
+        slots.entry(key.clone()).or_default().clone()
+    };
     let runtime = state.runtimes[index].clone();
     let started = slot
         .0
@@ -308,7 +369,7 @@ async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Sessio
         forget(state, &key, &slot);
         (state.console)(&format!("{} {} session {} failed to start: {e}", clock(), runtime.name, short(id)));
     }
-    started
+    started.map_err(NoSession::Start)
 }
 
 /// Drops a session's slot, if it is still this one.
@@ -338,7 +399,17 @@ async fn invoke(
     };
     let session = match session_for(state, index, &session_id).await {
         Ok(s) => s,
-        Err(e) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
+        Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
+        Err(NoSession::Quota(n)) => {
+            let e = AwsError {
+                status: 402,
+                kind: "ServiceQuotaExceededException",
+                message: format!(
+                    "{n} sessions are active, the most this endpoint runs at once (--max-sessions; the service's quota of active session workloads); stop one (StopRuntimeSession) or wait for one to go idle"
+                ),
+            };
+            return aws_error(&e, Some(&session_id));
+        }
     };
     let runtime = &session.runtime;
     let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}/invocations", session.port));
@@ -350,8 +421,9 @@ async fn invoke(
         .header("x-amzn-bedrock-agentcore-runtime-request-id", new_session_id())
         .body(Full::new(payload))
         .expect("a valid request");
-    session.in_flight.fetch_add(1, Ordering::SeqCst);
-    session.last_activity.store(unix_now(), Ordering::SeqCst);
+    // Counted in flight until the answer ends, or the caller goes away (this future is then
+    // dropped at an `.await`, and the guard's Drop ends it, with a console line).
+    let mut flight = InFlight::begin(session.clone(), state.console.clone(), session_id.clone(), started);
     let answer = state.client.request(forward).await;
     let log = |status: u16, what: &str| {
         (state.console)(&format!(
@@ -364,7 +436,7 @@ async fn invoke(
     };
     let response = match answer {
         Err(e) => {
-            finish(&session);
+            flight.end();
             let why = match exit_status(&session).await {
                 Some(status) => {
                     let key = (index, session_id.clone());
@@ -382,7 +454,7 @@ async fn invoke(
     let status = response.status();
     if !status.is_success() {
         let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        finish(&session);
+        flight.end();
         log(424, &format!(" (agent answered {})", status.as_u16()));
         let message = format!("the agent answered {}: {}", status.as_u16(), String::from_utf8_lossy(&body));
         return aws_error(&AwsError::runtime_client(message), Some(&session_id));
@@ -399,7 +471,46 @@ async fn invoke(
     if let Ok(v) = HeaderValue::from_str(&session_id) {
         head.headers.insert(SESSION_HEADER, v);
     }
-    hyper::Response::from_parts(head, Tracked { inner: body, session: Some(session) }.boxed_unsync())
+    hyper::Response::from_parts(head, Tracked { inner: body, flight: Some(flight) }.boxed_unsync())
+}
+
+/// One request in flight on a session. Ends (and leaves a console line) when the answer ends or
+/// the caller goes away, whichever comes first, however the request future is dropped.
+struct InFlight {
+    session: Option<Arc<Session>>,
+    console: Console,
+    id: String,
+    started: Instant,
+}
+
+impl InFlight {
+    fn begin(session: Arc<Session>, console: Console, id: String, started: Instant) -> InFlight {
+        session.in_flight.fetch_add(1, Ordering::SeqCst);
+        session.last_activity.store(unix_now(), Ordering::SeqCst);
+        InFlight { session: Some(session), console, id, started }
+    }
+
+    /// The request ended as the caller saw it.
+    fn end(&mut self) {
+        if let Some(s) = self.session.take() {
+            finish(&s);
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(s) = self.session.take() {
+            finish(&s);
+            (self.console)(&format!(
+                "{} {} session {} invoke abandoned: the caller went away after {:.1} ms",
+                clock(),
+                s.runtime.name,
+                short(&self.id),
+                elapsed_ms(self.started)
+            ));
+        }
+    }
 }
 
 /// How the agent exited, if it did within a moment: a dropped connection usually comes just
@@ -423,7 +534,7 @@ fn finish(session: &Session) {
 /// until the body ends or the caller goes away.
 struct Tracked {
     inner: Incoming,
-    session: Option<Arc<Session>>,
+    flight: Option<InFlight>,
 }
 
 impl hyper::body::Body for Tracked {
@@ -433,8 +544,8 @@ impl hyper::body::Body for Tracked {
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         if matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_)))) {
-            if let Some(s) = self.session.take() {
-                finish(&s);
+            if let Some(mut f) = self.flight.take() {
+                f.end();
             }
         }
         polled
@@ -442,14 +553,6 @@ impl hyper::body::Body for Tracked {
 
     fn is_end_stream(&self) -> bool {
         self.inner.is_end_stream()
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        if let Some(s) = self.session.take() {
-            finish(&s);
-        }
     }
 }
 
@@ -469,15 +572,17 @@ async fn reap(state: Arc<State>) {
                 Some(format!("exited ({status})"))
             } else if s.started.elapsed() >= s.runtime.max_lifetime {
                 Some(format!("max lifetime {} s", s.runtime.max_lifetime.as_secs()))
-            } else if s.in_flight.load(Ordering::SeqCst) > 0 {
-                None
             } else {
+                // Pinged whether or not a request is in flight: /ping must answer while the
+                // agent works (facts §15.19), and an agent that stops answering is stopped.
                 match s.ping(Duration::from_secs(2)).await {
                     Some(p) => {
                         failures.remove(&s.id);
                         let idle_since = s.last_activity.load(Ordering::SeqCst).max(p.time_of_last_update);
-                        (!p.busy && unix_now().saturating_sub(idle_since) >= s.runtime.idle_timeout.as_secs())
-                            .then(|| format!("idle {} s", s.runtime.idle_timeout.as_secs()))
+                        (s.in_flight.load(Ordering::SeqCst) == 0
+                            && !p.busy
+                            && unix_now().saturating_sub(idle_since) >= s.runtime.idle_timeout.as_secs())
+                        .then(|| format!("idle {} s", s.runtime.idle_timeout.as_secs()))
                     }
                     None => {
                         let n = failures.entry(s.id.clone()).or_default();

@@ -87,8 +87,67 @@ impl Tail {
     }
 }
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Ports handed to agents that may still be listening on them. The OS may give a port it just
+/// gave to another session again once that probe socket is closed; never hand out the same one
+/// twice while its session lives.
+static RESERVED: Mutex<std::collections::BTreeSet<u16>> = Mutex::new(std::collections::BTreeSet::new());
+
+/// A free port on 127.0.0.1 that no live session holds, reserved until [`release_port`].
+fn reserve_port() -> std::io::Result<u16> {
+    for _ in 0..64 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if RESERVED.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no port free of live sessions after 64 tries"))
+}
+
+fn release_port(port: u16) {
+    RESERVED.lock().unwrap_or_else(|e| e.into_inner()).remove(&port);
+}
+
+/// Kills an agent's whole process group when dropped, unless disarmed: a start that is cancelled
+/// (the client went away, or corestack dev is stopping) leaves nothing behind.
+struct GroupGuard {
+    pid: Option<u32>,
+    port: u16,
+}
+
+impl GroupGuard {
+    fn disarm(mut self) {
+        self.pid = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid.and_then(|p| Pid::from_raw(p as i32)) {
+            let _ = kill_process_group(pid, Signal::KILL);
+            release_port(self.port);
+        }
+    }
+}
+
+/// Why an agent could not be started, in words: a missing program is a build question, running
+/// out of descriptors or processes is this machine's limit, not the agent's fault.
+fn spawn_error(e: &std::io::Error, program: &std::path::Path) -> String {
+    match e.raw_os_error() {
+        Some(code)
+            if code == rustix::io::Errno::MFILE.raw_os_error() || code == rustix::io::Errno::NFILE.raw_os_error() =>
+        {
+            format!(
+                "corestack dev is out of file descriptors ({e}); stop some sessions, or raise the limit (ulimit -n)"
+            )
+        }
+        Some(code) if code == rustix::io::Errno::AGAIN.raw_os_error() => {
+            format!("this machine refused a new process ({e}); stop some sessions, or raise the limit (ulimit -u)")
+        }
+        _ if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied) => {
+            format!("cannot start `{}`: {e} (is it built? check [runtimes.local] command)", program.display())
+        }
+        _ => format!("cannot start `{}`: {e}", program.display()),
+    }
 }
 
 /// The first characters of a session ID, for console lines.
@@ -105,7 +164,8 @@ impl Session {
         console: &Console,
     ) -> Result<Session, String> {
         let started = Instant::now();
-        let port = free_port().map_err(|e| format!("no free port for the agent: {e}"))?;
+        let port = reserve_port().map_err(|e| format!("no free port for the agent: {e}"))?;
+        let mut guard = GroupGuard { pid: None, port };
         let (program, args) = runtime.command.split_first().ok_or("the runtime has no local command")?;
         let program_path = if program.contains('/') { runtime.cwd.join(program) } else { PathBuf::from(program) };
         let mut child = Command::new(&program_path)
@@ -121,9 +181,11 @@ impl Session {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
-                format!("cannot start `{}`: {e} (is it built? check [runtimes.local] command)", program_path.display())
+                release_port(port);
+                spawn_error(&e, &program_path)
             })?;
         let pid = child.id().ok_or("the agent exited at once")?;
+        guard.pid = Some(pid);
         let tail = Tail::default();
         let prefix = format!("[{} {}]", runtime.name, short(&id));
         if let Some(out) = child.stdout.take() {
@@ -165,6 +227,7 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         *session.child.lock().await = Some(child);
+        guard.disarm();
         Ok(session)
     }
 
@@ -215,6 +278,7 @@ impl Session {
         // Whatever else the agent started in its group goes too.
         self.signal(Signal::KILL);
         *child = None;
+        release_port(self.port);
     }
 }
 
@@ -240,6 +304,17 @@ pub(crate) fn elapsed_ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        // A session dropped without stop (a cancelled request held its last reference): its
+        // process group goes with it. After stop the child is gone and this does nothing.
+        if self.child.get_mut().is_some() {
+            self.signal(Signal::KILL);
+            release_port(self.port);
+        }
+    }
+}
+
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
@@ -247,5 +322,21 @@ impl std::fmt::Debug for Session {
             .field("id", &self.id)
             .field("pid", &self.pid)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The OS hands a just-closed port out again; two sessions must never get the same one.
+    #[test]
+    fn reserved_ports_are_never_handed_out_twice() {
+        let ports: Vec<u16> = (0..2000).map(|_| reserve_port().unwrap()).collect();
+        let distinct: std::collections::BTreeSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), ports.len());
+        for p in ports {
+            release_port(p);
+        }
     }
 }

@@ -1,14 +1,27 @@
 """A test agent on the Python standard library, for what echo-agent cannot show.
 
 POST /invocations with {"action": "slow"} streams three SSE events 300 ms apart; with
-{"action": "crash"} the process exits before answering. GET /ping answers Healthy.
+{"action": "crash"} the process exits before answering; with {"action": "sleep", "seconds": N}
+it answers after N seconds; with {"action": "hang_ping"} every later GET /ping hangs (the agent
+stops answering pings). GET /ping answers Healthy.
+
+TEST_AGENT_CHILD=1 starts a grandchild (`sleep 600`, in the agent's process group) and prints
+`child pid N`; TEST_AGENT_START_DELAY=S waits S seconds before listening.
 """
 import json
 import os
+import subprocess
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 STARTED = int(time.time())
+PING_HANGS = threading.Event()
+
+if os.environ.get("TEST_AGENT_CHILD"):
+    child = subprocess.Popen(["sleep", "600"])
+    print(f"child pid {child.pid}", flush=True)
+time.sleep(float(os.environ.get("TEST_AGENT_START_DELAY", "0")))
 
 
 class Agent(BaseHTTPRequestHandler):
@@ -18,6 +31,8 @@ class Agent(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if PING_HANGS.is_set():
+            time.sleep(3600)
         body = json.dumps({"status": "Healthy", "time_of_last_update": STARTED}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -29,6 +44,17 @@ class Agent(BaseHTTPRequestHandler):
         payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         if payload.get("action") == "crash":
             os._exit(3)
+        if payload.get("action") in ("sleep", "hang_ping"):
+            if payload["action"] == "hang_ping":
+                PING_HANGS.set()
+            time.sleep(float(payload.get("seconds", 0)))
+            body = b"{}"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")

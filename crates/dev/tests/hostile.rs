@@ -1,0 +1,161 @@
+//! `corestack dev` under the faults a user meets without trying: callers that give up, agents
+//! that stop answering, starts cancelled half way, too many sessions, bad session IDs. Every
+//! process is checked by PID; every loop is bounded.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use aws_smithy_types::Blob;
+use corestack_dev::{DevConfig, DevServer, LocalRuntime};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod support;
+use support::*;
+
+fn test_agent(name: &str, idle: u64, env: &[(&str, &str)]) -> LocalRuntime {
+    let agent = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/agents/test_agent.py");
+    let mut r = runtime(name, vec!["python3".into(), agent.display().to_string()], idle, 28_800);
+    r.environment.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    r
+}
+
+/// Sends an InvokeAgentRuntime request by hand and returns the open connection.
+async fn send_invoke(url: &str, runtime: &str, session: &str, payload: &str) -> tokio::net::TcpStream {
+    let addr = url.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /runtimes/{runtime}/invocations HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nx-amzn-bedrock-agentcore-runtime-session-id: {session}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
+        payload.len()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    s
+}
+
+/// Waits (at most `limit`) until a console line contains `needle`; returns that line.
+async fn wait_for_line(dev: &Dev, needle: &str, limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(l) = dev.lines.lock().unwrap().iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no console line with `{needle}` in {limit:?}: {:#?}",
+            dev.lines.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn wait_dead(pid: u32, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while alive(pid) {
+        assert!(Instant::now() < deadline, "process {pid} is still alive after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn pid_in(line: &str, marker: &str) -> u32 {
+    line.split(marker).nth(1).unwrap().split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_gives_up_does_not_keep_the_session_alive() {
+    let dev = start(vec![test_agent("slowpoke_dev", 2, &[])]).await;
+    let conn = send_invoke(&dev.url, "slowpoke_dev", &session(1), r#"{"action": "sleep", "seconds": 30}"#).await;
+    let started = wait_for_line(&dev, "session test-ses started: pid ", Duration::from_secs(20)).await;
+    let pid = pid_in(&started, "started: pid ");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(conn);
+    // The invocation shows on the console as abandoned, and the idle clock runs from then.
+    wait_for_line(&dev, "invoke abandoned: the caller went away", Duration::from_secs(5)).await;
+    wait_for_line(&dev, "stopped (idle 2 s)", Duration::from_secs(10)).await;
+    wait_dead(pid, Duration::from_secs(5)).await;
+    assert!(dev.handle.sessions().is_empty());
+    dev.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_that_stops_answering_ping_is_stopped_even_while_working() {
+    let dev = start(vec![test_agent("deaf_dev", 900, &[])]).await;
+    let mut conn = send_invoke(&dev.url, "deaf_dev", &session(2), r#"{"action": "hang_ping", "seconds": 60}"#).await;
+    let started = wait_for_line(&dev, "started: pid ", Duration::from_secs(20)).await;
+    let pid = pid_in(&started, "started: pid ");
+    wait_for_line(&dev, "stopped (three pings unanswered)", Duration::from_secs(20)).await;
+    wait_dead(pid, Duration::from_secs(5)).await;
+    // The caller still waiting is told, as the service tells it: a RuntimeClientError.
+    let mut answer = String::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), conn.read_to_string(&mut answer)).await;
+    assert!(answer.starts_with("HTTP/1.1 424"), "{answer}");
+    dev.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_cancelled_by_the_caller_or_by_shutdown_leaves_no_process_behind() {
+    let env = [("TEST_AGENT_CHILD", "1"), ("TEST_AGENT_START_DELAY", "30")];
+    let dev = start(vec![test_agent("slowstart_dev", 900, &env)]).await;
+    // The caller goes away while the agent starts: the agent and what it started are gone.
+    let conn = send_invoke(&dev.url, "slowstart_dev", &session(3), "{}").await;
+    let child = pid_in(&wait_for_line(&dev, "child pid ", Duration::from_secs(20)).await, "child pid ");
+    assert!(alive(child));
+    drop(conn);
+    wait_dead(child, Duration::from_secs(5)).await;
+    // corestack dev stops while another agent starts: the same.
+    dev.lines.lock().unwrap().clear();
+    let _conn = send_invoke(&dev.url, "slowstart_dev", &session(4), "{}").await;
+    let child = pid_in(&wait_for_line(&dev, "child pid ", Duration::from_secs(20)).await, "child pid ");
+    dev.shutdown().await;
+    wait_dead(child, Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_over_the_cap_are_refused_as_the_service_refuses_them() {
+    let mut config =
+        DevConfig::new(vec![runtime("demo_agent_dev", vec![echo_agent().display().to_string()], 900, 28_800)]);
+    config.max_sessions = 2;
+    let server = DevServer::new(config, std::sync::Arc::new(|_: &str| {}));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(server.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let client = sdk(&url);
+    for n in 0..2 {
+        invoke(&client, &session(n), json!({}), "application/json").await;
+    }
+    // The sessions that exist still answer; a third is refused with the service's error.
+    invoke(&client, &session(0), json!({}), "application/json").await;
+    let refused = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(ARN)
+        .runtime_session_id(session(2))
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(refused.is_service_quota_exceeded_exception(), "{refused:?}");
+    assert!(refused.to_string().contains("2 sessions are active"), "{refused}");
+    stop.send(()).unwrap();
+    done.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_id_that_is_not_ascii_is_refused_for_what_it_is() {
+    let dev = echo_dev(900, 28_800).await;
+    let addr = dev.url.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let id = "é".repeat(20);
+    let request = format!(
+        "POST /runtimes/demo_agent_dev/invocations HTTP/1.1\r\nhost: {addr}\r\nx-amzn-bedrock-agentcore-runtime-session-id: {id}\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("ValidationException") && answer.contains("must be printable ASCII"), "{answer}");
+    assert!(!answer.contains("0 characters") && !answer.contains("has 0"), "{answer}");
+    dev.shutdown().await;
+}

@@ -1,0 +1,121 @@
+//! Helpers shared by the local endpoint's tests: a server on a free port with a console that
+//! records its lines, runtimes for echo-agent and the Python test agent, and the AWS SDK client.
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_bedrockagentcore::Client;
+use aws_sdk_bedrockagentcore::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
+use aws_smithy_types::Blob;
+use corestack_dev::{DevConfig, DevHandle, DevServer, LocalRuntime};
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+pub const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent_dev-AbCdE12345";
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The echo-agent binary, built if needed (a no-op when `cargo test --workspace` built it).
+pub fn echo_agent() -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "-q", "-p", "echo-agent"])
+        .current_dir(workspace())
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo build -p echo-agent failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
+    target.join("debug/echo-agent")
+}
+
+pub fn runtime(name: &str, command: Vec<String>, idle: u64, max: u64) -> LocalRuntime {
+    LocalRuntime {
+        name: name.into(),
+        aliases: vec![name.trim_end_matches("_dev").into()],
+        command,
+        cwd: workspace(),
+        environment: [("RUST_LOG".to_string(), "warn".to_string())].into(),
+        idle_timeout: Duration::from_secs(idle),
+        max_lifetime: Duration::from_secs(max),
+        forward_authorization: false,
+    }
+}
+
+pub struct Dev {
+    pub url: String,
+    pub handle: DevHandle,
+    pub lines: Arc<Mutex<Vec<String>>>,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Dev {
+    pub async fn shutdown(mut self) -> Vec<String> {
+        self.stop.take().unwrap().send(()).unwrap();
+        (&mut self.done).await.unwrap().unwrap();
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+pub async fn start(runtimes: Vec<LocalRuntime>) -> Dev {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let mut config = DevConfig::new(runtimes);
+    config.ping_interval = Duration::from_millis(200);
+    config.stop_grace = Duration::from_secs(2);
+    config.startup_timeout = Duration::from_secs(10);
+    let server = DevServer::new(config, Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string())));
+    let handle = server.handle();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(server.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    Dev { url, handle, lines, stop: Some(stop), done }
+}
+
+pub async fn echo_dev(idle: u64, max: u64) -> Dev {
+    start(vec![runtime("demo_agent_dev", vec![echo_agent().display().to_string()], idle, max)]).await
+}
+
+pub fn sdk(url: &str) -> Client {
+    let config = aws_sdk_bedrockagentcore::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDLOCAL", "local", None, None, "test"))
+        .endpoint_url(url)
+        .build();
+    Client::from_conf(config)
+}
+
+pub fn session(n: usize) -> String {
+    format!("test-session-{n:04}-0123456789abcdef0123456789")
+}
+
+pub async fn invoke(client: &Client, session: &str, payload: Value, accept: &str) -> (String, Vec<u8>, Option<String>) {
+    let out = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(ARN)
+        .qualifier("DEFAULT")
+        .runtime_session_id(session)
+        .content_type("application/json")
+        .accept(accept)
+        .payload(Blob::new(serde_json::to_vec(&payload).unwrap()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", DisplayErrorContext(&e)));
+    let content_type = out.content_type().to_string();
+    let session = out.runtime_session_id().map(str::to_string);
+    let body = out.response.collect().await.unwrap().into_bytes().to_vec();
+    (content_type, body, session)
+}
+
+pub fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
+}
