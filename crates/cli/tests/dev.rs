@@ -27,13 +27,15 @@ fn invoke(config: &Path, port: u16, args: &[&str]) -> (String, String) {
 /// Starts `corestack dev --no-build` on `port` with no AWS credentials of this shell, and
 /// returns it, its stdout lines, and its banner (up to the endpoint line).
 fn start_dev(config: &Path, port: u16) -> (std::process::Child, mpsc::Receiver<String>, Vec<String>) {
-    let mut dev = Command::new(env!("CARGO_BIN_EXE_corestack"))
-        .args(["dev", "--no-build", "--port", &port.to_string(), "--config", config.to_str().unwrap()])
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_PROFILE")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_corestack"));
+    command.args(["dev", "--no-build", "--port", &port.to_string(), "--config", config.to_str().unwrap()]);
+    start_dev_with(command)
+}
+
+/// Runs `command` (which starts corestack dev) and waits for the dev banner.
+fn start_dev_with(mut command: Command) -> (std::process::Child, mpsc::Receiver<String>, Vec<String>) {
+    let mut dev =
+        command.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_PROFILE").stdout(Stdio::piped()).spawn().unwrap();
     let (tx, lines) = mpsc::channel();
     let stdout = dev.stdout.take().unwrap();
     std::thread::spawn(move || {
@@ -249,18 +251,9 @@ fn out_of_descriptors_dev_waits_instead_of_spinning_and_recovers() {
         env!("CARGO_BIN_EXE_corestack"),
         config.display()
     );
-    let mut dev = Command::new("sh").args(["-c", &command]).stdout(Stdio::piped()).spawn().unwrap();
-    let (tx, lines) = mpsc::channel();
-    let stdout = dev.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut seen = Vec::new();
-    while !seen.iter().any(|l: &String| l.contains("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE")) {
-        seen.push(lines.recv_timeout(Duration::from_secs(20)).expect("the dev banner"));
-    }
+    let mut sh = Command::new("sh");
+    sh.args(["-c", &command]);
+    let (mut dev, lines, mut seen) = start_dev_with(sh);
     let held: Vec<std::net::TcpStream> =
         (0..60).filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok()).collect();
     assert!(held.len() >= 40, "{} connections", held.len());
