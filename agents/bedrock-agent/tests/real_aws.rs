@@ -1,6 +1,6 @@
 //! Against real Amazon Bedrock. Skipped unless you opt in with credentials and a model:
 //!
-//! `BEDROCK_MODEL_ID=anthropic.claude-3-5-haiku-20241022-v1:0 AWS_REGION=us-east-1 cargo test -p bedrock-agent --test real_aws -- --ignored`
+//! `BEDROCK_MODEL_ID=us.anthropic.claude-haiku-5-5 AWS_REGION=us-east-1 cargo test -p bedrock-agent --test real_aws -- --ignored`
 
 use corestack_agent::{Context, Request, Response};
 use futures_util::StreamExt;

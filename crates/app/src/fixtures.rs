@@ -9,7 +9,7 @@ pub fn many_runtimes(n: usize) -> String {
     let tail = DEFAULT_CONFIG.split("\n[environments.dev]\n").nth(1).expect("the default config has a dev environment");
     let mut text = format!("{head}\n");
     for i in 0..n {
-        let model = if i % 3 == 0 { "us.amazon.nova-pro-v1:0" } else { "anthropic.claude-3-5-haiku-20241022-v1:0" };
+        let model = if i % 3 == 0 { "us.amazon.nova-pro-v1:0" } else { "us.anthropic.claude-haiku-5-5" };
         text.push_str(&format!(
             "[[runtimes]]\nname = \"agent_{i:03}\"\ndescription = \"Agent {i}\"\nimage_tag = \"v{i}\"\nmodels = [\"{model}\"]\n"
         ));

@@ -440,7 +440,10 @@ fn diff_shows_new_stacks_changes_and_nothing_else() {
         text(&run.stdout)
     );
     assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
-    write_config(dir.path(), |c| c.replace("latency_ms = 120000", "latency_ms = 180000"));
+    write_config(dir.path(), |c| {
+        assert!(c.contains("latency_ms = 120000"), "the default latency threshold changed");
+        c.replace("latency_ms = 120000", "latency_ms = 180000")
+    });
     let run = corestack(dir.path(), &moto, &["diff"]);
     let out = text(&run.stdout);
     assert!(

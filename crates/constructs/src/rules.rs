@@ -372,7 +372,7 @@ pub fn model_id(id: &str) -> Check {
     }
     Err(Violation::new(
         format!("model ID `{id}` is not a Bedrock model or inference profile ID (wildcards are not allowed)"),
-        "list each model the agent calls, e.g. `anthropic.claude-3-5-haiku-20241022-v1:0` or `us.anthropic.claude-sonnet-4-20250514-v1:0`",
+        "list each model or inference profile the agent calls, e.g. `us.anthropic.claude-haiku-5-5`",
     ))
 }
 

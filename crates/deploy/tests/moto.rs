@@ -72,7 +72,8 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     println!("no-op deploy of {} stacks: {calls} API calls in {took:?}", default.len());
 
     // A changed threshold updates only the Monitoring stack, through a change set.
-    let changed = plans(&corestack_app::DEFAULT_CONFIG.replace("latency_ms = 2000", "latency_ms = 3000"));
+    assert!(corestack_app::DEFAULT_CONFIG.contains("latency_ms = 120000"));
+    let changed = plans(&corestack_app::DEFAULT_CONFIG.replace("latency_ms = 120000", "latency_ms = 180000"));
     let updated = d.deploy(&changed, &progress).await.unwrap();
     let outcomes: Vec<(&str, &Outcome)> =
         updated.iter().map(|r| (r.name.rsplit('-').next().unwrap(), &r.outcome)).collect();

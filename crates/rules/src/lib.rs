@@ -14,13 +14,15 @@
 //! assert!(report.findings.iter().any(|f| f.rule == "SEC04" && f.path == "/Resources/Key/Properties/EnableKeyRotation"));
 //! ```
 
+mod input;
 mod model;
 pub mod report;
 mod rules;
 
 use serde::Serialize;
 
-pub use model::{Doc, LoadError, Model, Resolved, parse};
+pub use input::{MAX_NESTING, MAX_TEMPLATE_BYTES, MAX_YAML_NODES, parse};
+pub use model::{Doc, LoadError, Model, Resolved};
 pub use rules::RULES;
 
 /// How bad a finding is.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// What can be wrong with the input of a check.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +16,15 @@ pub enum LoadError {
         path: PathBuf,
         /// Why.
         reason: std::io::Error,
+    },
+    /// A file refused before or while parsing: not a regular file, over CloudFormation's size
+    /// limit, nested or aliased beyond reason, or outside the assembly.
+    #[error("{}: refused: {reason}\n    fix: check only templates and assemblies you mean to; corestack reads regular files of at most 1 MB inside an assembly", path.display())]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// What was refused and why.
+        reason: String,
     },
     /// A file is not a JSON or YAML template.
     #[error("{}: not a CloudFormation template: {reason}\n    fix: pass a JSON or YAML template with a Resources section, or a directory with a corestack manifest.json", path.display())]
@@ -99,7 +108,7 @@ impl Model {
                 production |= manifest["environment"]["production"].as_bool().unwrap_or(false);
                 for s in manifest["stacks"].as_array().into_iter().flatten() {
                     let (Some(name), Some(file)) = (s["name"].as_str(), s["template"].as_str()) else { continue };
-                    let file = path.join(file);
+                    let file = template_in(path, file)?;
                     docs.push(Doc {
                         stack: name.to_string(),
                         source: file.display().to_string(),
@@ -251,8 +260,40 @@ fn export_name(v: &Value, stack: &str) -> Option<String> {
 }
 
 fn read_json_or_yaml(path: &Path) -> Result<Value, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|reason| LoadError::Read { path: path.into(), reason })?;
-    parse(&text).map_err(|reason| LoadError::NotATemplate { path: path.into(), reason })
+    if !path.exists() {
+        let reason = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        return Err(LoadError::Read { path: path.into(), reason });
+    }
+    let text = crate::input::read_file(path).map_err(|reason| LoadError::Refused { path: path.into(), reason })?;
+    crate::input::parse(&text).map_err(|reason| {
+        if reason.starts_with("invalid") {
+            LoadError::NotATemplate { path: path.into(), reason }
+        } else {
+            LoadError::Refused { path: path.into(), reason }
+        }
+    })
+}
+
+/// A template path a manifest names, checked: relative, inside the assembly directory (no `..`,
+/// no link out of it), and a regular file.
+fn template_in(dir: &Path, file: &str) -> Result<PathBuf, LoadError> {
+    let manifest = dir.join("manifest.json");
+    let refuse = |reason: String| LoadError::Refused { path: manifest.clone(), reason };
+    let relative = Path::new(file);
+    if relative.is_absolute()
+        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+    {
+        return Err(refuse(format!(
+            "it names the template `{file}`, outside the assembly; a manifest names its templates by file name inside its own directory"
+        )));
+    }
+    let path = dir.join(relative);
+    if let (Ok(real), Ok(base)) = (path.canonicalize(), dir.canonicalize()) {
+        if !real.starts_with(&base) {
+            return Err(refuse(format!("its template `{file}` is a link to {}, outside the assembly", real.display())));
+        }
+    }
+    Ok(path)
 }
 
 fn read_template(path: &Path) -> Result<Value, LoadError> {
@@ -263,66 +304,11 @@ fn read_template(path: &Path) -> Result<Value, LoadError> {
     Ok(v)
 }
 
-/// Parses JSON, or YAML with CloudFormation's short tags (`!Ref`, `!GetAtt`, `!Sub`, ...).
-pub fn parse(text: &str) -> Result<Value, String> {
-    if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"));
-    }
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
-    Ok(from_yaml(yaml))
-}
-
-fn from_yaml(v: serde_yaml_ng::Value) -> Value {
-    use serde_yaml_ng::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).unwrap_or(Value::Null),
-        Y::String(s) => Value::String(s),
-        Y::Sequence(s) => Value::Array(s.into_iter().map(from_yaml).collect()),
-        Y::Mapping(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| (k.as_str().map(str::to_string).unwrap_or_else(|| format!("{k:?}")), from_yaml(v)))
-                .collect::<Map<_, _>>(),
-        ),
-        Y::Tagged(t) => {
-            let tag = t.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let inner = from_yaml(t.value);
-            let key = match name {
-                "Ref" | "Condition" => name.to_string(),
-                "GetAtt" => {
-                    let inner = match inner {
-                        Value::String(s) => match s.split_once('.') {
-                            Some((a, b)) => Value::Array(vec![Value::String(a.into()), Value::String(b.into())]),
-                            None => Value::String(s),
-                        },
-                        other => other,
-                    };
-                    return serde_json::json!({ "Fn::GetAtt": inner });
-                }
-                other => format!("Fn::{other}"),
-            };
-            serde_json::json!({ key: inner })
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
-
-    #[test]
-    fn yaml_short_tags_become_intrinsics() {
-        let v = parse("Resources:\n  A:\n    Type: X\n    Properties:\n      R: !Ref B\n      G: !GetAtt B.Arn\n      S: !Sub 'a-${B}'\n      I: !ImportValue shared\n").unwrap();
-        let p = &v["Resources"]["A"]["Properties"];
-        assert_eq!(p["R"], json!({"Ref": "B"}));
-        assert_eq!(p["G"], json!({"Fn::GetAtt": ["B", "Arn"]}));
-        assert_eq!(p["S"], json!({"Fn::Sub": "a-${B}"}));
-        assert_eq!(p["I"], json!({"Fn::ImportValue": "shared"}));
-    }
 
     #[test]
     fn references_are_followed_across_stacks() {

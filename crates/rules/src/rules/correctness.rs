@@ -71,7 +71,30 @@ pub(crate) fn image_pinned(m: &Model, e: &mut Emit<'_>) {
     }
 }
 
+/// Every policy resource attached to each role: (role's template, role's logical ID) to the
+/// policies' (template, logical ID). Built once, so the rule stays linear in resources.
+fn policies_by_role(m: &Model) -> std::collections::HashMap<(usize, String), Vec<(usize, &str)>> {
+    let mut by_role: std::collections::HashMap<(usize, String), Vec<(usize, &str)>> = Default::default();
+    for (d, id, r) in m.all_resources() {
+        if !matches!(r["Type"].as_str(), Some("AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy"))
+        {
+            continue;
+        }
+        let p = &r["Properties"];
+        let roles: std::collections::BTreeSet<(usize, String)> = list(&p["Roles"])
+            .into_iter()
+            .chain(std::iter::once(&p["RoleName"]))
+            .filter_map(|x| m.target(d, x))
+            .collect();
+        for role in roles {
+            by_role.entry(role).or_default().push((d, id));
+        }
+    }
+    by_role
+}
+
 pub(crate) fn depends_on_policy(m: &Model, e: &mut Emit<'_>) {
+    let by_role = policies_by_role(m);
     for rt in runtimes(m) {
         let Some(role) = m.target(rt.doc, &rt.props["RoleArn"]) else { continue };
         if role.0 != rt.doc {
@@ -82,24 +105,9 @@ pub(crate) fn depends_on_policy(m: &Model, e: &mut Emit<'_>) {
             .into_iter()
             .filter_map(Value::as_str)
             .collect();
-        let attached: Vec<(usize, &str)> = m
-            .all_resources()
-            .filter(|(d, _, r)| {
-                *d == rt.doc
-                    && matches!(
-                        r["Type"].as_str(),
-                        Some("AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy")
-                    )
-            })
-            .filter(|(d, _, r)| {
-                let p = &r["Properties"];
-                list(&p["Roles"])
-                    .into_iter()
-                    .chain(std::iter::once(&p["RoleName"]))
-                    .any(|x| m.target(*d, x).as_ref() == Some(&role))
-            })
-            .map(|(d, id, _)| (d, id))
-            .collect();
+        // Policies in the runtime's own template: those in another are complete before it starts.
+        let attached: Vec<(usize, &str)> =
+            by_role.get(&role).into_iter().flatten().copied().filter(|(d, _)| *d == rt.doc).collect();
         let role_props = &m.resource(role.0, &role.1).expect("a role")["Properties"];
         let has_own = !list(&role_props["Policies"]).is_empty() || !list(&role_props["ManagedPolicyArns"]).is_empty();
         let waiting_for: Vec<&str> = attached.iter().map(|(_, id)| *id).filter(|id| !depends.contains(id)).collect();

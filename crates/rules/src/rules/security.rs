@@ -197,23 +197,29 @@ fn limited(rule: &Value) -> bool {
     nothing || https
 }
 
+/// A resource found in the model: its template, logical ID and body.
+type Found<'a> = (usize, &'a str, &'a Value);
+
 pub(crate) fn runtime_egress(m: &Model, e: &mut Emit<'_>) {
-    let mut seen = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    // Separate egress rules by the group they belong to, found once.
+    let mut egress_of: std::collections::HashMap<(usize, String), Vec<Found<'_>>> = Default::default();
+    for (d, id, r) in m.resources_of("AWS::EC2::SecurityGroupEgress") {
+        if let Some(group) = m.target(d, &r["Properties"]["GroupId"]) {
+            egress_of.entry(group).or_default().push((d, id, r));
+        }
+    }
     for rt in runtimes(m) {
         for sg in list(&rt.props["NetworkConfiguration"]["NetworkModeConfig"]["SecurityGroups"]) {
             let Some(target) = m.target(rt.doc, sg) else { continue };
-            if seen.contains(&target) {
+            if !seen.insert(target.clone()) {
                 continue;
             }
-            seen.push(target.clone());
             let Some(group) = m.resource(target.0, &target.1).filter(|r| r["Type"] == "AWS::EC2::SecurityGroup") else {
                 continue;
             };
             let inline = list(&group["Properties"]["SecurityGroupEgress"]);
-            let separate: Vec<(usize, &str, &Value)> = m
-                .resources_of("AWS::EC2::SecurityGroupEgress")
-                .filter(|(d, _, r)| m.target(*d, &r["Properties"]["GroupId"]).as_ref() == Some(&target))
-                .collect();
+            let separate: Vec<Found<'_>> = egress_of.get(&target).cloned().unwrap_or_default();
             if inline.is_empty() && separate.is_empty() {
                 e.at(
                     target.0,
