@@ -19,12 +19,37 @@ async fn echo(req: Request) -> Result<Response, Infallible> {
         context.health.spawn("background_ms", tokio::time::sleep(Duration::from_millis(ms)));
     }
     if context.accepts_event_stream {
-        let prompt = payload.get("prompt").and_then(Value::as_str).unwrap_or_default();
-        let words: Vec<Result<Value, Infallible>> =
-            prompt.split_whitespace().map(|w| Ok(json!({ "delta": w }))).collect();
+        // Each word is made when the connection can take it: memory stays at the prompt's size,
+        // however many words it has.
+        let prompt = match payload {
+            Value::Object(mut m) => match m.remove("prompt") {
+                Some(Value::String(s)) => s,
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
+        let words = Words { text: prompt, at: 0 }.map(|w| Ok::<_, Infallible>(json!({ "delta": w })));
         return Ok(Response::stream(futures_util::stream::iter(words)));
     }
     Ok(Response::Json(json!({ "echo": payload, "session_id": context.session_id })))
+}
+
+/// The whitespace-separated words of an owned text, one at a time.
+struct Words {
+    text: String,
+    at: usize,
+}
+
+impl Iterator for Words {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let rest = &self.text[self.at..];
+        let start = rest.find(|c: char| !c.is_whitespace())?;
+        let len = rest[start..].find(char::is_whitespace).unwrap_or(rest.len() - start);
+        self.at += start + len;
+        Some(rest[start..start + len].to_string())
+    }
 }
 
 #[tokio::main]

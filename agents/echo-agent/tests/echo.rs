@@ -157,3 +157,31 @@ fn help_and_version_answer_without_serving() {
     let out = Command::new(env!("CARGO_BIN_EXE_echo-agent")).arg("--bind").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Peak resident memory of a process, in MB (VmHWM).
+fn peak_mb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
+}
+
+/// A streamed answer of a million events costs memory for the prompt and one event at a time,
+/// not for every event at once (it peaked near 1 GB when the words were collected first).
+#[tokio::test]
+async fn a_long_stream_is_made_as_it_is_sent() {
+    let agent = start();
+    let prompt = vec!["ab"; 1_000_000].join(" ");
+    let body = json!({ "prompt": prompt }).to_string();
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", agent.port)).await.unwrap();
+    let request = format!(
+        "POST /invocations HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).await.unwrap();
+    let events = answer.windows(8).filter(|w| w == b"data: {\"").count();
+    assert_eq!(events, 1_000_000);
+    let peak = peak_mb(agent.child.id());
+    assert!(peak < 150, "echo-agent peaked at {peak} MB streaming a million events");
+}

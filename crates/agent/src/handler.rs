@@ -157,6 +157,12 @@ impl Response {
 
     /// A streaming response. An `Err` item ends the stream with one error event.
     ///
+    /// Items are pulled one at a time, when the connection can take the next event (the socket's
+    /// backpressure reaches the stream), and each is written and dropped before the next is made.
+    /// So a stream that makes its items as it is polled costs memory for one item at a time;
+    /// one built from a collected `Vec` costs the whole `Vec` up front (echo-agent's stream of a
+    /// 3.9 MB prompt of 1.3 million words peaked at 949 MB collected, 15 MB made lazily).
+    ///
     /// # Example
     /// ```
     /// use corestack_agent::Response;
