@@ -2,35 +2,15 @@
 //! that stop answering, starts cancelled half way, too many sessions, bad session IDs. Every
 //! process is checked by PID; every loop is bounded.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use aws_smithy_types::Blob;
-use corestack_dev::{DevConfig, DevServer, LocalRuntime};
+use corestack_dev::{DevConfig, DevServer};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod support;
 use support::*;
-
-fn test_agent(name: &str, idle: u64, env: &[(&str, &str)]) -> LocalRuntime {
-    let agent = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/agents/test_agent.py");
-    let mut r = runtime(name, vec!["python3".into(), agent.display().to_string()], idle, 28_800);
-    r.environment.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    r
-}
-
-/// Sends an InvokeAgentRuntime request by hand and returns the open connection.
-async fn send_invoke(url: &str, runtime: &str, session: &str, payload: &str) -> tokio::net::TcpStream {
-    let addr = url.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST /runtimes/{runtime}/invocations HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nx-amzn-bedrock-agentcore-runtime-session-id: {session}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
-        payload.len()
-    );
-    s.write_all(request.as_bytes()).await.unwrap();
-    s
-}
 
 /// Waits (at most `limit`) until a console line contains `needle`; returns that line.
 async fn wait_for_line(dev: &Dev, needle: &str, limit: Duration) -> String {

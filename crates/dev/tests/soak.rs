@@ -4,13 +4,11 @@
 //! started is alive (checked by PID), and the server's memory is back near where it began.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use aws_smithy_types::Blob;
-use corestack_dev::{DevConfig, DevServer, LocalRuntime};
+use corestack_dev::{DevConfig, DevServer};
 use serde_json::json;
-use tokio::io::AsyncWriteExt;
 
 mod support;
 use support::*;
@@ -19,24 +17,6 @@ fn rss_mb() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() / 1024
-}
-
-fn python_agent(name: &str, env: &[(&str, &str)]) -> LocalRuntime {
-    let agent = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/agents/test_agent.py");
-    let mut r = runtime(name, vec!["python3".into(), agent.display().to_string()], 2, 28_800);
-    r.environment.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    r
-}
-
-async fn raw_invoke(url: &str, runtime: &str, session: &str, payload: &str) -> tokio::net::TcpStream {
-    let addr = url.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST /runtimes/{runtime}/invocations HTTP/1.1\r\nhost: {addr}\r\nx-amzn-bedrock-agentcore-runtime-session-id: {session}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
-        payload.len()
-    );
-    s.write_all(request.as_bytes()).await.unwrap();
-    s
 }
 
 fn numbers_after(lines: &[String], marker: &str) -> BTreeSet<u32> {
@@ -60,8 +40,8 @@ async fn hundreds_of_sessions_ended_every_way_leave_nothing_behind() {
         runtime("demo_agent_dev", vec![echo.clone()], 2, 28_800),
         runtime("lasting_dev", vec![echo.clone()], 900, 28_800),
         short_lived,
-        python_agent("crashy_dev", &[]),
-        python_agent("slowstart_dev", &[("TEST_AGENT_CHILD", "1"), ("TEST_AGENT_START_DELAY", "30")]),
+        test_agent("crashy_dev", 2, &[]),
+        test_agent("slowstart_dev", 2, &[("TEST_AGENT_CHILD", "1"), ("TEST_AGENT_START_DELAY", "30")]),
     ];
     let mut config = DevConfig::new(runtimes);
     config.ping_interval = Duration::from_millis(200);
@@ -98,7 +78,7 @@ async fn hundreds_of_sessions_ended_every_way_leave_nothing_behind() {
             });
             let (url, id) = (url.clone(), sid("gone", batch * 25 + n));
             work.spawn(async move {
-                drop(raw_invoke(&url, "demo_agent_dev", &id, r#"{"prompt": "x"}"#).await);
+                drop(send_invoke(&url, "demo_agent_dev", &id, r#"{"prompt": "x"}"#).await);
             });
         }
         // Kept busy (HealthyBusy) until their max lifetime of 3 s ends them.
@@ -139,7 +119,7 @@ async fn hundreds_of_sessions_ended_every_way_leave_nothing_behind() {
         // Cancelled while starting: the caller goes away once the agent has started a child.
         let mut starting = Vec::new();
         for n in 0..5 {
-            starting.push(raw_invoke(&url, "slowstart_dev", &sid("cancel", batch * 5 + n), "{}").await);
+            starting.push(send_invoke(&url, "slowstart_dev", &sid("cancel", batch * 5 + n), "{}").await);
         }
         let deadline = Instant::now() + Duration::from_secs(30);
         while numbers_after(&lines.lock().unwrap(), "child pid ").len() < (batch + 1) * 5 {

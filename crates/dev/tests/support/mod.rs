@@ -119,3 +119,23 @@ pub fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
         && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
 }
+
+/// The Python test agent (`tests/agents/test_agent.py`) as a runtime, with extra environment.
+pub fn test_agent(name: &str, idle: u64, env: &[(&str, &str)]) -> LocalRuntime {
+    let agent = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/agents/test_agent.py");
+    let mut r = runtime(name, vec!["python3".into(), agent.display().to_string()], idle, 28_800);
+    r.environment.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    r
+}
+
+/// Sends an InvokeAgentRuntime request by hand and returns the open connection.
+pub async fn send_invoke(url: &str, runtime: &str, session: &str, payload: &str) -> tokio::net::TcpStream {
+    let addr = url.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /runtimes/{runtime}/invocations HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nx-amzn-bedrock-agentcore-runtime-session-id: {session}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
+        payload.len()
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut s, request.as_bytes()).await.unwrap();
+    s
+}
