@@ -60,8 +60,18 @@ pub(crate) async fn invoke(
         .header("accept", accept)
         .header("x-amzn-bedrock-agentcore-runtime-session-id", session)
         .body(Full::new(Bytes::from(payload)))?;
-    let response = client.request(request).await.map_err(|e| anyhow::anyhow!("InvokeAgentRuntime failed: {e}"))?;
+    const OPERATION: &str = "bedrock-agentcore:InvokeAgentRuntime";
+    let response = client.request(request).await.map_err(|e| {
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        let mut failure = corestack_deploy::AwsFailure::plain(OPERATION, Some("bearer token"), cause.to_string());
+        failure.fix = Some("the AgentCore endpoint could not be reached: check the network, proxy settings (HTTPS_PROXY) and AWS_ENDPOINT_URL_BEDROCK_AGENTCORE".into());
+        anyhow::Error::new(failure)
+    })?;
     let status = response.status();
+    let request_id = response.headers().get("x-amzn-requestid").and_then(|v| v.to_str().ok()).map(str::to_string);
     let kind = response
         .headers()
         .get("x-amzn-errortype")
@@ -74,15 +84,17 @@ pub(crate) async fn invoke(
             .ok()
             .and_then(|v| v.get("message").or_else(|| v.get("Message")).and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
-        let hint = if status == hyper::StatusCode::UNAUTHORIZED {
-            "\n    fix: pass a valid, unexpired access token from the runtime's identity provider with --bearer-token"
-        } else {
-            ""
+        let fix = (status == hyper::StatusCode::UNAUTHORIZED).then(|| {
+            "pass a valid, unexpired access token from the runtime's identity provider with --bearer-token".to_string()
+        });
+        let subject = format!("HTTP {}, bearer token", status.as_u16());
+        let failure = corestack_deploy::AwsFailure {
+            code: Some(kind.unwrap_or_else(|| "UnknownError".into())),
+            request_id,
+            fix,
+            ..corestack_deploy::AwsFailure::plain(OPERATION, Some(&subject), message)
         };
-        anyhow::bail!(
-            "InvokeAgentRuntime failed: {status} {}: {message}{hint}",
-            kind.as_deref().unwrap_or("(no error type)")
-        );
+        return Err(anyhow::Error::new(failure));
     }
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| anyhow::anyhow!("the response stream broke: {e}"))?;

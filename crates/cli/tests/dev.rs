@@ -191,7 +191,10 @@ fn a_jwt_runtime_is_invoked_with_the_bearer_token() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("401 Unauthorized UnauthorizedException: JWT bearer token is invalid or not found"), "{err}");
+    assert!(
+        err.contains("bedrock-agentcore:InvokeAgentRuntime failed (HTTP 401, bearer token): UnauthorizedException: JWT bearer token is invalid or not found"),
+        "{err}"
+    );
     assert!(err.contains("fix: pass a valid, unexpired access token"), "{err}");
     // Never in clear text to another machine.
     let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
