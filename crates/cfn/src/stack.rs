@@ -335,11 +335,13 @@ impl Stack {
     }
 
     /// The template as pretty-printed JSON with a final newline, checked against CloudFormation's
-    /// limits.
+    /// limits. The size limit applies to the body as deploy sends it, compact JSON.
     pub fn to_json(&self) -> Result<String, Error> {
-        let mut body = serde_json::to_string_pretty(&self.template()).map_err(|e| Error::Serialize(e.to_string()))?;
+        let template = self.template();
+        let compact = serde_json::to_string(&template).map_err(|e| Error::Serialize(e.to_string()))?;
+        self.check_limits(compact.len())?;
+        let mut body = serde_json::to_string_pretty(&template).map_err(|e| Error::Serialize(e.to_string()))?;
         body.push('\n');
-        self.check_limits(body.len())?;
         Ok(body)
     }
 

@@ -54,6 +54,9 @@ fn a_template_over_cloudformations_size_limit_is_refused() {
     let padding = "x".repeat(1_100_000);
     std::fs::write(&big, format!("{{\"Description\": \"{padding}\", \"Resources\": {{}}}}")).unwrap();
     refused(&[&big], &["CloudFormation takes templates of at most 1 MB (51,200 bytes inline)"]);
+    // A file too large to be even a pretty-printed template is not read.
+    std::fs::write(&big, " ".repeat(4_100_000)).unwrap();
+    refused(&[&big], &["it has 4100000 bytes or more"]);
 }
 
 #[test]

@@ -9,9 +9,14 @@ use std::path::Path;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// The largest template CloudFormation takes (from S3; 51,200 bytes inline). AWS CloudFormation
-/// User Guide, "CloudFormation quotas": template body size in an Amazon S3 object, 1 MB.
+/// The largest template CloudFormation takes (from S3; 51,200 bytes inline), as sent: compact
+/// JSON, or the YAML text. AWS CloudFormation User Guide, "CloudFormation quotas": template body
+/// size in an Amazon S3 object, 1 MB.
 pub const MAX_TEMPLATE_BYTES: u64 = 1_000_000;
+
+/// The largest file read as a template: pretty-printed JSON of a template CloudFormation takes is
+/// about twice its compact size.
+pub const MAX_FILE_BYTES: u64 = 4 * MAX_TEMPLATE_BYTES;
 
 /// The deepest nesting of `[` and `{` a template may have; generated templates stay under 20.
 pub const MAX_NESTING: usize = 64;
@@ -27,7 +32,7 @@ pub(crate) fn read_file(path: &Path) -> Result<String, String> {
     if !meta.is_file() {
         return Err("it is not a regular file (a device, pipe or directory is not a template)".into());
     }
-    let limit = MAX_TEMPLATE_BYTES;
+    let limit = MAX_FILE_BYTES;
     if meta.len() > limit {
         return Err(too_large(meta.len()));
     }
@@ -43,7 +48,7 @@ pub(crate) fn read_file(path: &Path) -> Result<String, String> {
 
 fn too_large(bytes: u64) -> String {
     format!(
-        "it has {bytes} bytes or more; CloudFormation takes templates of at most 1 MB (51,200 bytes inline), so it could not be deployed either"
+        "it has {bytes} bytes or more (as compact JSON, or as YAML text); CloudFormation takes templates of at most 1 MB (51,200 bytes inline), so it could not be deployed either"
     )
 }
 
@@ -83,7 +88,7 @@ fn nesting_over(text: &str, limit: usize) -> bool {
 
 /// Parses JSON, or YAML with CloudFormation's short tags (`!Ref`, `!GetAtt`, `!Sub`, ...).
 pub fn parse(text: &str) -> Result<Value, String> {
-    if text.len() as u64 > MAX_TEMPLATE_BYTES {
+    if text.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large(text.len() as u64));
     }
     if nesting_over(text, MAX_NESTING) {
@@ -92,7 +97,16 @@ pub fn parse(text: &str) -> Result<Value, String> {
         ));
     }
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"));
+        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        // CloudFormation counts the body as sent; deploys send compact JSON.
+        let compact = serde_json::to_string(&value).map(|s| s.len() as u64).unwrap_or(0);
+        if compact > MAX_TEMPLATE_BYTES {
+            return Err(too_large(compact));
+        }
+        return Ok(value);
+    }
+    if text.len() as u64 > MAX_TEMPLATE_BYTES {
+        return Err(too_large(text.len() as u64));
     }
     NODES.with(|n| n.set(0));
     let tree = Node::deserialize(serde_yaml_ng::Deserializer::from_str(text)).map_err(|e| {

@@ -21,7 +21,7 @@ mod rules;
 
 use serde::Serialize;
 
-pub use input::{MAX_NESTING, MAX_TEMPLATE_BYTES, MAX_YAML_NODES, parse};
+pub use input::{MAX_FILE_BYTES, MAX_NESTING, MAX_TEMPLATE_BYTES, MAX_YAML_NODES, parse};
 pub use model::{Doc, LoadError, Model, Resolved};
 pub use rules::RULES;
 
