@@ -1,0 +1,179 @@
+//! `[network]`: the VPC block, subnets by AZ ID, egress, endpoints, the S3 prefix list and flow
+//! log retention, with the environment's `[environments.<name>.network]` over the file's.
+
+use corestack_constructs::Problem;
+use corestack_constructs::cidr::Cidr;
+use corestack_constructs::network::{Egress, NetworkProps, OPTIONAL_INTERFACE_ENDPOINTS, Zone};
+use corestack_constructs::rules;
+
+use super::{NetworkSettings, Problems};
+use crate::raw::RawNetwork;
+
+/// Retention values CloudWatch Logs accepts.
+const RETENTION_DAYS: &[u32] =
+    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// The network of the environment named `name` (`<project>-<env>`) in `region`.
+pub(super) fn network(
+    mut n: RawNetwork,
+    over: &RawNetwork,
+    region: &str,
+    name: &str,
+    problems: &mut Problems<'_>,
+) -> NetworkSettings {
+    n.merge(over);
+    let vpc_at = problems.key("network", "vpc_cidr", over.vpc_cidr.is_some());
+    let vpc_cidr: Option<Cidr> = match n.vpc_cidr.as_deref().unwrap_or("10.0.0.0/16").parse::<Cidr>() {
+        Ok(c) if (16..=24).contains(&c.prefix()) => Some(c),
+        Ok(c) => {
+            problems.push(Problem::new(
+                &vpc_at,
+                format!("VPC block {c} must have a prefix from /16 to /24 (EC2 takes up to /28, but corestack plans a subnet per zone inside it)"),
+                "use e.g. 10.0.0.0/16",
+            ));
+            None
+        }
+        Err(e) => {
+            problems.push(Problem::new(&vpc_at, e.to_string(), "use e.g. 10.0.0.0/16"));
+            None
+        }
+    };
+    let az_at = problems.key("network", "availability_zone_ids", over.availability_zone_ids.is_some());
+    let az_ids = n.availability_zone_ids.clone().unwrap_or_default();
+    if n.availability_zone_ids.is_none() && !region.is_empty() {
+        let hint = rules::supported_az_ids(region)
+            .map(|s| s.join(", "))
+            .unwrap_or_else(|| "the region's supported AZ IDs".into());
+        problems.push(Problem::new(&az_at, "`availability_zone_ids` is required (zones differ per account by name, so corestack places subnets by AZ ID)".to_string(), format!("list two or more of {hint}")));
+    } else if !region.is_empty() {
+        for (i, v) in rules::availability_zone_ids(region, &az_ids) {
+            let at = i.map(|i| format!("{az_at}[{i}]")).unwrap_or_else(|| az_at.clone());
+            problems.push(Problem::from_violation(&at, v));
+        }
+    }
+    let egress_at = problems.key("network", "egress", over.egress.is_some());
+    let egress = match n.egress.as_deref().unwrap_or("endpoints-only") {
+        "endpoints-only" => Egress::EndpointsOnly,
+        "nat" => Egress::Nat,
+        other => {
+            problems.push(Problem::new(
+                &egress_at,
+                format!("egress `{other}` is not known"),
+                "use \"endpoints-only\" (no internet path) or \"nat\"",
+            ));
+            Egress::EndpointsOnly
+        }
+    };
+    let mut cidr_list = |field: &str,
+                         set_by_env: bool,
+                         list: &Option<Vec<String>>,
+                         plan: &dyn Fn(u32) -> Option<Cidr>,
+                         wanted: bool|
+     -> Vec<Option<Cidr>> {
+        let at = problems.key("network", field, set_by_env);
+        match list {
+            Some(list) if !wanted => {
+                if !list.is_empty() {
+                    problems.push(Problem::new(
+                        &at,
+                        format!("`{field}` is only used with egress = \"nat\""),
+                        "remove it, or set egress = \"nat\"",
+                    ));
+                }
+                vec![None; az_ids.len()]
+            }
+            Some(list) => {
+                if list.len() != az_ids.len() {
+                    problems.push(Problem::new(
+                        &at,
+                        format!("{} block(s) for {} AZ ID(s)", list.len(), az_ids.len()),
+                        "give one block per entry of availability_zone_ids, in the same order",
+                    ));
+                }
+                (0..az_ids.len())
+                    .map(|i| match list.get(i).map(|s| s.parse::<Cidr>()) {
+                        Some(Ok(c)) => Some(c),
+                        Some(Err(e)) => {
+                            problems.push(Problem::new(
+                                &format!("{at}[{i}]"),
+                                e.to_string(),
+                                "write blocks like 10.0.0.0/20",
+                            ));
+                            None
+                        }
+                        None => None,
+                    })
+                    .collect()
+            }
+            None if wanted => (0..az_ids.len() as u32).map(plan).collect(),
+            None => vec![None; az_ids.len()],
+        }
+    };
+    let sub_prefix = vpc_cidr.map(|c| (c.prefix() + 4).min(28));
+    let plan_private = |i: u32| vpc_cidr.zip(sub_prefix).and_then(|(c, p)| c.subnet(p, i));
+    let plan_public = |i: u32| vpc_cidr.zip(sub_prefix).and_then(|(c, p)| c.subnet(p, 8 + i));
+    let private = cidr_list(
+        "private_subnet_cidrs",
+        over.private_subnet_cidrs.is_some(),
+        &n.private_subnet_cidrs,
+        &plan_private,
+        true,
+    );
+    let public = cidr_list(
+        "public_subnet_cidrs",
+        over.public_subnet_cidrs.is_some(),
+        &n.public_subnet_cidrs,
+        &plan_public,
+        egress == Egress::Nat,
+    );
+    let zones: Vec<Zone> = az_ids
+        .iter()
+        .zip(private.iter().zip(public.iter()))
+        .filter_map(|(az, (pr, pu))| pr.map(|private_cidr| Zone { az_id: az.clone(), private_cidr, public_cidr: *pu }))
+        .collect();
+    let optional_endpoints = n
+        .optional_endpoints
+        .clone()
+        .unwrap_or_else(|| OPTIONAL_INTERFACE_ENDPOINTS.iter().map(|s| s.to_string()).collect());
+    let network_props = NetworkProps {
+        name: name.to_string(),
+        vpc_cidr: vpc_cidr.unwrap_or_else(|| "10.0.0.0/16".parse().expect("literal CIDR")),
+        zones,
+        egress,
+        optional_endpoints,
+    };
+    if vpc_cidr.is_some() && network_props.zones.len() == az_ids.len() {
+        for problem in corestack_constructs::network::PrivateNetwork::validate(&network_props) {
+            let field = problem.at.split('[').next().unwrap_or_default().to_string();
+            let set_by_env = match field.as_str() {
+                "private_subnet_cidrs" => over.private_subnet_cidrs.is_some(),
+                "public_subnet_cidrs" => over.public_subnet_cidrs.is_some(),
+                _ => over.optional_endpoints.is_some(),
+            };
+            let base = problems.key("network", &field, set_by_env);
+            problems.push(Problem { at: problem.at.replacen(&field, &base, 1), ..problem });
+        }
+    }
+    let pl_at = problems.key("network", "s3_prefix_list_id", over.s3_prefix_list_id.is_some());
+    let s3_prefix_list_id = n.s3_prefix_list_id.clone().unwrap_or_default();
+    let pl_ok = s3_prefix_list_id
+        .strip_prefix("pl-")
+        .is_some_and(|h| (8..=17).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()));
+    if !pl_ok {
+        let what = if s3_prefix_list_id.is_empty() {
+            "`s3_prefix_list_id` is required".to_string()
+        } else {
+            format!("`{s3_prefix_list_id}` is not a prefix list ID")
+        };
+        problems.push(Problem::new(&pl_at, format!("{what}: the runtime security group allows HTTPS to S3 only through this list, and CloudFormation cannot look it up"),
+            format!("run `aws ec2 describe-managed-prefix-lists --region {region} --filters Name=prefix-list-name,Values=com.amazonaws.{region}.s3` and copy its PrefixListId")));
+    }
+    let flow_log_retention_days = n.flow_log_retention_days.unwrap_or(90);
+    if !RETENTION_DAYS.contains(&flow_log_retention_days) {
+        problems.push(Problem::new(&problems.key("network", "flow_log_retention_days", over.flow_log_retention_days.is_some()),
+            format!("{flow_log_retention_days} is not a retention CloudWatch Logs accepts"),
+            "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"));
+    }
+
+    NetworkSettings { props: network_props, s3_prefix_list_id, flow_log_retention_days }
+}
