@@ -120,6 +120,37 @@ pub fn needs_star_resource(action: &str) -> bool {
     ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.iter().any(|a| a.eq_ignore_ascii_case(action))
 }
 
+/// How an Allow statement grants more than least privilege. The one judgement corestack makes,
+/// used when a construct grants (refused at synth) and by the check's rules (reported).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overreach<'a> {
+    /// `*` or `service:*` as an action.
+    WildcardAction(&'a str),
+    /// `*` as a resource for these actions, which have resource-level permissions.
+    StarResource(Vec<&'a str>),
+    /// `iam:PassRole` on every role.
+    PassRoleOnStar,
+}
+
+/// Everything an Allow statement with these actions (and `*` among its resources or not) grants
+/// beyond least privilege, in that order.
+pub fn overreach<'a>(actions: &[&'a str], star_resource: bool) -> Vec<Overreach<'a>> {
+    let mut out = Vec::new();
+    if let Some(a) = actions.iter().find(|a| **a == "*" || a.ends_with(":*")) {
+        out.push(Overreach::WildcardAction(a));
+    }
+    if star_resource {
+        let scoped: Vec<&str> = actions.iter().copied().filter(|a| !needs_star_resource(a)).collect();
+        if !scoped.is_empty() {
+            out.push(Overreach::StarResource(scoped));
+        }
+        if actions.iter().any(|a| a.eq_ignore_ascii_case("iam:PassRole")) {
+            out.push(Overreach::PassRoleOnStar);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

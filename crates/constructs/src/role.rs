@@ -1,7 +1,7 @@
 //! The runtime execution role: trusted only by AgentCore in this account for this runtime, with
 //! exactly the permissions of the service's documented policy (facts §8), scoped to one runtime.
 
-use corestack_cfn::policy::{PolicyDocument, Principal, Statement, needs_star_resource};
+use corestack_cfn::policy::{Overreach, PolicyDocument, Principal, Statement, overreach};
 use corestack_cfn::resources::iam::{Policy, Role};
 use corestack_cfn::{Expr, Handle, Stack};
 
@@ -34,25 +34,30 @@ pub struct ExecutionRole {
 const P: &str = "arn:${AWS::Partition}";
 
 /// Checks a statement for least privilege: no `*` or `service:*` action, `*` resources only for
-/// actions that have no resource-level permissions, and never `iam:PassRole` on `*`.
+/// actions that have no resource-level permissions, and never `iam:PassRole` on `*` (the
+/// judgement of [`corestack_cfn::policy::overreach`], which the check's rules share).
 pub fn check_statement(statement: &Statement) -> Result<(), Violation> {
     let sid = statement.sid.as_deref().unwrap_or("(no Sid)");
-    if let Some(a) = statement.action.iter().find(|a| a.as_str() == "*" || a.ends_with(":*")) {
-        return Err(Violation::new(
+    let actions: Vec<&str> = statement.action.iter().map(String::as_str).collect();
+    let star = statement.resource.iter().any(|r| r.as_str() == Some("*"));
+    match overreach(&actions, star).into_iter().next() {
+        None => Ok(()),
+        Some(Overreach::WildcardAction(a)) => Err(Violation::new(
             format!("statement {sid} grants the wildcard action `{a}`"),
             "list the actions the agent calls",
-        ));
-    }
-    let star = statement.resource.iter().any(|r| r.as_str() == Some("*"));
-    if star {
-        if let Some(a) = statement.action.iter().find(|a| !needs_star_resource(a)) {
-            return Err(Violation::new(
+        )),
+        Some(Overreach::StarResource(scoped)) => {
+            let a = scoped[0];
+            Err(Violation::new(
                 format!("statement {sid} grants `{a}` on resource `*`, but `{a}` supports resource-level permissions"),
                 "name the resource ARNs; `*` is only for actions without resource-level permissions",
-            ));
+            ))
         }
+        Some(Overreach::PassRoleOnStar) => Err(Violation::new(
+            format!("statement {sid} allows iam:PassRole on every role"),
+            "name the role ARNs it may pass",
+        )),
     }
-    Ok(())
 }
 
 fn statements(props: &ExecutionRoleProps) -> Vec<Statement> {

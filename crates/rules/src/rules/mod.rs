@@ -330,13 +330,14 @@ pub(crate) struct StatementAt<'a> {
     pub(crate) statement: &'a Value,
 }
 
-impl StatementAt<'_> {
+impl<'a> StatementAt<'a> {
     pub(crate) fn allows(&self) -> bool {
         self.statement.get("Effect").and_then(Value::as_str) == Some("Allow")
     }
 
-    pub(crate) fn actions(&self) -> Vec<&str> {
-        list(self.statement.get("Action").unwrap_or(&Value::Null)).into_iter().filter_map(Value::as_str).collect()
+    pub(crate) fn actions(&self) -> Vec<&'a str> {
+        let statement: &'a Value = self.statement;
+        list(statement.get("Action").unwrap_or(&Value::Null)).into_iter().filter_map(Value::as_str).collect()
     }
 
     pub(crate) fn star_resource(&self) -> bool {

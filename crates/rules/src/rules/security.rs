@@ -1,9 +1,9 @@
 //! Security rules.
 
-use corestack_cfn::policy::needs_star_resource;
+use corestack_cfn::policy::{Overreach, overreach};
 use serde_json::Value;
 
-use super::{Emit, iam_statements, list, runtimes};
+use super::{Emit, StatementAt, iam_statements, list, runtimes};
 use crate::model::Model;
 
 pub(crate) fn ecr_kms(m: &Model, e: &mut Emit<'_>) {
@@ -80,38 +80,54 @@ pub(crate) fn log_group_kms(m: &Model, e: &mut Emit<'_>) {
     }
 }
 
+/// The statements' overreach, as the one judgement in `corestack_cfn::policy` sees it.
+fn overreaching<'a>(m: &'a Model) -> Vec<(StatementAt<'a>, Vec<Overreach<'a>>)> {
+    iam_statements(m)
+        .into_iter()
+        .filter(|s| s.allows())
+        .map(|s| {
+            let found = overreach(&s.actions(), s.star_resource());
+            (s, found)
+        })
+        .filter(|(_, found)| !found.is_empty())
+        .collect()
+}
+
 pub(crate) fn no_star_action(m: &Model, e: &mut Emit<'_>) {
-    for s in iam_statements(m).into_iter().filter(|s| s.allows()) {
-        if let Some(a) = s.actions().into_iter().find(|a| *a == "*" || a.ends_with(":*")) {
-            e.at(
-                s.doc,
-                s.id,
-                &format!("{}/Action", s.below),
-                format!("the statement allows `{a}`"),
-                "list the actions the principal calls",
-            );
+    for (s, found) in overreaching(m) {
+        for o in found {
+            if let Overreach::WildcardAction(a) = o {
+                e.at(
+                    s.doc,
+                    s.id,
+                    &format!("{}/Action", s.below),
+                    format!("the statement allows `{a}`"),
+                    "list the actions the principal calls",
+                );
+            }
         }
     }
 }
 
 pub(crate) fn star_resource(m: &Model, e: &mut Emit<'_>) {
-    for s in iam_statements(m).into_iter().filter(|s| s.allows() && s.star_resource()) {
-        let scoped: Vec<&str> = s.actions().into_iter().filter(|a| !needs_star_resource(a)).collect();
-        if !scoped.is_empty() {
-            e.at(
-                s.doc,
-                s.id,
-                &format!("{}/Resource", s.below),
-                format!("`*` resource for {}, which support resource-level permissions", scoped.join(", ")),
-                "name the resource ARNs; keep `*` only for actions without resource-level permissions",
-            );
+    for (s, found) in overreaching(m) {
+        for o in found {
+            if let Overreach::StarResource(scoped) = o {
+                e.at(
+                    s.doc,
+                    s.id,
+                    &format!("{}/Resource", s.below),
+                    format!("`*` resource for {}, which support resource-level permissions", scoped.join(", ")),
+                    "name the resource ARNs; keep `*` only for actions without resource-level permissions",
+                );
+            }
         }
     }
 }
 
 pub(crate) fn pass_role(m: &Model, e: &mut Emit<'_>) {
-    for s in iam_statements(m).into_iter().filter(|s| s.allows() && s.star_resource()) {
-        if s.actions().iter().any(|a| a.eq_ignore_ascii_case("iam:PassRole")) {
+    for (s, found) in overreaching(m) {
+        if found.contains(&Overreach::PassRoleOnStar) {
             e.at(
                 s.doc,
                 s.id,
