@@ -49,6 +49,9 @@ pub(crate) struct DiffArgs {
     /// Compare as if deploying on this image URI: `URI` or `RUNTIME=URI`.
     #[arg(long, value_name = "[RUNTIME=]URI")]
     image_uri: Vec<String>,
+    /// Print the differences as one JSON document, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +67,9 @@ pub(crate) struct StatusArgs {
     /// First polling interval in seconds; it grows by half each time, to 15 s at most.
     #[arg(long, value_name = "S", default_value_t = 2.0)]
     interval: f64,
+    /// Print the statuses as one JSON document, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -531,7 +537,7 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
         async {
             let config = aws(&settings).await?;
             let step = |s: corestack_deploy::Step<'_>| progress.step(s);
-            deployer(&config, &settings, &progress).destroy(&plans, &step).await.map_err(|e| Failure::Other(e.into()))
+            deployer(&config, &settings, &progress).destroy(&plans, &step).await.map_err(Failure::from)
         },
         &progress,
         &resume,
@@ -644,20 +650,30 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
             all
         };
         let mut lines = Vec::new();
+        let mut documents = Vec::new();
         for ((r, id), s) in ids.iter().zip(&statuses) {
             lines.push(format!("{}: {}", r.spec.name, status_line(s)));
+            let mut endpoints = Vec::new();
             for e in &r.spec.endpoints {
                 let es = reader.endpoint(id, &e.name).await?;
                 lines.push(format!("  endpoint {}: {}", e.name, status_line(&es)));
+                endpoints.push(serde_json::json!({"name": e.name, "status": es}));
             }
+            documents
+                .push(serde_json::json!({"runtime": r.key, "name": r.spec.name, "status": s, "endpoints": endpoints}));
         }
         let failed = statuses.iter().any(|s| s.status.ends_with("_FAILED"));
-        Ok::<_, Failure>((lines, failed))
+        Ok::<_, Failure>((lines, documents, failed))
     })?;
-    for l in &lines.0 {
-        let _ = writeln!(out, "{l}");
+    let (lines, documents, failed) = lines;
+    if args.json {
+        let _ = writeln!(out, "{}", serde_json::json!({ "runtimes": documents }));
+    } else {
+        for l in &lines {
+            let _ = writeln!(out, "{l}");
+        }
     }
-    if lines.1 { Err(Failure::Findings) } else { Ok(()) }
+    if failed { Err(Failure::Findings) } else { Ok(()) }
 }
 
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -684,8 +700,14 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
         for p in &mut plans {
             p.set_parameters(&values);
         }
-        deployer.diff(&plans).await.map_err(|e| Failure::Other(e.into()))
+        deployer.diff(&plans).await.map_err(Failure::from)
     })?;
+    if args.json {
+        let stacks: Vec<serde_json::Value> =
+            diffs.iter().map(|(name, diff)| serde_json::json!({"stack": name, "diff": diff})).collect();
+        let _ = writeln!(out, "{}", serde_json::json!({ "stacks": stacks }));
+        return Ok(());
+    }
     for (name, diff) in &diffs {
         match diff {
             corestack_deploy::StackDiff::New { resources } => {

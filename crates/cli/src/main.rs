@@ -42,6 +42,11 @@ enum Command {
     Diff(deploy::DiffArgs),
     /// A runtime's application logs (CloudWatch Logs); --follow keeps printing.
     Logs(deploy::LogsArgs),
+    /// Print a shell completion script: `corestack completions bash > /etc/bash_completion.d/corestack`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -249,6 +254,11 @@ fn main() -> ExitCode {
         Command::Status(args) => deploy::run_status(args, &mut out),
         Command::Diff(args) => deploy::run_diff(args, &mut out),
         Command::Logs(args) => deploy::run_logs(args, &mut out),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(*shell, &mut Cli::command(), "corestack", &mut out);
+            Ok(())
+        }
     };
     let (code, e) = match result {
         Ok(()) => return ExitCode::SUCCESS,

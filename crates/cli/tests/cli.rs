@@ -140,6 +140,17 @@ fn every_bad_config_fails_with_its_message_and_writes_nothing() {
 }
 
 #[test]
+fn completions_for_each_shell_know_the_commands_and_flags() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = corestack(Path::new("."), &["completions", shell]);
+        assert!(run.status.success(), "{shell}: {}", text(&run.stderr));
+        let script = text(&run.stdout);
+        assert!(script.contains("deploy") && script.contains("image-tag"), "{shell}: {script}");
+    }
+    assert_eq!(corestack(Path::new("."), &["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
 fn an_endpoint_version_written_as_a_string_is_a_number() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), |c| {

@@ -425,6 +425,12 @@ fn status_waits_until_the_runtime_is_ready() {
     assert!(progress.trim_end().ends_with("READY"), "{progress}");
     let out = text(&run.stdout);
     assert!(out.starts_with("demo_agent_dev: ") && out.contains("READY") && out.contains("version 1"), "{out}");
+    // For scripts: one JSON document.
+    let run = corestack(dir.path(), &moto, &["status", "--json"]);
+    let doc: Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&run.stdout)));
+    assert_eq!(doc["runtimes"][0]["runtime"], "demo_agent");
+    assert_eq!(doc["runtimes"][0]["status"]["status"], "READY");
+    assert_eq!(doc["runtimes"][0]["status"]["version"], "1");
 }
 
 #[test]
@@ -453,6 +459,14 @@ fn diff_shows_new_stacks_changes_and_nothing_else() {
     assert_eq!(out.matches(": unchanged").count(), 4, "{out}");
     // Nothing was executed: the deployed stack still has the old threshold, so the diff repeats.
     assert_eq!(text(&corestack(dir.path(), &moto, &["diff"]).stdout), out);
+    // For scripts: one JSON document.
+    let run = corestack(dir.path(), &moto, &["diff", "--json"]);
+    let doc: Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&run.stdout)));
+    let stacks = doc["stacks"].as_array().unwrap();
+    assert_eq!(stacks.len(), 5);
+    assert_eq!(stacks.iter().filter(|s| s["diff"] == "unchanged").count(), 4, "{doc}");
+    let monitoring = stacks.iter().find(|s| s["stack"] == "agentcore-demo-dev-Monitoring").unwrap();
+    assert_eq!(monitoring["diff"]["changes"][0]["logical_id"], "DemoAgentDevDEFAULTLatencyAlarm", "{doc}");
 }
 
 #[test]
