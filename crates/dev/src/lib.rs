@@ -543,7 +543,11 @@ impl hyper::body::Body for Tracked {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_)))) {
+        // The answer ended: no more frames, an error, or the last frame of a body of known length
+        // (after which the server may not poll again).
+        let ended = matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
+            || (matches!(polled, Poll::Ready(Some(Ok(_)))) && self.inner.is_end_stream());
+        if ended {
             if let Some(mut f) = self.flight.take() {
                 f.end();
             }

@@ -41,6 +41,19 @@ fn pid_in(line: &str, marker: &str) -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_read_to_the_end_are_not_counted_as_abandoned() {
+    let dev = echo_dev(900, 28_800).await;
+    let client = sdk(&dev.url);
+    for n in 0..5 {
+        invoke(&client, &session(n), json!({"prompt": "a b"}), "application/json").await;
+        invoke(&client, &session(n), json!({"prompt": "a b"}), "text/event-stream").await;
+    }
+    let lines = dev.shutdown().await;
+    assert_eq!(lines.iter().filter(|l| l.contains(" invoke 200 ")).count(), 10, "{lines:#?}");
+    assert!(!lines.iter().any(|l| l.contains("abandoned")), "{lines:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_that_gives_up_does_not_keep_the_session_alive() {
     let dev = start(vec![test_agent("slowpoke_dev", 2, &[])]).await;
     let conn = send_invoke(&dev.url, "slowpoke_dev", &session(1), r#"{"action": "sleep", "seconds": 30}"#).await;
