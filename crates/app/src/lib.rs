@@ -27,6 +27,7 @@ pub use config::{ConfigError, Settings};
 pub use corestack_cfn as cfn;
 /// The AgentCore-aware constructs.
 pub use corestack_constructs as constructs;
+pub use raw::schema as config_schema;
 
 /// The default configuration shipped at the repository root, embedded so `synth` runs anywhere.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../corestack.toml");

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 /// The whole file.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CorestackToml", title = "corestack.toml")]
 pub(crate) struct RawConfig {
     pub(crate) default_environment: Option<String>,
     pub(crate) project: Option<RawProject>,
@@ -31,23 +32,26 @@ pub(crate) struct RawConfig {
     pub(crate) environments: BTreeMap<String, RawEnvironment>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Check")]
 pub(crate) struct RawCheck {
     #[serde(default)]
     pub(crate) suppressions: Vec<RawSuppression>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Suppression")]
 pub(crate) struct RawSuppression {
     pub(crate) rule: String,
     pub(crate) resource: String,
     pub(crate) reason: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Project")]
 pub(crate) struct RawProject {
     pub(crate) name: Option<String>,
     pub(crate) owner: Option<String>,
@@ -55,8 +59,9 @@ pub(crate) struct RawProject {
     pub(crate) prefix_exports: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Environment")]
 pub(crate) struct RawEnvironment {
     pub(crate) region: Option<String>,
     pub(crate) account: Option<String>,
@@ -81,8 +86,9 @@ macro_rules! merge {
     ($base:expr, $over:expr; $($f:ident),* $(,)?) => { $( if $over.$f.is_some() { $base.$f = $over.$f.clone(); } )* };
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Network")]
 pub(crate) struct RawNetwork {
     pub(crate) vpc_cidr: Option<String>,
     pub(crate) availability_zone_ids: Option<Vec<String>>,
@@ -101,8 +107,9 @@ impl RawNetwork {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Security")]
 pub(crate) struct RawSecurity {
     pub(crate) retain_key: Option<bool>,
     pub(crate) workload_user_id_tokens: Option<bool>,
@@ -114,8 +121,9 @@ impl RawSecurity {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Storage")]
 pub(crate) struct RawStorage {
     pub(crate) repository_name: Option<String>,
     pub(crate) keep_images: Option<u32>,
@@ -127,8 +135,9 @@ impl RawStorage {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "AgentCore")]
 pub(crate) struct RawAgentCore {
     pub(crate) runtimes_per_stack: Option<u32>,
 }
@@ -139,8 +148,9 @@ impl RawAgentCore {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Monitoring")]
 pub(crate) struct RawMonitoring {
     pub(crate) latency_ms: Option<u32>,
     pub(crate) system_errors: Option<u32>,
@@ -160,13 +170,16 @@ impl RawMonitoring {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Runtime")]
 pub(crate) struct RawRuntime {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     pub(crate) image_tag: Option<String>,
     pub(crate) image_digest: Option<String>,
+    #[serde(default)]
+    #[schemars(schema_with = "protocol_schema")]
     pub(crate) protocol: Option<corestack_constructs::runtime::Protocol>,
     pub(crate) network_mode: Option<String>,
     #[serde(default)]
@@ -185,8 +198,9 @@ pub(crate) struct RawRuntime {
 }
 
 /// How `corestack deploy` builds the agent's image.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Build")]
 pub(crate) struct RawBuild {
     pub(crate) dockerfile: String,
     pub(crate) context: Option<String>,
@@ -195,8 +209,9 @@ pub(crate) struct RawBuild {
 }
 
 /// How `corestack dev` runs the agent on this machine.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Local")]
 pub(crate) struct RawLocal {
     pub(crate) command: RawCommand,
     pub(crate) build: Option<RawCommand>,
@@ -204,8 +219,9 @@ pub(crate) struct RawLocal {
 }
 
 /// A command line as one string (split on whitespace) or as a list of arguments.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "Command")]
 pub(crate) enum RawCommand {
     Line(String),
     Args(Vec<String>),
@@ -220,8 +236,9 @@ impl RawCommand {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Authorizer")]
 pub(crate) struct RawAuthorizer {
     pub(crate) discovery_url: String,
     #[serde(default)]
@@ -232,8 +249,9 @@ pub(crate) struct RawAuthorizer {
     pub(crate) allowed_scopes: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Endpoint")]
 pub(crate) struct RawEndpoint {
     pub(crate) name: String,
     pub(crate) version: Option<RawVersion>,
@@ -241,9 +259,21 @@ pub(crate) struct RawEndpoint {
 }
 
 /// `"current"` or a version number.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "Version")]
 pub(crate) enum RawVersion {
     Number(i64),
     Word(String),
+}
+
+/// `protocol`: the values AgentCore takes (facts §1.2).
+fn protocol_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["HTTP", "MCP", "A2A", "AGUI"]})
+}
+
+/// The JSON Schema of `corestack.toml`, for editors (Taplo and Even Better TOML read a
+/// `#:schema` line) and for tools.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(RawConfig)).expect("a schema is JSON")
 }

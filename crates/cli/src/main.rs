@@ -42,6 +42,8 @@ enum Command {
     Diff(deploy::DiffArgs),
     /// A runtime's application logs (CloudWatch Logs); --follow keeps printing.
     Logs(deploy::LogsArgs),
+    /// Print the JSON Schema of corestack.toml (editors read it from a `#:schema` line).
+    Schema,
     /// Print a shell completion script: `corestack completions bash > /etc/bash_completion.d/corestack`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -254,6 +256,12 @@ fn main() -> ExitCode {
         Command::Status(args) => deploy::run_status(args, &mut out),
         Command::Diff(args) => deploy::run_diff(args, &mut out),
         Command::Logs(args) => deploy::run_logs(args, &mut out),
+        Command::Schema => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&corestack_app::config_schema()).expect("a schema is JSON")
+        )
+        .map_err(Failure::from),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(*shell, &mut Cli::command(), "corestack", &mut out);
