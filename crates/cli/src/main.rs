@@ -16,7 +16,7 @@ use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteErro
 
 /// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
 #[derive(Debug, Parser)]
-#[command(name = "corestack", version, after_help = "Docs: README.md in the corestack repository.")]
+#[command(name = "corestack", version, after_help = "Docs: README.md and docs/ in the corestack repository.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,7 +63,7 @@ struct SynthArgs {
     ignore_check_errors: bool,
 }
 
-/// Why a command failed; each kind has its own exit code (the README's table).
+/// Why a command failed; each kind has its own exit code (docs/deploy.md has the table).
 enum Failure {
     /// 1: the check found errors (printed already), or `status` found a failed runtime.
     Findings,

@@ -228,3 +228,55 @@ fn the_config_schema_is_committed_validates_the_default_and_refuses_shape_errors
         assert!(verdict.starts_with("invalid: "), "{case} passes the schema: {verdict}");
     }
 }
+
+/// Every key path of a JSON Schema node: `a.b`, `runtimes[].name`, `environments.<name>.region`.
+fn schema_keys(schema: &serde_json::Value, node: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    if let Some(r) = node["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap();
+        return schema_keys(schema, &schema["$defs"][name], path, out);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(options) = node[key].as_array() {
+            for o in options.iter().filter(|o| o["type"] != "null") {
+                schema_keys(schema, o, path, out);
+            }
+            return;
+        }
+    }
+    if let Some(properties) = node["properties"].as_object() {
+        for (k, v) in properties {
+            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            out.push(p.clone());
+            schema_keys(schema, v, &p, out);
+        }
+    }
+    if node["additionalProperties"].is_object() {
+        schema_keys(schema, &node["additionalProperties"], &format!("{path}.<name>"), out);
+    }
+    if node["items"].is_object() {
+        schema_keys(schema, &node["items"], &format!("{path}[]"), out);
+    }
+}
+
+/// docs/configuration.md lists every key the schema has (an environment's section overrides are
+/// documented once, under their top-level keys).
+#[test]
+fn the_configuration_page_lists_every_key_of_the_schema() {
+    let schema: serde_json::Value = serde_json::from_slice(&corestack(Path::new("."), &["schema"]).stdout).unwrap();
+    let page = std::fs::read_to_string(common::workspace().join("docs/configuration.md")).unwrap();
+    let mut keys = Vec::new();
+    schema_keys(&schema, &schema, "", &mut keys);
+    assert!(keys.len() > 90, "{keys:?}");
+    let sections = ["network", "security", "storage", "agentcore", "monitoring"];
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| {
+            let top = match k.strip_prefix("environments.<name>.") {
+                Some(rest) if sections.iter().any(|s| rest == *s || rest.starts_with(&format!("{s}."))) => rest,
+                _ => k.as_str(),
+            };
+            !page.contains(&format!("`{top}`"))
+        })
+        .collect();
+    assert!(missing.is_empty(), "docs/configuration.md lacks {missing:?}");
+}

@@ -116,7 +116,7 @@ fn fix_for(f: &AwsFailure) -> Option<String> {
             "these credentials are not valid for AWS: check AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (`aws sts get-caller-identity` shows who you are)".to_string()
         }
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "AuthorizationError" => format!(
-            "the identity running corestack may not call {}: grant it (the README's Deploying section lists what corestack needs), or use credentials that have it",
+            "the identity running corestack may not call {}: grant it (docs/deploy.md lists what corestack needs), or use credentials that have it",
             f.operation
         ),
         "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
