@@ -11,7 +11,7 @@ use corestack_constructs::runtime::{AgentRuntime, Placement, RuntimeProps};
 use corestack_constructs::security::{EncryptionKey, FlowLogs, RuntimeSecurityGroup};
 use corestack_constructs::storage::AgentRepository;
 
-use crate::assembly::Assembly;
+use crate::assembly::{Assembly, RuntimeEntry, RuntimeOutputs};
 use crate::config::{RuntimeSettings, Settings};
 
 /// What can go wrong while building or synthesizing the architecture.
@@ -55,6 +55,8 @@ pub struct StandardArchitecture {
     pub roles: BTreeMap<String, ExecutionRole>,
     /// Runtimes by key.
     pub runtimes: BTreeMap<String, AgentRuntime>,
+    /// Where each runtime is and its names, in config order, for the manifest.
+    pub placements: Vec<RuntimeEntry>,
 }
 
 /// How much of each CloudFormation limit one runtime uses in its AgentCore and Monitoring stacks.
@@ -205,6 +207,7 @@ impl StandardArchitecture {
         let mut agentcore = Vec::new();
         let mut monitoring = Vec::new();
         let mut runtimes = BTreeMap::new();
+        let mut placements = Vec::new();
         let primary = s.runtimes.first().map(|r| r.key.clone());
         // Alarm actions: the topics the config names, and the topic corestack makes for the
         // config's email addresses (in the first Monitoring stack; the others import it).
@@ -215,7 +218,16 @@ impl StandardArchitecture {
             for r in group {
                 let role = &roles[&r.key];
                 let runtime = runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository)?;
-                outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
+                let names = outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
+                placements.push(RuntimeEntry {
+                    key: r.key.clone(),
+                    name: r.spec.name.clone(),
+                    stack: stack.name().to_string(),
+                    logical_id: runtime_logical_id(r),
+                    image_parameter: image_parameter(r),
+                    outputs: names,
+                    endpoints: r.spec.endpoints.iter().map(|e| e.name.clone()).collect(),
+                });
                 watched.push(Watched {
                     name: r.spec.name.clone(),
                     arn: runtime.runtime.agent_runtime_arn(),
@@ -258,6 +270,7 @@ impl StandardArchitecture {
             repository,
             roles,
             runtimes,
+            placements,
         })
     }
 
@@ -272,7 +285,9 @@ impl StandardArchitecture {
             .collect();
         let order = corestack_cfn::link(&mut stacks)?;
         stacks.sort_by_key(|s| order.iter().position(|n| n == s.name()));
-        Ok(Assembly::from_stacks(&self.settings.environment, &stacks)?)
+        let mut placements = self.placements;
+        placements.sort_by_key(|p| self.settings.runtimes.iter().position(|r| r.key == p.key));
+        Ok(Assembly::from_stacks(&self.settings.environment, &stacks, placements)?)
     }
 }
 
@@ -298,7 +313,7 @@ fn runtime(
     repository: &AgentRepository,
 ) -> Result<AgentRuntime, SynthError> {
     let image = stack.add_parameter(
-        &format!("{}ImageRef", r.logical),
+        &image_parameter(r),
         Parameter {
             kind: "String".into(),
             description: format!(
@@ -323,18 +338,29 @@ fn runtime(
         container_uri: Expr::join("", [repository.repository.repository_uri(), image]),
         placement,
     };
-    Ok(AgentRuntime::build(stack, &format!("{}Runtime", r.logical), &props, role)?)
+    Ok(AgentRuntime::build(stack, &runtime_logical_id(r), &props, role)?)
+}
+
+/// A runtime's logical ID in its AgentCore stack.
+fn runtime_logical_id(r: &RuntimeSettings) -> String {
+    format!("{}Runtime", r.logical)
+}
+
+/// The stack parameter that takes a runtime's image.
+fn image_parameter(r: &RuntimeSettings) -> String {
+    format!("{}ImageRef", r.logical)
 }
 
 /// The seed's outputs contract: per runtime with a PascalCase prefix, and for the primary runtime
 /// also the unprefixed names, `AgentRuntimeArn` exported as `<Environment>-AgentRuntimeArn`.
+/// Returns the runtime's own (prefixed) output keys, for the manifest.
 fn outputs(
     stack: &mut Stack,
     s: &Settings,
     r: &RuntimeSettings,
     rt: &AgentRuntime,
     primary: bool,
-) -> Result<(), SynthError> {
+) -> Result<RuntimeOutputs, SynthError> {
     // The seed's contract names exports by environment alone; `prefix_exports` puts the project
     // first, so that two projects with the same environment name can share an account and region.
     let env = if s.project.prefix_exports {
@@ -379,5 +405,11 @@ fn outputs(
             out(ep.agent_runtime_endpoint_arn(), &format!("ARN of endpoint {name} of runtime {}", r.spec.name)),
         )?;
     }
-    Ok(())
+    let prefix = &r.logical;
+    Ok(RuntimeOutputs {
+        arn: format!("{prefix}AgentRuntimeArn"),
+        id: format!("{prefix}AgentRuntimeId"),
+        version: format!("{prefix}AgentRuntimeVersion"),
+        endpoint_url: format!("{prefix}AgentRuntimeEndpointUrl"),
+    })
 }

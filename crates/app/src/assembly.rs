@@ -38,6 +38,49 @@ pub struct Manifest {
     pub environment: EnvironmentEntry,
     /// The stacks, in deployment order.
     pub stacks: Vec<StackEntry>,
+    /// Where each runtime is and what its names are: deploy, status, logs, invoke and dev read
+    /// these instead of deriving them from strings.
+    #[serde(default)]
+    pub runtimes: Vec<RuntimeEntry>,
+}
+
+/// One runtime in the manifest: the names that tie it to its stack, parameter and outputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeEntry {
+    /// Its name in the config file (`runtimes[].name`).
+    pub key: String,
+    /// Its AgentCore name (`<key>_<environment>`).
+    pub name: String,
+    /// The stack that holds it.
+    pub stack: String,
+    /// Its logical ID in that stack.
+    pub logical_id: String,
+    /// The stack parameter that takes its image (`:tag` or `@sha256:...`).
+    pub image_parameter: String,
+    /// Its outputs in that stack, by what they hold.
+    pub outputs: RuntimeOutputs,
+    /// Its named endpoints (besides `DEFAULT`).
+    pub endpoints: Vec<String>,
+}
+
+/// The output keys of one runtime.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeOutputs {
+    /// The runtime ARN.
+    pub arn: String,
+    /// The runtime ID.
+    pub id: String,
+    /// The version this deploy produced.
+    pub version: String,
+    /// The invocation URL of the DEFAULT endpoint.
+    pub endpoint_url: String,
+}
+
+impl Manifest {
+    /// A runtime by its config key.
+    pub fn runtime(&self, key: &str) -> Option<&RuntimeEntry> {
+        self.runtimes.iter().find(|r| r.key == key)
+    }
 }
 
 /// The environment in the manifest.
@@ -87,7 +130,11 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 
 impl Assembly {
     /// Renders the stacks (already linked and in deployment order).
-    pub fn from_stacks(env: &Environment, stacks: &[Stack]) -> Result<Assembly, corestack_cfn::Error> {
+    pub fn from_stacks(
+        env: &Environment,
+        stacks: &[Stack],
+        runtimes: Vec<RuntimeEntry>,
+    ) -> Result<Assembly, corestack_cfn::Error> {
         let mut entries = Vec::new();
         let mut templates = Vec::new();
         for s in stacks {
@@ -113,6 +160,7 @@ impl Assembly {
                     production: env.production,
                 },
                 stacks: entries,
+                runtimes,
             },
             templates,
         })

@@ -21,7 +21,7 @@ mod parse_error;
 mod raw;
 
 pub use architecture::{StandardArchitecture, SynthError};
-pub use assembly::{Assembly, WriteError};
+pub use assembly::{Assembly, RuntimeEntry, RuntimeOutputs, WriteError};
 pub use config::{ConfigError, Settings};
 /// The typed CloudFormation layer, for stacks of your own.
 pub use corestack_cfn as cfn;

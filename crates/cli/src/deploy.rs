@@ -237,17 +237,17 @@ fn image_choices(settings: &Settings, tags: &[String], uris: &[String]) -> Resul
 /// The deployed runtimes' status and version, for the report (empty when not readable).
 async fn runtime_statuses(
     config: &aws_config::SdkConfig,
-    settings: &Settings,
+    placements: &[corestack_app::RuntimeEntry],
     results: &[StackResult],
 ) -> Vec<serde_json::Value> {
     let reader = corestack_deploy::status::StatusReader::new(config);
     let mut all = Vec::new();
-    for r in &settings.runtimes {
-        let Some(id) = results.iter().find_map(|s| s.outputs.get(&format!("{}AgentRuntimeId", r.logical))) else {
+    for p in placements {
+        let Some(id) = results.iter().filter(|s| s.name == p.stack).find_map(|s| s.outputs.get(&p.outputs.id)) else {
             continue;
         };
         if let Ok(s) = reader.runtime(id).await {
-            all.push(serde_json::json!({"runtime": r.key, "id": id, "status": s.status, "version": s.version, "image": s.image}));
+            all.push(serde_json::json!({"runtime": p.key, "id": id, "status": s.status, "version": s.version, "image": s.image}));
         }
     }
     all
@@ -284,7 +284,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let started = std::time::Instant::now();
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let resume = format!("corestack deploy{}", args.cfg.flags());
-    let plans = Phases { before, after };
+    let plans = Phases { before, after, placements: &assembly.manifest.runtimes };
     let record = Record::default();
     let deployed = rt.block_on(interruptible(
         deploy_phases(&config, &settings, plans, &choices, &base, &progress, &record),
@@ -334,10 +334,11 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     Ok(())
 }
 
-/// The stacks before and after the images are pinned.
-struct Phases {
+/// The stacks before and after the images are pinned, and where the manifest places the runtimes.
+struct Phases<'a> {
     before: Vec<StackPlan>,
     after: Vec<StackPlan>,
+    placements: &'a [corestack_app::RuntimeEntry],
 }
 
 /// What a deploy did so far, kept as it happens so that a failed or interrupted deploy is
@@ -367,7 +368,7 @@ impl Record {
 async fn deploy_phases(
     config: &aws_config::SdkConfig,
     settings: &Settings,
-    Phases { before, mut after }: Phases,
+    Phases { before, mut after, placements }: Phases<'_>,
     choices: &ImageChoices,
     base: &Path,
     progress: &Arc<Progress>,
@@ -385,16 +386,8 @@ async fn deploy_phases(
     let note = |line: &str| progress.note(line);
     let registry = corestack_deploy::image::Registry::new(config);
     let docker = corestack_deploy::image::Docker::new();
-    let images = corestack_deploy::image::prepare(
-        &registry,
-        &docker,
-        &settings.repository_name,
-        &settings.runtimes,
-        choices,
-        base,
-        &note,
-    )
-    .await?;
+    let images =
+        corestack_deploy::image::prepare(&registry, &docker, settings, placements, choices, base, &note).await?;
     if progress.mode() == Mode::Json {
         for i in &images {
             println!(
@@ -418,7 +411,7 @@ async fn deploy_phases(
     *record.images() = images;
     deployer.deploy(&after, &step).await?;
     let results = record.results().clone();
-    let statuses = runtime_statuses(config, settings, &results).await;
+    let statuses = runtime_statuses(config, placements, &results).await;
     *record.runtimes() = statuses;
     Ok(())
 }
@@ -547,55 +540,57 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     Ok(())
 }
 
-/// Each configured runtime with its deployed ID, from the AgentCore stacks' outputs.
+/// Each configured runtime with its deployed ID.
 async fn runtime_ids<'a>(
     settings: &'a Settings,
     assembly: &corestack_app::Assembly,
     config: &aws_config::SdkConfig,
 ) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
-    runtime_outputs(settings, assembly, config, "AgentRuntimeId", None).await
+    runtime_outputs(settings, assembly, config, Output::Id, None).await
+}
+
+/// Which output of a runtime.
+#[derive(Clone, Copy)]
+pub(crate) enum Output {
+    Arn,
+    Id,
 }
 
 /// Each configured runtime (or only the one with config key `only`) with one of its deployed
-/// outputs (`AgentRuntimeId`, `AgentRuntimeArn`, ...), read from the AgentCore stacks; stops
-/// reading stacks once every wanted runtime is found.
+/// outputs, read from the stack the manifest says holds it (each stack read once).
 pub(crate) async fn runtime_outputs<'a>(
     settings: &'a Settings,
     assembly: &corestack_app::Assembly,
     config: &aws_config::SdkConfig,
-    output: &str,
+    output: Output,
     only: Option<&str>,
 ) -> Result<Vec<(&'a corestack_app::config::RuntimeSettings, String)>, Failure> {
-    let wanted: Vec<&corestack_app::config::RuntimeSettings> =
-        settings.runtimes.iter().filter(|r| only.is_none_or(|k| r.key == k)).collect();
-    let keys: Vec<String> = wanted.iter().map(|r| format!("{}{output}", r.logical)).collect();
     let deployer = Deployer::new(config);
-    let mut outputs = BTreeMap::new();
-    for stack in assembly
-        .manifest
-        .stacks
-        .iter()
-        .map(|s| s.name.as_str())
-        .filter(|n| n.rsplit('-').next().is_some_and(|p| p.starts_with("AgentCore")))
-    {
-        if keys.iter().all(|k| outputs.contains_key(k)) {
-            break;
+    let mut read: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut found = Vec::new();
+    for r in settings.runtimes.iter().filter(|r| only.is_none_or(|k| r.key == k)) {
+        let place = assembly.manifest.runtime(&r.key).expect("synthesis places every runtime");
+        if !read.contains_key(&place.stack) {
+            read.insert(place.stack.clone(), deployer.outputs(&place.stack).await?);
         }
-        outputs.extend(deployer.outputs(stack).await?);
+        let key = match output {
+            Output::Arn => &place.outputs.arn,
+            Output::Id => &place.outputs.id,
+        };
+        match read[&place.stack].get(key) {
+            Some(value) => found.push((r, value.clone())),
+            None => {
+                return Err(Failure::NotReady(anyhow::anyhow!(
+                    "runtime {} is not deployed in environment {} (stack {} has no {key} output)\n    fix: run corestack deploy --env {}",
+                    r.key,
+                    settings.environment.name,
+                    place.stack,
+                    settings.environment.name
+                )));
+            }
+        }
     }
-    wanted
-        .into_iter()
-        .zip(keys)
-        .map(|(r, key)| match outputs.get(&key) {
-            Some(id) => Ok((r, id.clone())),
-            None => Err(Failure::NotReady(anyhow::anyhow!(
-                "runtime {} is not deployed in environment {} (no AgentCore stack has its {key} output)\n    fix: run corestack deploy{}",
-                r.key,
-                settings.environment.name,
-                if settings.environment.name.is_empty() { String::new() } else { format!(" --env {}", settings.environment.name) }
-            ))),
-        })
-        .collect()
+    Ok(found)
 }
 
 /// Refuses, before any stack is touched, an `--image-uri` outside the project repository (the
@@ -693,6 +688,7 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
             &registry,
             &settings.repository_name,
             &settings.runtimes,
+            &assembly.manifest.runtimes,
             &choices,
             &deployed,
         )
@@ -745,7 +741,7 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
     let assembly = corestack_app::synth(&settings)?;
     tokio()?.block_on(async {
         let config = aws(&settings).await?;
-        let ids = runtime_outputs(&settings, &assembly, &config, "AgentRuntimeId", Some(&runtime.key)).await?;
+        let ids = runtime_outputs(&settings, &assembly, &config, Output::Id, Some(&runtime.key)).await?;
         let (_, id) = ids.into_iter().next().expect("the picked runtime");
         let group = corestack_deploy::logs::log_group(&id, &args.endpoint);
         let reader = corestack_deploy::logs::LogReader::new(&config);

@@ -258,7 +258,7 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
                     &settings,
                     &assembly,
                     &config,
-                    "AgentRuntimeArn",
+                    crate::deploy::Output::Arn,
                     Some(&runtime.key),
                 )
                 .await?;

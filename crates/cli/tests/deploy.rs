@@ -409,7 +409,7 @@ fn status_waits_until_the_runtime_is_ready() {
     let run = corestack(dir.path(), &moto, &["status"]);
     assert_eq!(run.status.code(), Some(3));
     assert!(
-        text(&run.stderr).contains("runtime demo_agent is not deployed in environment dev (no AgentCore stack has its DemoAgentAgentRuntimeId output)\n    fix: run corestack deploy --env dev"),
+        text(&run.stderr).contains("runtime demo_agent is not deployed in environment dev (stack agentcore-demo-dev-AgentCore has no DemoAgentAgentRuntimeId output)\n    fix: run corestack deploy --env dev"),
         "{}",
         text(&run.stderr)
     );
@@ -638,6 +638,46 @@ fn answering_no_at_the_prompt_changes_nothing_and_exits_5() {
 
 /// Two runtimes built from the same Dockerfile, context and arguments share one build and push;
 /// `--image-tag RUNTIME=TAG` pins one runtime and leaves the other to its build section.
+/// The names that tie a runtime to its stack, parameter and outputs come from the manifest: with a
+/// renamed runtime placed in a second AgentCore stack, deploy pins its image, and status and logs
+/// find it there.
+#[test]
+fn commands_find_runtimes_where_the_manifest_places_them() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| {
+        assert!(c.contains("runtimes_per_stack = 20") && c.contains("name = \"demo_agent\""));
+        let second = format!(
+            "\n[[runtimes]]\nname = \"helper_bot\"\nimage_tag = \"v1\"\n\n[runtimes.build]\ndockerfile = \"{}\"\ncontext = \".\"\n",
+            workspace().join("agents/bedrock-agent/Dockerfile").display()
+        );
+        c.replace("runtimes_per_stack = 20", "runtimes_per_stack = 1")
+            .replace("name = \"demo_agent\"", "name = \"front_desk\"")
+            .replace("\n[environments.dev]\n", &format!("{second}\n[environments.dev]\n"))
+    });
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["runtimes"][1]["key"], "helper_bot");
+    assert_eq!(manifest["runtimes"][1]["stack"], "agentcore-demo-dev-AgentCore2");
+    let run = corestack(dir.path(), &moto, &["status", "--json"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let doc: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let names: Vec<&str> = doc["runtimes"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["front_desk_dev", "helper_bot_dev"]);
+    // logs finds the second runtime's ID in the second stack (its log group is not there yet).
+    let run = corestack(dir.path(), &moto, &["logs", "--runtime", "helper_bot"]);
+    assert_eq!(run.status.code(), Some(3), "{}", text(&run.stderr));
+    let id = doc["runtimes"][1]["status"]["id"].as_str().unwrap();
+    assert!(
+        text(&run.stderr).contains(&format!("log group /aws/bedrock-agentcore/runtimes/{id}-DEFAULT")),
+        "{}",
+        text(&run.stderr)
+    );
+}
+
 #[test]
 fn runtimes_share_one_build_and_image_flags_can_name_a_runtime() {
     let moto = Moto::start(&workspace());

@@ -54,7 +54,7 @@ impl ImageChoices {
 pub struct RuntimeImage {
     /// The runtime's name in the config.
     pub runtime: String,
-    /// Its stack parameter (`<Logical>ImageRef`).
+    /// Its stack parameter, as the manifest names it.
     pub parameter: String,
     /// The image as chosen: `<repository URI>:<tag>` or `@<digest>`.
     pub source: String,
@@ -157,6 +157,11 @@ fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
 pub fn deployed_tag(digest: &str) -> String {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     format!("{}{}", corestack_app::constructs::storage::DEPLOYED_TAG_PREFIX, &hex[..hex.len().min(12)])
+}
+
+/// The image parameter of the runtime with config key `key`, as the manifest names it.
+fn image_parameter(placements: &[corestack_app::RuntimeEntry], key: &str) -> Option<String> {
+    placements.iter().find(|p| p.key == key).map(|p| p.image_parameter.clone())
 }
 
 /// Splits `<registry>/<repository>:<tag>` or `...@sha256:<digest>` into the repository URI and
@@ -438,18 +443,20 @@ pub async fn preflight(
 pub async fn prepare(
     registry: &Registry,
     docker: &Docker,
-    repository: &str,
-    runtimes: &[RuntimeSettings],
+    settings: &corestack_app::Settings,
+    placements: &[corestack_app::RuntimeEntry],
     choices: &ImageChoices,
     base: &Path,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<RuntimeImage>, ImageError> {
+    let (repository, runtimes) = (settings.repository_name.as_str(), settings.runtimes.as_slice());
     let repository_uri = registry.repository_uri(repository).await?;
     let mut built: BTreeMap<&BuildSettings, (String, String)> = BTreeMap::new();
     let mut logged_in = false;
     let mut images = Vec::new();
     for r in runtimes {
-        let parameter = format!("{}ImageRef", r.logical);
+        // The parameter's name comes from the manifest, where synthesis wrote it.
+        let Some(parameter) = image_parameter(placements, &r.key) else { continue };
         let (reference, build) = match choices.of(&r.key) {
             ImageChoice::Tag(t) => (ImageRef::Tag(t.clone()), None),
             ImageChoice::Uri(uri) => {
@@ -510,12 +517,13 @@ pub async fn expected_parameters(
     registry: &Registry,
     repository: &str,
     runtimes: &[RuntimeSettings],
+    placements: &[corestack_app::RuntimeEntry],
     choices: &ImageChoices,
     deployed: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
     for r in runtimes {
-        let parameter = format!("{}ImageRef", r.logical);
+        let Some(parameter) = image_parameter(placements, &r.key) else { continue };
         let reference = match choices.of(&r.key) {
             ImageChoice::Tag(t) => ImageRef::Tag(t.clone()),
             ImageChoice::Uri(uri) => match split_uri(uri) {

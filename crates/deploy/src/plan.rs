@@ -15,6 +15,8 @@ pub struct StackPlan {
     pub parameters: BTreeMap<String, String>,
     /// Stacks that must be deployed first.
     pub dependencies: Vec<String>,
+    /// The parameters that take a runtime's image, as the manifest names them.
+    pub images: Vec<String>,
 }
 
 impl StackPlan {
@@ -45,6 +47,13 @@ impl StackPlan {
                     template,
                     parameters: s.parameters.iter().filter_map(|(k, v)| Some((k.clone(), v.clone()?))).collect(),
                     dependencies: s.dependencies.clone(),
+                    images: assembly
+                        .manifest
+                        .runtimes
+                        .iter()
+                        .filter(|r| r.stack == s.name)
+                        .map(|r| r.image_parameter.clone())
+                        .collect(),
                 }
             })
             .collect()
@@ -59,9 +68,9 @@ impl StackPlan {
         }
     }
 
-    /// Whether the stack takes a runtime image (an `...ImageRef` parameter).
+    /// Whether the stack takes a runtime image.
     pub fn takes_image(&self) -> bool {
-        self.parameters.keys().any(|k| k.ends_with("ImageRef"))
+        !self.images.is_empty()
     }
 
     /// Splits plans in dependency order into the stacks that can deploy before the images are

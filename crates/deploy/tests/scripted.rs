@@ -109,6 +109,7 @@ fn plan() -> StackPlan {
         template: r#"{"Resources":{"A":{"Type":"AWS::SNS::Topic"}}}"#.into(),
         parameters: BTreeMap::new(),
         dependencies: vec![],
+        images: vec![],
     }
 }
 
