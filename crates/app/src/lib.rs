@@ -17,6 +17,7 @@ pub mod architecture;
 pub mod assembly;
 pub mod config;
 pub mod fixtures;
+pub mod init;
 mod parse_error;
 mod raw;
 

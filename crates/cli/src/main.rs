@@ -24,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a project: corestack.toml, an agent (Rust or Python), its Dockerfile, .gitignore.
+    Init(InitArgs),
     /// Synthesize the CloudFormation cloud assembly (manifest.json and one template per stack).
     Synth(SynthArgs),
     /// Check templates against the Well-Architected and AgentCore rules.
@@ -49,6 +51,59 @@ enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct InitArgs {
+    /// The project directory (created if needed). Nothing in it is overwritten.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The project name. Default: the directory's name.
+    #[arg(long)]
+    name: Option<String>,
+    /// The agent's language.
+    #[arg(long, value_parser = ["rust", "python"], default_value = "rust")]
+    agent: String,
+    /// The region of the dev environment (its supported AZ IDs go into the config).
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+}
+
+fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    use corestack_app::init::{AgentKind, InitOptions, project_files};
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => std::path::absolute(&args.dir)?
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase().replace(['_', ' ', '.'], "-"))
+            .unwrap_or_default(),
+    };
+    // This checkout's agent crate, when corestack runs from one; otherwise a git dependency.
+    let agent_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agent").canonicalize().ok();
+    let agent = if args.agent == "python" { AgentKind::Python } else { AgentKind::Rust };
+    let options = InitOptions { name, agent, region: args.region.clone(), agent_crate };
+    let files = project_files(&options).map_err(|e| Failure::Input(e.into()))?;
+    let taken: Vec<String> =
+        files.iter().map(|(p, _)| args.dir.join(p)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+    if !taken.is_empty() {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "{} already exist(s); init writes a new project and overwrites nothing, so nothing was written\n    fix: choose an empty directory, or move those files away",
+            taken.join(", ")
+        )));
+    }
+    for (path, text) in &files {
+        let path = args.dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text)?;
+    }
+    writeln!(out, "Started project {} in {} ({} agent):", options.name, args.dir.display(), args.agent)?;
+    for (path, _) in &files {
+        writeln!(out, "  {}", path.display())?;
+    }
+    writeln!(out, "Next: corestack synth, corestack check, corestack dev (and corestack invoke --local '{{}}')")?;
+    Ok(())
 }
 
 #[derive(Debug, clap::Args)]
@@ -247,6 +302,7 @@ fn main() -> ExitCode {
     // Not locked here: `dev` prints from worker threads, which would wait on a lock held by main.
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     let result = match &cli.command {
+        Command::Init(args) => init(args, &mut out),
         Command::Synth(args) => synth(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Dev(args) => dev::run_dev(args, &mut err),

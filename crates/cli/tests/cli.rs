@@ -182,31 +182,6 @@ fn more_runtimes_than_the_stacks_can_hold_is_a_config_error() {
     assert!(dir.path().join("corestack.out/manifest.json").exists());
 }
 
-/// Validates `files` (TOML) against `schema` with Python's `jsonschema` (in `.venv`, a cfn-lint
-/// dependency): one line per file, `ok` or the first error.
-fn validate_with_jsonschema(schema: &Path, files: &[PathBuf]) -> Vec<String> {
-    let script = r#"
-import json, sys, tomllib, jsonschema
-schema = json.load(open(sys.argv[1]))
-for path in sys.argv[2:]:
-    try:
-        jsonschema.validate(tomllib.load(open(path, "rb")), schema)
-        print("ok")
-    except jsonschema.ValidationError as e:
-        print("invalid: " + e.message.replace("\n", " "))
-"#;
-    let python = common::workspace().join(".venv/bin/python");
-    let out = std::process::Command::new(&python)
-        .arg("-c")
-        .arg(script)
-        .arg(schema)
-        .args(files)
-        .output()
-        .unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh installs it)", python.display()));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout).lines().map(str::to_string).collect()
-}
-
 /// `corestack schema` is the committed `corestack.schema.json` that `corestack.toml` names on its
 /// `#:schema` line; the default config passes it, and the corpus's shape errors fail it.
 #[test]
@@ -222,7 +197,7 @@ fn the_config_schema_is_committed_validates_the_default_and_refuses_shape_errors
     let mut files = vec![common::workspace().join("corestack.toml"), corpus().join("valid-base.toml.ok")];
     let shape_errors = ["unknown-key", "type-string-for-number", "type-negative-number", "protocol-unknown"];
     files.extend(shape_errors.iter().map(|c| corpus().join(format!("{c}.toml"))));
-    let verdicts = validate_with_jsonschema(&schema, &files);
+    let verdicts = common::validate_with_jsonschema(&schema, &files);
     assert_eq!(&verdicts[..2], ["ok", "ok"], "{verdicts:#?}");
     for (case, verdict) in shape_errors.iter().zip(&verdicts[2..]) {
         assert!(verdict.starts_with("invalid: "), "{case} passes the schema: {verdict}");

@@ -1,8 +1,7 @@
 //! `corestack dev` and `corestack invoke --local` as processes.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -29,25 +28,7 @@ fn invoke(config: &Path, port: u16, args: &[&str]) -> (String, String) {
 fn start_dev(config: &Path, port: u16) -> (std::process::Child, mpsc::Receiver<String>, Vec<String>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_corestack"));
     command.args(["dev", "--no-build", "--port", &port.to_string(), "--config", config.to_str().unwrap()]);
-    start_dev_with(command)
-}
-
-/// Runs `command` (which starts corestack dev) and waits for the dev banner.
-fn start_dev_with(mut command: Command) -> (std::process::Child, mpsc::Receiver<String>, Vec<String>) {
-    let mut dev =
-        command.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_PROFILE").stdout(Stdio::piped()).spawn().unwrap();
-    let (tx, lines) = mpsc::channel();
-    let stdout = dev.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut banner = Vec::new();
-    while !banner.iter().any(|l: &String| l.contains("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE")) {
-        banner.push(lines.recv_timeout(Duration::from_secs(20)).expect("the dev banner"));
-    }
-    (dev, lines, banner)
+    common::start_dev_with(command, Duration::from_secs(20))
 }
 
 #[test]
@@ -256,7 +237,7 @@ fn out_of_descriptors_dev_waits_instead_of_spinning_and_recovers() {
     );
     let mut sh = Command::new("sh");
     sh.args(["-c", &command]);
-    let (mut dev, lines, mut seen) = start_dev_with(sh);
+    let (mut dev, lines, mut seen) = common::start_dev_with(sh, Duration::from_secs(20));
     let held: Vec<std::net::TcpStream> =
         (0..60).filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok()).collect();
     assert!(held.len() >= 40, "{} connections", held.len());

@@ -102,3 +102,55 @@ pub fn read_request(reader: &mut impl std::io::BufRead) -> Option<HttpRequest> {
     reader.read_exact(&mut body).ok()?;
     Some((line.trim().to_string(), headers, String::from_utf8_lossy(&body).into_owned()))
 }
+
+/// Validates `files` (TOML) against `schema` with Python's `jsonschema` (in `.venv`, a cfn-lint
+/// dependency): one line per file, `ok` or the first error.
+pub fn validate_with_jsonschema(schema: &Path, files: &[PathBuf]) -> Vec<String> {
+    let script = r#"
+import json, sys, tomllib, jsonschema
+schema = json.load(open(sys.argv[1]))
+for path in sys.argv[2:]:
+    try:
+        jsonschema.validate(tomllib.load(open(path, "rb")), schema)
+        print("ok")
+    except jsonschema.ValidationError as e:
+        print("invalid: " + e.message.replace("\n", " "))
+"#;
+    let python = workspace().join(".venv/bin/python");
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(schema)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e} (scripts/test.sh installs it)", python.display()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).lines().map(str::to_string).collect()
+}
+
+/// Runs `command` (which starts corestack dev, with none of this shell's AWS credentials) and
+/// waits up to `limit` for the dev banner; returns it, its stdout lines, and the banner.
+pub fn start_dev_with(
+    mut command: Command,
+    limit: std::time::Duration,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>, Vec<String>) {
+    use std::io::BufRead;
+    let mut dev = command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stdout = dev.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut banner = Vec::new();
+    while !banner.iter().any(|l: &String| l.contains("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE")) {
+        banner.push(lines.recv_timeout(limit).expect("the dev banner"));
+    }
+    (dev, lines, banner)
+}

@@ -1,0 +1,232 @@
+//! `corestack init`: the files of a new project, as data (the binary writes them, refusing to
+//! overwrite anything). Right after it, `synth`, `check` and `dev` work in the new directory.
+
+use std::path::PathBuf;
+
+/// The agent a new project starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgentKind {
+    /// Rust, on `corestack-agent`.
+    Rust,
+    /// Python, on the `bedrock-agentcore` SDK.
+    Python,
+}
+
+/// What `init` was asked for.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// The project name (lowercase letters, digits, hyphens).
+    pub name: String,
+    /// The agent's language.
+    pub agent: AgentKind,
+    /// The AWS region of the `dev` environment.
+    pub region: String,
+    /// Where `corestack-agent` is, for a Rust agent's path dependency (this checkout's crate);
+    /// `None` writes a git dependency instead.
+    pub agent_crate: Option<PathBuf>,
+}
+
+/// Why `init` cannot write a project.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// The name is not a project name.
+    #[error(
+        "`{0}` is not a project name: use 1-32 lowercase letters, digits and hyphens, starting with a letter\n    fix: pass --name, e.g. --name my-agents"
+    )]
+    Name(String),
+    /// The region has no known AZ IDs for AgentCore's VPC mode.
+    #[error(
+        "region {0} has no known list of the AZ IDs where AgentCore supports VPC mode\n    fix: pass --region with one of {1}"
+    )]
+    Region(String, String),
+}
+
+/// The S3 managed prefix lists corestack knows (`com.amazonaws.<region>.s3`); others are looked up
+/// by the user, as the config's comment says.
+fn s3_prefix_list(region: &str) -> Option<&'static str> {
+    match region {
+        "us-east-1" => Some("pl-63a5400a"),
+        _ => None,
+    }
+}
+
+/// The new project's files, relative to its directory.
+pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitError> {
+    let ok = !o.name.is_empty()
+        && o.name.len() <= 32
+        && o.name.starts_with(|c: char| c.is_ascii_lowercase())
+        && o.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !o.name.ends_with('-');
+    if !ok {
+        return Err(InitError::Name(o.name.clone()));
+    }
+    let Some(zones) = corestack_constructs::rules::supported_az_ids(&o.region) else {
+        let known = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"];
+        return Err(InitError::Region(o.region.clone(), known.join(", ")));
+    };
+    let zones: Vec<String> = zones.iter().take(2).map(|z| format!("\"{z}\"")).collect();
+    let prefix_list = match s3_prefix_list(&o.region) {
+        Some(pl) => format!("s3_prefix_list_id = \"{pl}\""),
+        None => format!(
+            "# Find it with: aws ec2 describe-managed-prefix-lists --region {r} --filters Name=prefix-list-name,Values=com.amazonaws.{r}.s3\ns3_prefix_list_id = \"pl-REPLACE\"",
+            r = o.region
+        ),
+    };
+    let (local, build_note) = match o.agent {
+        AgentKind::Rust => {
+            ("build = \"cargo build --quiet\"\ncommand = \"target/debug/agent\"", "a Rust agent on corestack-agent")
+        }
+        AgentKind::Python => (
+            "command = \"python3 agent.py\"",
+            "a Python agent on the bedrock-agentcore SDK (pip install bedrock-agentcore)",
+        ),
+    };
+    let config = format!(
+        r#"#:schema https://raw.githubusercontent.com/corestack/corestack/main/corestack.schema.json
+# corestack.toml: {name}, {build_note}. Every key: docs/configuration.md in the corestack repository.
+default_environment = "dev"
+
+[project]
+name = "{name}"
+owner = "{name}-team"        # the Owner tag
+cost_center = "cc-0000"      # the CostCenter tag
+
+[network]
+egress = "endpoints-only"
+
+[[runtimes]]
+name = "agent"
+description = "The {name} agent"
+image_tag = "v1"
+idle_timeout_seconds = 900
+max_lifetime_seconds = 28800
+# Bedrock models or inference profiles the agent may call, e.g. ["us.anthropic.claude-haiku-5-5"].
+models = []
+
+[runtimes.environment]
+LOG_LEVEL = "info"
+
+# How `corestack dev` runs the agent (PORT is set per session; the agent must honour it).
+[runtimes.local]
+{local}
+
+# How `corestack deploy` builds the image (linux/arm64, pushed to the project repository).
+[runtimes.build]
+dockerfile = "Dockerfile"
+context = "."
+
+[environments.dev]
+region = "{region}"
+
+[environments.dev.network]
+availability_zone_ids = [{zones}]
+{prefix_list}
+"#,
+        name = o.name,
+        region = o.region,
+        zones = zones.join(", "),
+    );
+    let mut files = vec![
+        (PathBuf::from("corestack.toml"), config),
+        (PathBuf::from(".gitignore"), "/target\n/corestack.out\n/.venv\n__pycache__/\n".to_string()),
+        (PathBuf::from(".dockerignore"), "target\ncorestack.out\n.venv\n.git\ndocs/deployments\n".to_string()),
+    ];
+    match o.agent {
+        AgentKind::Rust => {
+            let dependency = match &o.agent_crate {
+                Some(path) => format!(
+                    "# This corestack checkout's crate; to build elsewhere (and in the Docker build), use\n# corestack-agent = {{ git = \"https://github.com/corestack/corestack\" }} instead.\ncorestack-agent = {{ path = \"{}\" }}",
+                    path.display()
+                ),
+                None => "corestack-agent = { git = \"https://github.com/corestack/corestack\" }".to_string(),
+            };
+            files.push((
+                PathBuf::from("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"agent\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{dependency}\nserde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }}\n\n[workspace]\n"
+                ),
+            ));
+            files.push((PathBuf::from("src/main.rs"), RUST_AGENT.to_string()));
+            files.push((PathBuf::from("Dockerfile"), RUST_DOCKERFILE.to_string()));
+        }
+        AgentKind::Python => {
+            files.push((PathBuf::from("agent.py"), PYTHON_AGENT.to_string()));
+            files.push((PathBuf::from("requirements.txt"), "bedrock-agentcore==1.25.0\n".to_string()));
+            files.push((PathBuf::from("Dockerfile"), PYTHON_DOCKERFILE.to_string()));
+        }
+    }
+    Ok(files)
+}
+
+const RUST_AGENT: &str = r#"//! The agent: answers each invocation with its payload. Replace `answer` with your own.
+
+use std::convert::Infallible;
+
+use corestack_agent::{Request, Response, handler_fn};
+use serde_json::json;
+
+async fn answer(req: Request) -> Result<Response, Infallible> {
+    Ok(Response::Json(json!({ "echo": req.payload, "session_id": req.context.session_id })))
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    if let Some(code) = corestack_agent::about!("answers each invocation with its payload").answer_command_line() {
+        return code;
+    }
+    match corestack_agent::run(handler_fn(answer)).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("agent: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+"#;
+
+const RUST_DOCKERFILE: &str = r#"# syntax=docker/dockerfile:1
+# AgentCore Runtime runs linux/arm64 containers on port 8080.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release && cp target/release/agent /agent
+
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /agent /agent
+USER nonroot:nonroot
+EXPOSE 8080
+ENTRYPOINT ["/agent"]
+"#;
+
+const PYTHON_AGENT: &str = r#""""The agent: answers each invocation with its payload. Replace `invoke` with your own."""
+import os
+
+from bedrock_agentcore import BedrockAgentCoreApp
+
+app = BedrockAgentCoreApp()
+
+
+@app.entrypoint
+def invoke(payload, context=None):
+    return {"echo": payload, "session_id": getattr(context, "session_id", None)}
+
+
+if __name__ == "__main__":
+    # AgentCore calls port 8080; `corestack dev` gives each session its own PORT.
+    app.run(port=int(os.environ.get("PORT", "8080")), host=os.environ.get("AGENT_BIND_ADDRESS", "0.0.0.0"))
+"#;
+
+const PYTHON_DOCKERFILE: &str = r#"# syntax=docker/dockerfile:1
+# AgentCore Runtime runs linux/arm64 containers on port 8080.
+FROM python:3.12-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY agent.py .
+RUN useradd --uid 1000 agent
+USER agent
+ENV DOCKER_CONTAINER=1
+EXPOSE 8080
+CMD ["python", "agent.py"]
+"#;

@@ -1,0 +1,78 @@
+//! `corestack init` starts a project in which `synth`, `check` (no finding) and `dev` with
+//! `invoke --local` work at once, for both agent kinds; it never overwrites a file.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+mod common;
+use common::{corestack, free_port, text, workspace};
+
+/// The project's PATH: the Python agent runs on `.venv`'s interpreter, which has the SDK.
+fn path_with_venv() -> String {
+    format!("{}:{}", workspace().join(".venv/bin").display(), std::env::var("PATH").unwrap_or_default())
+}
+
+fn init_synth_check_dev_invoke(kind: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("my-agents");
+    let run = corestack(dir.path(), &["init", project.to_str().unwrap(), "--agent", kind]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(text(&run.stdout).contains("Started project my-agents"), "{}", text(&run.stdout));
+    // The config passes the schema corestack prints.
+    let schema = dir.path().join("schema.json");
+    std::fs::write(&schema, corestack(dir.path(), &["schema"]).stdout).unwrap();
+    assert_eq!(common::validate_with_jsonschema(&schema, &[project.join("corestack.toml")]), ["ok"]);
+    let run = corestack(&project, &["synth"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let run = corestack(&project, &["check"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(text(&run.stdout).contains("0 error(s), 0 warning(s)"), "{}", text(&run.stdout));
+    if kind == "rust" {
+        // The workspace's lock file: the same dependency versions, already downloaded.
+        std::fs::copy(workspace().join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+    }
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_corestack"));
+    command.current_dir(&project).env("PATH", path_with_venv()).args(["dev", "--port", &port.to_string()]);
+    // A Rust agent is built first (the dependencies are compiled once).
+    let (mut dev, _lines, _banner) = common::start_dev_with(command, Duration::from_secs(900));
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(&project)
+        .args(["invoke", "--local", "--port", &port.to_string(), r#"{"prompt": "hi"}"#])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let answer: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    assert_eq!(answer["echo"], serde_json::json!({"prompt": "hi"}), "{answer}");
+    assert!(Command::new("kill").args(["-TERM", &dev.id().to_string()]).status().unwrap().success());
+    assert!(dev.wait().unwrap().success());
+}
+
+#[test]
+fn a_python_project_works_right_after_init() {
+    init_synth_check_dev_invoke("python");
+}
+
+#[test]
+fn a_rust_project_works_right_after_init() {
+    init_synth_check_dev_invoke("rust");
+}
+
+#[test]
+fn init_overwrites_nothing_and_checks_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    let run = corestack(dir.path(), &["init", ".", "--name", "taken"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("./Dockerfile already exist(s)"), "{}", text(&run.stderr));
+    assert!(!dir.path().join("corestack.toml").exists(), "nothing is written");
+    assert_eq!(std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap(), "FROM scratch\n");
+    let run = corestack(Path::new("."), &["init", dir.path().join("x").to_str().unwrap(), "--name", "Bad_Name"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("`Bad_Name` is not a project name"), "{}", text(&run.stderr));
+    let run = corestack(Path::new("."), &["init", dir.path().join("y").to_str().unwrap(), "--region", "mars-1"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run.stderr).contains("region mars-1 has no known list"), "{}", text(&run.stderr));
+}
