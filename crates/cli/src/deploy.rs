@@ -294,9 +294,18 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     progress.finish();
     let (results, images, statuses) = (record.results().clone(), record.images().clone(), record.runtimes().clone());
     let failure = deployed.as_ref().err().map(failure_text);
-    let deployment =
-        Deployment { results: &results, images: &images, runtimes: &statuses, failure: failure.as_deref() };
-    let report = write_report(&args.report_dir, &settings, &deployment, started.elapsed().as_secs_f64());
+    let deployment = corestack_deploy::report::Deployment {
+        results: &results,
+        images: &images,
+        runtimes: &statuses,
+        failure: failure.as_deref(),
+    };
+    let report = corestack_deploy::report::write_report(
+        &args.report_dir,
+        &settings,
+        &deployment,
+        started.elapsed().as_secs_f64(),
+    );
     if let Err(failed) = deployed {
         // The report of what was done, when one could be written; the failure is what counts.
         if let Ok((md, _)) = &report {
@@ -416,15 +425,6 @@ async fn deploy_phases(
     Ok(())
 }
 
-/// What a deploy did, for its report.
-struct Deployment<'a> {
-    results: &'a [StackResult],
-    images: &'a [RuntimeImage],
-    runtimes: &'a [serde_json::Value],
-    /// Why it stopped, when it did not finish.
-    failure: Option<&'a str>,
-}
-
 /// A failure's message, for the report.
 pub(crate) fn failure_text(f: &Failure) -> String {
     match f {
@@ -434,78 +434,6 @@ pub(crate) fn failure_text(f: &Failure) -> String {
         Failure::Findings => "the check found errors".into(),
         Failure::Declined => "cancelled at the prompt".into(),
     }
-}
-
-/// Writes `<env>-<unix seconds>.md` and `.json` with the stacks, what happened, durations and outputs.
-fn write_report(
-    dir: &Path,
-    settings: &Settings,
-    deployment: &Deployment<'_>,
-    seconds: f64,
-) -> std::io::Result<(PathBuf, PathBuf)> {
-    let results = deployment.results;
-    std::fs::create_dir_all(dir)?;
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let base = dir.join(format!("{}-{stamp}", settings.environment.name));
-    let env = &settings.environment;
-    let iso = |secs: u64| {
-        aws_sdk_bedrockagentcore::primitives::DateTime::from_secs(secs as i64)
-            .fmt(aws_sdk_bedrockagentcore::primitives::DateTimeFormat::DateTime)
-            .unwrap_or_default()
-    };
-    let (started, finished) = (iso(stamp.saturating_sub(seconds as u64)), iso(stamp));
-    let json = serde_json::json!({
-        "project": settings.project.name, "environment": env.name, "region": env.region, "account": env.account,
-        "started_at": started, "finished_at": finished, "seconds": seconds, "succeeded": deployment.failure.is_none(),
-        "failure": deployment.failure, "stacks": results, "images": deployment.images,
-        "runtimes": deployment.runtimes,
-    });
-    let json_path = base.with_extension("json");
-    std::fs::write(&json_path, serde_json::to_string_pretty(&json).expect("plain data") + "\n")?;
-    let mut md = format!("# Deployment of {} / {} ({})\n\n", settings.project.name, env.name, env.region);
-    md.push_str(&format!("Started {started}, finished {finished} (UTC); {seconds:.1} s in all.\n\n"));
-    if let Some(failure) = deployment.failure {
-        md.push_str(&format!("**Failed.** Stacks not listed below were not deployed.\n\n```\n{failure}\n```\n\n"));
-    }
-    md.push_str("| stack | result | seconds |\n|---|---|---|\n");
-    for r in results {
-        md.push_str(&format!(
-            "| {} | {} | {:.1} |\n",
-            r.name,
-            describe_outcome(r).split(" in ").next().unwrap_or(""),
-            r.seconds
-        ));
-    }
-    md.push_str("\n## Images\n\n| runtime | image | digest | built now |\n|---|---|---|---|\n");
-    for i in deployment.images {
-        md.push_str(&format!(
-            "| {} | `{}` | `{}` | {} |\n",
-            i.runtime,
-            i.source,
-            i.digest,
-            if i.built { "yes" } else { "no" }
-        ));
-    }
-    md.push_str("\n## Runtimes\n\n| runtime | ID | status | version |\n|---|---|---|---|\n");
-    for r in deployment.runtimes {
-        let field = |k: &str| r[k].as_str().map(str::to_string).unwrap_or_else(|| "-".into());
-        md.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            field("runtime"),
-            field("id"),
-            field("status"),
-            field("version")
-        ));
-    }
-    md.push_str("\n## Outputs\n\n| stack | output | value |\n|---|---|---|\n");
-    for r in results {
-        for (k, v) in &r.outputs {
-            md.push_str(&format!("| {} | {k} | `{v}` |\n", r.name));
-        }
-    }
-    let md_path = base.with_extension("md");
-    std::fs::write(&md_path, md)?;
-    Ok((md_path, json_path))
 }
 
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {

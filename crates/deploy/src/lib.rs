@@ -11,6 +11,7 @@ pub mod image;
 pub use aws_error::AwsFailure;
 pub mod logs;
 pub mod preflight;
+pub mod report;
 pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;
