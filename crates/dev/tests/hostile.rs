@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use aws_smithy_types::Blob;
-use corestack_dev::{DevConfig, DevServer};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -105,15 +104,10 @@ async fn a_start_cancelled_by_the_caller_or_by_shutdown_leaves_no_process_behind
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_over_the_cap_are_refused_as_the_service_refuses_them() {
     let mut config =
-        DevConfig::new(vec![runtime("demo_agent_dev", vec![echo_agent().display().to_string()], 900, 28_800)]);
+        test_config(vec![runtime("demo_agent_dev", vec![echo_agent().display().to_string()], 900, 28_800)]);
     config.max_sessions = 2;
-    let server = DevServer::new(config, std::sync::Arc::new(|_: &str| {}));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let done = tokio::spawn(server.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let dev = start_with(config).await;
+    let url = dev.url.clone();
     let client = sdk(&url);
     for n in 0..2 {
         invoke(&client, &session(n), json!({}), "application/json").await;
@@ -131,8 +125,7 @@ async fn sessions_over_the_cap_are_refused_as_the_service_refuses_them() {
         .into_service_error();
     assert!(refused.is_service_quota_exceeded_exception(), "{refused:?}");
     assert!(refused.to_string().contains("2 sessions are active"), "{refused}");
-    stop.send(()).unwrap();
-    done.await.unwrap().unwrap();
+    dev.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

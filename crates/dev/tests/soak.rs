@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use aws_smithy_types::Blob;
-use corestack_dev::{DevConfig, DevServer};
 use serde_json::json;
 
 mod support;
@@ -43,20 +42,10 @@ async fn hundreds_of_sessions_ended_every_way_leave_nothing_behind() {
         test_agent("crashy_dev", 2, &[]),
         test_agent("slowstart_dev", 2, &[("TEST_AGENT_CHILD", "1"), ("TEST_AGENT_START_DELAY", "30")]),
     ];
-    let mut config = DevConfig::new(runtimes);
-    config.ping_interval = Duration::from_millis(200);
-    config.stop_grace = Duration::from_secs(2);
+    let mut config = test_config(runtimes);
     config.startup_timeout = Duration::from_secs(20);
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let sink = lines.clone();
-    let server = DevServer::new(config, std::sync::Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string())));
-    let handle = server.handle();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let done = tokio::spawn(server.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let dev = start_with(config).await;
+    let (url, handle, lines) = (dev.url.clone(), dev.handle.clone(), dev.lines.clone());
     let client = sdk(&url);
     let rss_before = rss_mb();
 
@@ -151,10 +140,7 @@ async fn hundreds_of_sessions_ended_every_way_leave_nothing_behind() {
         assert!(Instant::now() < deadline, "{} sessions still alive: {:?}", handle.sessions().len(), handle.sessions());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    stop.send(()).unwrap();
-    done.await.unwrap().unwrap();
-
-    let all = lines.lock().unwrap().clone();
+    let all = dev.shutdown().await;
     let pids: BTreeSet<u32> =
         numbers_after(&all, "started: pid ").union(&numbers_after(&all, "child pid ")).copied().collect();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -61,13 +61,23 @@ impl Dev {
     }
 }
 
-pub async fn start(runtimes: Vec<LocalRuntime>) -> Dev {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
+/// The test configuration: pings every 200 ms, 2 s to stop, 10 s to start.
+pub fn test_config(runtimes: Vec<LocalRuntime>) -> DevConfig {
     let mut config = DevConfig::new(runtimes);
     config.ping_interval = Duration::from_millis(200);
     config.stop_grace = Duration::from_secs(2);
     config.startup_timeout = Duration::from_secs(10);
+    config
+}
+
+pub async fn start(runtimes: Vec<LocalRuntime>) -> Dev {
+    start_with(test_config(runtimes)).await
+}
+
+/// A server with this configuration on a free port, its console lines recorded.
+pub async fn start_with(config: DevConfig) -> Dev {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
     let server = DevServer::new(config, Arc::new(move |l: &str| sink.lock().unwrap().push(l.to_string())));
     let handle = server.handle();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
