@@ -673,33 +673,11 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
         let (_, id) = ids.into_iter().next().expect("the picked runtime");
         let group = corestack_deploy::logs::log_group(&id, &args.endpoint);
         let reader = corestack_deploy::logs::LogReader::new(&config);
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        let mut start = now_ms - (since as i64) * 1000;
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            let Some(events) = reader.events(&group, start).await? else {
-                if args.follow {
-                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                    continue;
-                }
-                return Err(Failure::NotReady(anyhow::anyhow!(
-                    "log group {group} does not exist yet: the service creates it on the runtime's first invocation\n    fix: invoke the runtime (corestack invoke), or pass --follow to wait for it"
-                )));
-            };
-            for e in events {
-                if seen.insert(e.id.clone()) {
-                    let _ = writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message);
-                    start = start.max(e.timestamp);
-                }
-            }
-            let _ = out.flush();
-            if !args.follow {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        }
+        let mut print = |e: &corestack_deploy::logs::Event| {
+            writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message)?;
+            out.flush()
+        };
+        let poll = std::time::Duration::from_secs(2);
+        reader.tail(&group, since, args.follow, poll, &mut print).await.map_err(Failure::from)
     })
 }

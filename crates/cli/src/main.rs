@@ -147,7 +147,9 @@ impl From<corestack_deploy::DeployError> for Failure {
     fn from(e: corestack_deploy::DeployError) -> Self {
         use corestack_deploy::DeployError as E;
         match e {
-            E::NoCredentials { .. } | E::WrongAccount { .. } | E::ExportTaken { .. } => Failure::NotReady(e.into()),
+            E::NoCredentials { .. } | E::WrongAccount { .. } | E::ExportTaken { .. } | E::NoLogGroup { .. } => {
+                Failure::NotReady(e.into())
+            }
             E::TooLarge { .. } => Failure::Input(e.into()),
             other => Failure::Aws(other.into()),
         }

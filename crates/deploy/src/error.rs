@@ -45,6 +45,14 @@ pub enum DeployError {
         /// What the credential chain said.
         reason: String,
     },
+    /// A runtime's log group is not there yet.
+    #[error(
+        "log group {group} does not exist yet: the service creates it on the runtime's first invocation\n    fix: invoke the runtime (corestack invoke), or pass --follow to wait for it"
+    )]
+    NoLogGroup {
+        /// The log group.
+        group: String,
+    },
     /// An export this deploy would create is owned by a stack of another project.
     #[error(
         "export {export} already exists in this account and region, made by stack {owner}, which is not one of this project's; CloudFormation refuses a second export of the same name, so the deploy would fail at {stack}\n    fix: set prefix_exports = true in [project] (every export becomes <project>-<env>-...), or rename the environment, or remove the other stack"

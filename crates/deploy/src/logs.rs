@@ -92,6 +92,45 @@ impl LogReader {
         out.sort_by_key(|e| e.timestamp);
         Ok(Some(out))
     }
+
+    /// Reads `group` from `since_s` seconds ago, passing each event once to `sink`, oldest first;
+    /// with `follow`, keeps reading every `poll` (and waits for a group that does not exist yet)
+    /// until `sink` fails. Without `follow`, a missing group is [`DeployError::NoLogGroup`].
+    pub async fn tail(
+        &self,
+        group: &str,
+        since_s: u64,
+        follow: bool,
+        poll: std::time::Duration,
+        sink: &mut dyn FnMut(&Event) -> std::io::Result<()>,
+    ) -> Result<(), DeployError> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let mut start = now_ms - (since_s as i64) * 1000;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            match self.events(group, start).await? {
+                None if !follow => return Err(DeployError::NoLogGroup { group: group.to_string() }),
+                None => {}
+                Some(events) => {
+                    for e in events {
+                        if seen.insert(e.id.clone()) {
+                            if sink(&e).is_err() {
+                                return Ok(());
+                            }
+                            start = start.max(e.timestamp);
+                        }
+                    }
+                    if !follow {
+                        return Ok(());
+                    }
+                }
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
 }
 
 #[cfg(test)]
