@@ -272,9 +272,10 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     check_image_repositories(&settings, &identity.account, &choices)?;
     let docker = corestack_deploy::image::Docker::new();
     rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))?;
-    rt.block_on(Deployer::new(&config).check_exports(&StackPlan::from_assembly(&assembly)))?;
+    let plans = StackPlan::from_assembly(&assembly);
+    rt.block_on(Deployer::new(&config).check_exports(&plans))?;
     assembly.write(&args.out)?;
-    let (before, after) = StackPlan::split_at_images(StackPlan::from_assembly(&assembly));
+    let (before, after) = StackPlan::split_at_images(plans);
     let env = &settings.environment;
     confirm(
         &format!("deploy {} stacks of environment {} to {}", before.len() + after.len(), env.name, env.region),

@@ -245,19 +245,16 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
         // first. A bearer token with --arn needs none.
         let needs_aws = !args.local && (args.bearer_token.is_none() || args.arn.is_none());
-        if needs_aws {
-            crate::deploy::aws(&settings).await?;
-        }
-        let arn = match (&args.arn, args.local) {
+        let aws = if needs_aws { Some(crate::deploy::aws(&settings).await?) } else { None };
+        let arn = match (&args.arn, &aws) {
             (Some(arn), _) => arn.clone(),
-            (None, true) => local_arn(&settings, runtime),
-            (None, false) => {
-                let config = crate::deploy::aws(&settings).await?;
+            (None, None) => local_arn(&settings, runtime),
+            (None, Some(config)) => {
                 let assembly = corestack_app::synth(&settings)?;
                 let arns = crate::deploy::runtime_outputs(
                     &settings,
                     &assembly,
-                    &config,
+                    config,
                     crate::deploy::Output::Arn,
                     Some(&runtime.key),
                 )
@@ -284,14 +281,19 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             };
             crate::bearer::invoke(&url, token, &session, accept, payload, &mut write).await.map_err(Failure::Aws)?;
         } else {
-            let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
-            if args.local {
+            let config = match aws {
+                Some(config) => config,
                 // The local endpoint does not verify signatures; any credentials sign the request.
-                loader = loader
-                    .endpoint_url(format!("http://127.0.0.1:{}", args.port))
-                    .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"));
-            }
-            let client = aws_sdk_bedrockagentcore::Client::new(&loader.load().await);
+                None => {
+                    aws_config::defaults(aws_config::BehaviorVersion::latest())
+                        .region(region)
+                        .endpoint_url(format!("http://127.0.0.1:{}", args.port))
+                        .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"))
+                        .load()
+                        .await
+                }
+            };
+            let client = aws_sdk_bedrockagentcore::Client::new(&config);
             let answer = client
                 .invoke_agent_runtime()
                 .agent_runtime_arn(&arn)
