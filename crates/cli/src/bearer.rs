@@ -62,13 +62,7 @@ pub(crate) async fn invoke(
         .body(Full::new(Bytes::from(payload)))?;
     const OPERATION: &str = "bedrock-agentcore:InvokeAgentRuntime";
     let response = client.request(request).await.map_err(|e| {
-        let mut cause: &dyn std::error::Error = &e;
-        while let Some(next) = cause.source() {
-            cause = next;
-        }
-        let mut failure = corestack_deploy::AwsFailure::plain(OPERATION, Some("bearer token"), cause.to_string());
-        failure.fix = Some("the AgentCore endpoint could not be reached: check the network, proxy settings (HTTPS_PROXY) and AWS_ENDPOINT_URL_BEDROCK_AGENTCORE".into());
-        anyhow::Error::new(failure)
+        anyhow::Error::new(corestack_deploy::AwsFailure::unreached(OPERATION, Some("bearer token"), &e))
     })?;
     let status = response.status();
     let request_id = response.headers().get("x-amzn-requestid").and_then(|v| v.to_str().ok()).map(str::to_string);

@@ -177,6 +177,17 @@ fn a_jwt_runtime_is_invoked_with_the_bearer_token() {
         "{err}"
     );
     assert!(err.contains("fix: pass a valid, unexpired access token"), "{err}");
+    // An endpoint that does not answer: the same sentence as every AWS failure.
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(workspace())
+        .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:{}", free_port()))
+        .args(["invoke", "--arn", arn, "--bearer-token", "t", "{}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bedrock-agentcore:InvokeAgentRuntime failed (bearer token): "), "{err}");
+    assert!(err.contains("fix: the AWS endpoint could not be reached"), "{err}");
     // Never in clear text to another machine.
     let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
         .current_dir(workspace())

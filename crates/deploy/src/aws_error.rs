@@ -85,6 +85,14 @@ impl AwsFailure {
         failure
     }
 
+    /// A request that did not reach the service (a connection refused, a name that does not
+    /// resolve): its innermost cause, with the fix for an unreachable endpoint.
+    pub fn unreached(operation: &str, subject: Option<&str>, e: &(dyn std::error::Error + 'static)) -> AwsFailure {
+        let mut failure = AwsFailure::plain(operation, subject, root_cause(e));
+        failure.fix = fix_for(&failure);
+        failure
+    }
+
     /// A failure with no SDK error behind it (an answer that lacked what it must hold).
     pub fn plain(operation: &str, subject: Option<&str>, message: impl Into<String>) -> AwsFailure {
         AwsFailure {
