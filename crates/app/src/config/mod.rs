@@ -308,6 +308,20 @@ impl Problems<'_> {
     pub(crate) fn key(&self, section: &str, field: &str, set_by_env: bool) -> String {
         if set_by_env { format!("{}.{section}.{field}", self.env_key) } else { format!("{section}.{field}") }
     }
+
+    /// A whole-number setting that must lie in `range`.
+    pub(crate) fn within(
+        &mut self,
+        (section, field, set_by_env): (&str, &str, bool),
+        value: u32,
+        range: std::ops::RangeInclusive<u32>,
+        fix: &str,
+    ) {
+        if !range.contains(&value) {
+            let key = self.key(section, field, set_by_env);
+            self.push(Problem::new(&key, format!("{value} is outside {}-{}", range.start(), range.end()), fix));
+        }
+    }
 }
 
 /// One validator per section; the environment's section overrides the file's field by field.

@@ -26,13 +26,12 @@ pub(super) fn storage(
         }
     }
     let keep_images = file.keep_images.unwrap_or(30);
-    if !(1..=1000).contains(&keep_images) {
-        problems.push(Problem::new(
-            &problems.key("storage", "keep_images", over.keep_images.is_some()),
-            format!("{keep_images} is outside 1-1000"),
-            "keep e.g. 30 images",
-        ));
-    }
+    problems.within(
+        ("storage", "keep_images", over.keep_images.is_some()),
+        keep_images,
+        1..=1000,
+        "keep e.g. 30 images",
+    );
     (repository_name, keep_images)
 }
 
@@ -40,13 +39,12 @@ pub(super) fn storage(
 pub(super) fn agentcore(mut file: RawAgentCore, over: &RawAgentCore, problems: &mut Problems<'_>) -> u32 {
     file.merge(over);
     let runtimes_per_stack = file.runtimes_per_stack.unwrap_or(20);
-    if !(1..=50).contains(&runtimes_per_stack) {
-        problems.push(Problem::new(
-            &problems.key("agentcore", "runtimes_per_stack", over.runtimes_per_stack.is_some()),
-            format!("{runtimes_per_stack} is outside 1-50"),
-            "use e.g. 20; stacks also split by themselves before CloudFormation's limits",
-        ));
-    }
+    problems.within(
+        ("agentcore", "runtimes_per_stack", over.runtimes_per_stack.is_some()),
+        runtimes_per_stack,
+        1..=50,
+        "use e.g. 20; stacks also split by themselves before CloudFormation's limits",
+    );
     runtimes_per_stack
 }
 
@@ -77,13 +75,12 @@ pub(super) fn monitoring(
             "use 10, 30 or a multiple of 60",
         ));
     }
-    if !(1..=100).contains(&thresholds.evaluation_periods) {
-        problems.push(Problem::new(
-            &problems.key("monitoring", "evaluation_periods", over.evaluation_periods.is_some()),
-            format!("{} is outside 1-100", thresholds.evaluation_periods),
-            "use e.g. 1",
-        ));
-    }
+    problems.within(
+        ("monitoring", "evaluation_periods", over.evaluation_periods.is_some()),
+        thresholds.evaluation_periods,
+        1..=100,
+        "use e.g. 1",
+    );
     let statistic = &thresholds.latency_statistic;
     if !(corestack_constructs::monitoring::is_percentile(statistic)
         || ["Average", "Maximum"].contains(&statistic.as_str()))
