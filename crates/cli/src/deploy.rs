@@ -269,9 +269,8 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     // Before any file is written or any stack changes: credentials, account, the images named
     // by flags, and a build that cannot run stop here, and leave no report behind.
     let (config, identity) = rt.block_on(preflight(&settings))?;
-    check_image_repositories(&settings, &identity.account, &choices)?;
     let docker = corestack_deploy::image::Docker::new();
-    rt.block_on(corestack_deploy::image::preflight(&docker, &settings.runtimes, &choices, &base))?;
+    rt.block_on(corestack_deploy::image::preflight(&docker, &settings, &identity.account, &choices, &base))?;
     let plans = StackPlan::from_assembly(&assembly);
     rt.block_on(Deployer::new(&config).check_exports(&plans))?;
     assembly.write(&args.out)?;
@@ -520,24 +519,6 @@ pub(crate) async fn runtime_outputs<'a>(
         }
     }
     Ok(found)
-}
-
-/// Refuses, before any stack is touched, an `--image-uri` outside the project repository (the
-/// execution role may pull from nowhere else).
-fn check_image_repositories(settings: &Settings, account: &str, choices: &ImageChoices) -> Result<(), Failure> {
-    let expected =
-        format!("{account}.dkr.ecr.{}.amazonaws.com/{}", settings.environment.region, settings.repository_name);
-    for choice in std::iter::once(&choices.every).chain(choices.by_runtime.values()) {
-        if let ImageChoice::Uri(uri) = choice {
-            let (base, _) = corestack_deploy::image::split_uri(uri)?;
-            if base != expected {
-                return Err(
-                    corestack_deploy::image::ImageError::OtherRepository { given: uri.clone(), expected }.into()
-                );
-            }
-        }
-    }
-    Ok(())
 }
 
 fn status_line(s: &corestack_deploy::status::Status) -> String {

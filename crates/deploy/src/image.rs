@@ -408,16 +408,34 @@ fn unique() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
-/// Checks, before any stack changes, that the builds the config asks for can run: each
-/// Dockerfile and context exists, and docker buildx answers.
+/// Refuses an `--image-uri` outside the project repository at `repository_uri` (the execution
+/// role may pull from nowhere else).
+pub fn check_repository(choices: &ImageChoices, repository_uri: &str) -> Result<(), ImageError> {
+    for choice in std::iter::once(&choices.every).chain(choices.by_runtime.values()) {
+        if let ImageChoice::Uri(uri) = choice {
+            let (base, _) = split_uri(uri)?;
+            if base != repository_uri {
+                return Err(ImageError::OtherRepository { given: uri.clone(), expected: repository_uri.into() });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks, before any stack changes (and before the repository exists), that the images the
+/// flags name are of the project repository of `account`, and that the builds the config asks
+/// for can run: each Dockerfile and context exists, and docker buildx answers.
 pub async fn preflight(
     docker: &Docker,
-    runtimes: &[RuntimeSettings],
+    settings: &corestack_app::Settings,
+    account: &str,
     choices: &ImageChoices,
     base: &Path,
 ) -> Result<(), ImageError> {
+    let (region, repository) = (&settings.environment.region, &settings.repository_name);
+    check_repository(choices, &format!("{account}.dkr.ecr.{region}.amazonaws.com/{repository}"))?;
     let mut checked = false;
-    for r in runtimes {
+    for r in &settings.runtimes {
         let Some(build) = r.build.as_ref().filter(|_| *choices.of(&r.key) == ImageChoice::Config) else { continue };
         for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
             let full = base.join(path);
@@ -451,6 +469,7 @@ pub async fn prepare(
 ) -> Result<Vec<RuntimeImage>, ImageError> {
     let (repository, runtimes) = (settings.repository_name.as_str(), settings.runtimes.as_slice());
     let repository_uri = registry.repository_uri(repository).await?;
+    check_repository(choices, &repository_uri)?;
     let mut built: BTreeMap<&BuildSettings, (String, String)> = BTreeMap::new();
     let mut logged_in = false;
     let mut images = Vec::new();
@@ -459,13 +478,7 @@ pub async fn prepare(
         let Some(parameter) = image_parameter(placements, &r.key) else { continue };
         let (reference, build) = match choices.of(&r.key) {
             ImageChoice::Tag(t) => (ImageRef::Tag(t.clone()), None),
-            ImageChoice::Uri(uri) => {
-                let (base_uri, reference) = split_uri(uri)?;
-                if base_uri != repository_uri {
-                    return Err(ImageError::OtherRepository { given: uri.clone(), expected: repository_uri });
-                }
-                (reference, None)
-            }
+            ImageChoice::Uri(uri) => (split_uri(uri)?.1, None),
             ImageChoice::Config => (r.image.clone(), r.build.as_ref()),
         };
         if let Some(build) = build {
@@ -560,6 +573,23 @@ mod tests {
         // A registry port is not a tag.
         assert!(matches!(split_uri("localhost:5000/agent"), Err(ImageError::NoReference(_))));
         assert_eq!(split_uri("localhost:5000/agent:v2").unwrap(), ("localhost:5000/agent", ImageRef::Tag("v2".into())));
+    }
+
+    #[test]
+    fn an_image_uri_must_be_of_the_project_repository() {
+        let repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/agent";
+        let mut choices = ImageChoices::default();
+        choices.by_runtime.insert("a".into(), ImageChoice::Uri(format!("{repo}:v1")));
+        assert!(check_repository(&choices, repo).is_ok());
+        choices.every = ImageChoice::Uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/other:v1".into());
+        let err = check_repository(&choices, repo).unwrap_err().to_string();
+        assert!(
+            err.contains("not in the project repository 123456789012.dkr.ecr.us-east-1.amazonaws.com/team/agent"),
+            "{err}"
+        );
+        // A tag is always of the project repository.
+        choices.every = ImageChoice::Tag("v1".into());
+        assert!(check_repository(&choices, repo).is_ok());
     }
 
     #[test]
