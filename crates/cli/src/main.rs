@@ -221,13 +221,17 @@ impl ConfigArgs {
         flags
     }
 
+    /// The config file: `--config`, else ./corestack.toml when there is one.
+    fn project_file(&self) -> Option<&Path> {
+        self.config.as_deref().or_else(|| Some(Path::new("corestack.toml")).filter(|p| p.exists()))
+    }
+
     /// Reads and resolves the configuration; without a file, the embedded demo config, which
     /// `synth`, `check` and `dev` may use (and say so).
     pub(crate) fn load(&self, err: &mut dyn Write) -> Result<Settings, Failure> {
         let env = self.env.as_deref();
-        match self.config.as_deref() {
+        match self.project_file() {
             Some(path) => Ok(Settings::load(path, env)?),
-            None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
             None => {
                 let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded demo config");
                 Ok(Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?)
@@ -238,14 +242,12 @@ impl ConfigArgs {
     /// Reads the project's own configuration, for commands that read or change an AWS account:
     /// they never fall back to the embedded demo config.
     pub(crate) fn load_project(&self, command: &str) -> Result<Settings, Failure> {
-        let env = self.env.as_deref();
-        match self.config.as_deref() {
-            Some(path) => Ok(Settings::load(path, env)?),
-            None if Path::new("corestack.toml").exists() => Ok(Settings::load(Path::new("corestack.toml"), env)?),
-            None => Err(Failure::Input(anyhow::anyhow!(
-                "`corestack {command}` works on your project's AWS account and needs its corestack.toml, and there is none in this directory (the embedded demo config is only for synth, check and dev)\n    fix: run it in the project's directory, or pass --config FILE; a new project can start from the commented corestack.toml at the root of the corestack repository"
-            ))),
-        }
+        let path = self.project_file().ok_or_else(|| {
+            Failure::Input(anyhow::anyhow!(
+                "`corestack {command}` works on your project's AWS account and needs its corestack.toml, and there is none in this directory (the embedded demo config is only for synth, check and dev)\n    fix: run it in the project's directory, or pass --config FILE; a new project starts with `corestack init`"
+            ))
+        })?;
+        Ok(Settings::load(path, self.env.as_deref())?)
     }
 }
 

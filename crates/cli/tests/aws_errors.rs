@@ -216,5 +216,6 @@ fn aws_commands_refuse_the_embedded_demo_config() {
             "{err}"
         );
         assert!(err.contains("fix: run it in the project's directory, or pass --config FILE"), "{err}");
+        assert!(err.contains("a new project starts with `corestack init`"), "{err}");
     }
 }
