@@ -53,12 +53,7 @@ fn s3_prefix_list(region: &str) -> Option<&'static str> {
 
 /// The new project's files, relative to its directory.
 pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitError> {
-    let ok = !o.name.is_empty()
-        && o.name.len() <= 32
-        && o.name.starts_with(|c: char| c.is_ascii_lowercase())
-        && o.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !o.name.ends_with('-');
-    if !ok {
+    if !crate::config::project::project_name_ok(&o.name) {
         return Err(InitError::Name(o.name.clone()));
     }
     let Some(zones) = corestack_constructs::rules::supported_az_ids(&o.region) else {

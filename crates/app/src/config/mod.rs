@@ -15,7 +15,7 @@ use corestack_constructs::runtime::RuntimeSpec;
 use crate::raw::RawConfig;
 
 mod network;
-mod project;
+pub(crate) mod project;
 mod runtime;
 mod sections;
 

@@ -54,23 +54,27 @@ pub(super) fn project(raw: RawProject, problems: &mut Problems<'_>) -> Project {
         ),
         prefix_exports: raw.prefix_exports.unwrap_or(false),
     };
-    if !project.name.is_empty() {
-        let ok = project.name.len() <= 32
-            && project.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && project.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            && !project.name.ends_with('-');
-        if !ok {
-            problems.push(Problem::new(
-                "project.name",
-                format!(
-                    "project name `{}` must be 1-32 lowercase letters, digits and hyphens, starting with a letter",
-                    project.name
-                ),
-                "it prefixes stack names and the repository name; use e.g. \"agentcore-demo\"",
-            ));
-        }
+    if !project.name.is_empty() && !project_name_ok(&project.name) {
+        problems.push(Problem::new(
+            "project.name",
+            format!(
+                "project name `{}` must be 1-32 lowercase letters, digits and hyphens, starting with a letter",
+                project.name
+            ),
+            "it prefixes stack names and the repository name; use e.g. \"agentcore-demo\"",
+        ));
     }
     project
+}
+
+/// Whether `name` is a project name: 1-32 lowercase letters, digits and hyphens, starting with a
+/// letter and not ending with a hyphen (it prefixes stack and repository names).
+pub(crate) fn project_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-')
 }
 
 /// The four tags corestack sets, then the file's `[tags]` and the environment's, checked.
