@@ -73,24 +73,20 @@ impl AwsFailure {
             SdkError::TimeoutError(_) => (None, "the request timed out".to_string()),
             other => (None, root_cause(other)),
         };
-        let mut failure = AwsFailure {
-            operation: operation.to_string(),
-            subject: subject.map(str::to_string),
-            code,
-            message,
-            request_id,
-            fix: None,
-        };
-        failure.fix = fix_for(&failure);
-        failure
+        let failure = AwsFailure { code, request_id, ..AwsFailure::plain(operation, subject, message) };
+        failure.with_fix()
     }
 
     /// A request that did not reach the service (a connection refused, a name that does not
     /// resolve): its innermost cause, with the fix for an unreachable endpoint.
     pub fn unreached(operation: &str, subject: Option<&str>, e: &(dyn std::error::Error + 'static)) -> AwsFailure {
-        let mut failure = AwsFailure::plain(operation, subject, root_cause(e));
-        failure.fix = fix_for(&failure);
-        failure
+        AwsFailure::plain(operation, subject, root_cause(e)).with_fix()
+    }
+
+    /// This failure with the fix for its cause, when it is one people meet.
+    fn with_fix(mut self) -> AwsFailure {
+        self.fix = fix_for(&self);
+        self
     }
 
     /// A failure with no SDK error behind it (an answer that lacked what it must hold).
@@ -156,16 +152,12 @@ mod tests {
     use super::*;
 
     fn failure(code: Option<&str>, message: &str) -> AwsFailure {
-        let mut f = AwsFailure {
-            operation: "cloudformation:DescribeStacks".into(),
-            subject: Some("stack demo-dev-Network".into()),
+        AwsFailure {
             code: code.map(str::to_string),
-            message: message.into(),
             request_id: Some("req-1".into()),
-            fix: None,
-        };
-        f.fix = fix_for(&f);
-        f
+            ..AwsFailure::plain("cloudformation:DescribeStacks", Some("stack demo-dev-Network"), message)
+        }
+        .with_fix()
     }
 
     #[test]
