@@ -81,23 +81,9 @@ pub fn reply_text(model: &str, prompt: &str) -> String {
     format!("[local Bedrock stand-in, model {model}] {prompt}")
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// The model ID of a path segment: percent-decoded, or as written when it does not decode.
+fn model_id(segment: &str) -> String {
+    crate::names::percent_decode(segment).unwrap_or_else(|| segment.to_string())
 }
 
 /// The text of the last user message of a Converse request.
@@ -138,8 +124,8 @@ async fn answer(req: hyper::Request<Incoming>) -> Result<hyper::Response<Full<By
     let path = req.uri().path().to_string();
     let route = path.strip_prefix("/model/").and_then(|rest| rest.rsplit_once('/'));
     let (model, streaming) = match (req.method(), route) {
-        (&Method::POST, Some((model, "converse-stream"))) => (percent_decode(model), true),
-        (&Method::POST, Some((model, "converse"))) => (percent_decode(model), false),
+        (&Method::POST, Some((model, "converse-stream"))) => (model_id(model), true),
+        (&Method::POST, Some((model, "converse"))) => (model_id(model), false),
         _ => {
             let message = format!("the local Bedrock stand-in serves Converse and ConverseStream only, not {path}");
             return Ok(error(StatusCode::NOT_FOUND, "UnknownOperationException", &message));
@@ -186,12 +172,9 @@ mod tests {
 
     #[test]
     fn model_ids_in_paths_are_decoded() {
-        assert_eq!(
-            percent_decode("anthropic.claude-3-haiku-20240307-v1%3A0"),
-            "anthropic.claude-3-haiku-20240307-v1:0"
-        );
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(model_id("anthropic.claude-3-haiku-20240307-v1%3A0"), "anthropic.claude-3-haiku-20240307-v1:0");
+        assert_eq!(model_id("100%"), "100%");
+        assert_eq!(model_id("%zz"), "%zz");
     }
 
     #[test]

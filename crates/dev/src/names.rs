@@ -25,7 +25,8 @@ pub fn parse_path(path: &str) -> Option<(String, Operation)> {
     Some((percent_decode(encoded)?, op))
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// `s` with its `%XX` escapes decoded; `None` when an escape is not one, or the result is not UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
