@@ -86,37 +86,48 @@ fn nesting_over(text: &str, limit: usize) -> bool {
     false
 }
 
+/// Why a template's text was not parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// It is not valid JSON or YAML.
+    #[error("{0}")]
+    Invalid(String),
+    /// It would be too large or too deep to take: refused before it could exhaust memory.
+    #[error("{0}")]
+    Refused(String),
+}
+
 /// Parses JSON, or YAML with CloudFormation's short tags (`!Ref`, `!GetAtt`, `!Sub`, ...).
-pub fn parse(text: &str) -> Result<Value, String> {
+pub fn parse(text: &str) -> Result<Value, ParseError> {
     if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(text.len() as u64));
+        return Err(ParseError::Refused(too_large(text.len() as u64)));
     }
     if nesting_over(text, MAX_NESTING) {
-        return Err(format!(
+        return Err(ParseError::Refused(format!(
             "it nests `[` or `{{` more than {MAX_NESTING} deep; no CloudFormation template needs that"
-        ));
+        )));
     }
     if text.trim_start().starts_with('{') {
-        let value: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| ParseError::Invalid(format!("invalid JSON: {e}")))?;
         // CloudFormation counts the body as sent; deploys send compact JSON.
         let compact = serde_json::to_string(&value).map(|s| s.len() as u64).unwrap_or(0);
         if compact > MAX_TEMPLATE_BYTES {
-            return Err(too_large(compact));
+            return Err(ParseError::Refused(too_large(compact)));
         }
         return Ok(value);
     }
     if text.len() as u64 > MAX_TEMPLATE_BYTES {
-        return Err(too_large(text.len() as u64));
+        return Err(ParseError::Refused(too_large(text.len() as u64)));
     }
     NODES.with(|n| n.set(0));
     let tree = Node::deserialize(serde_yaml_ng::Deserializer::from_str(text)).map_err(|e| {
         let e = e.to_string();
         if e.contains(BUDGET_MESSAGE) {
-            format!(
+            ParseError::Refused(format!(
                 "its YAML aliases expand to more than {MAX_YAML_NODES} values; refused so that it cannot exhaust memory"
-            )
+            ))
         } else {
-            format!("invalid YAML: {e}")
+            ParseError::Invalid(format!("invalid YAML: {e}"))
         }
     })?;
     Ok(tree.0)
@@ -264,13 +275,15 @@ mod tests {
         let text = format!("a: &a\n{anchor}{aliases}");
         assert!(text.len() < 100_000);
         let e = parse(&text).unwrap_err();
-        assert!(e.contains("aliases expand to more than"), "{e}");
+        assert!(matches!(e, ParseError::Refused(_)), "{e:?}");
+        assert!(e.to_string().contains("aliases expand to more than"), "{e}");
     }
 
     #[test]
     fn deep_flow_nesting_is_refused_before_parsing() {
         let e = parse(&"[".repeat(200_000)).unwrap_err();
-        assert!(e.contains("nests `[` or `{` more than 64 deep"), "{e}");
+        assert!(matches!(e, ParseError::Refused(_)), "{e:?}");
+        assert!(e.to_string().contains("nests `[` or `{` more than 64 deep"), "{e}");
         // Brackets in strings and comments are not nesting.
         assert!(!nesting_over(&format!("a: '{}'\n# {}\n", "[".repeat(100), "{".repeat(100)), 64));
     }

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::input::ParseError;
+
 /// What can be wrong with the input of a check.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -265,12 +267,9 @@ fn read_json_or_yaml(path: &Path) -> Result<Value, LoadError> {
         return Err(LoadError::Read { path: path.into(), reason });
     }
     let text = crate::input::read_file(path).map_err(|reason| LoadError::Refused { path: path.into(), reason })?;
-    crate::input::parse(&text).map_err(|reason| {
-        if reason.starts_with("invalid") {
-            LoadError::NotATemplate { path: path.into(), reason }
-        } else {
-            LoadError::Refused { path: path.into(), reason }
-        }
+    crate::input::parse(&text).map_err(|e| match e {
+        ParseError::Invalid(reason) => LoadError::NotATemplate { path: path.into(), reason },
+        ParseError::Refused(reason) => LoadError::Refused { path: path.into(), reason },
     })
 }
 
