@@ -107,25 +107,30 @@ fn release_port(port: u16) {
     RESERVED.lock().unwrap_or_else(|e| e.into_inner()).remove(&port);
 }
 
-/// Kills an agent's whole process group when dropped, unless disarmed: a start that is cancelled
-/// (the client went away, or corestack dev is stopping) leaves nothing behind.
+/// Releases the agent's port and kills its whole process group (once it has one) when dropped,
+/// unless disarmed: a start that fails or is cancelled (the client went away, or corestack dev is
+/// stopping) leaves nothing behind.
 struct GroupGuard {
     pid: Option<u32>,
     port: u16,
+    armed: bool,
 }
 
 impl GroupGuard {
     fn disarm(mut self) {
-        self.pid = None;
+        self.armed = false;
     }
 }
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
         if let Some(pid) = self.pid.and_then(|p| Pid::from_raw(p as i32)) {
             let _ = kill_process_group(pid, Signal::KILL);
-            release_port(self.port);
         }
+        release_port(self.port);
     }
 }
 
@@ -165,7 +170,7 @@ impl Session {
     ) -> Result<Session, String> {
         let started = Instant::now();
         let port = reserve_port().map_err(|e| format!("no free port for the agent: {e}"))?;
-        let mut guard = GroupGuard { pid: None, port };
+        let mut guard = GroupGuard { pid: None, port, armed: true };
         let (program, args) = runtime.command.split_first().ok_or("the runtime has no local command")?;
         let program_path = if program.contains('/') { runtime.cwd.join(program) } else { PathBuf::from(program) };
         let mut child = Command::new(&program_path)
@@ -180,10 +185,7 @@ impl Session {
             .process_group(0)
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| {
-                release_port(port);
-                spawn_error(&e, &program_path)
-            })?;
+            .map_err(|e| spawn_error(&e, &program_path))?;
         let pid = child.id().ok_or("the agent exited at once")?;
         guard.pid = Some(pid);
         let tail = Tail::default();
@@ -329,14 +331,44 @@ impl std::fmt::Debug for Session {
 mod tests {
     use super::*;
 
+    /// The tests that count reserved ports run one at a time.
+    static PORTS: Mutex<()> = Mutex::new(());
+
+    fn reserved() -> usize {
+        RESERVED.lock().unwrap().len()
+    }
+
     /// The OS hands a just-closed port out again; two sessions must never get the same one.
     #[test]
     fn reserved_ports_are_never_handed_out_twice() {
+        let _one = PORTS.lock().unwrap_or_else(|e| e.into_inner());
         let ports: Vec<u16> = (0..2000).map(|_| reserve_port().unwrap()).collect();
         let distinct: std::collections::BTreeSet<u16> = ports.iter().copied().collect();
         assert_eq!(distinct.len(), ports.len());
         for p in ports {
             release_port(p);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_start_that_fails_gives_its_port_back() {
+        let _one = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+        let before = reserved();
+        let console: Console = Arc::new(|_: &str| {});
+        for command in [vec![], vec!["./no-such-agent".to_string()]] {
+            let runtime = Arc::new(LocalRuntime {
+                name: "a".into(),
+                aliases: vec![],
+                command,
+                cwd: std::env::temp_dir(),
+                environment: BTreeMap::new(),
+                idle_timeout: Duration::from_secs(60),
+                max_lifetime: Duration::from_secs(60),
+                forward_authorization: false,
+            });
+            let started = Session::start(runtime, "s".repeat(33), Duration::from_secs(1), &console).await;
+            assert!(started.is_err());
+            assert_eq!(reserved(), before);
         }
     }
 }
