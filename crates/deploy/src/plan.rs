@@ -167,14 +167,20 @@ pub enum Step<'a> {
 /// Where steps go.
 pub type StepSink<'a> = &'a (dyn Fn(Step<'_>) + Sync);
 
+impl Outcome {
+    /// What happened, in words: `created`, `updated (3 change(s))`, `not deployed`, ...
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Created => "created".to_string(),
+            Outcome::Updated { changes } => format!("updated ({changes} change(s))"),
+            Outcome::Unchanged => "unchanged".to_string(),
+            Outcome::Deleted => "deleted".to_string(),
+            Outcome::Absent => "not deployed".to_string(),
+        }
+    }
+}
+
 /// A short description of a result, for progress lines.
 pub fn describe_outcome(r: &StackResult) -> String {
-    let what = match &r.outcome {
-        Outcome::Created => "created".to_string(),
-        Outcome::Updated { changes } => format!("updated ({changes} change(s))"),
-        Outcome::Unchanged => "unchanged".to_string(),
-        Outcome::Deleted => "deleted".to_string(),
-        Outcome::Absent => "not deployed".to_string(),
-    };
-    format!("{what} in {:.1} s", r.seconds)
+    format!("{} in {:.1} s", r.outcome.describe(), r.seconds)
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use corestack_app::Settings;
 
+use crate::StackResult;
 use crate::image::RuntimeImage;
-use crate::{StackResult, describe_outcome};
 
 /// What a deploy did, for its report.
 pub struct Deployment<'a> {
@@ -53,12 +53,7 @@ pub fn write_report(
     }
     md.push_str("| stack | result | seconds |\n|---|---|---|\n");
     for r in results {
-        md.push_str(&format!(
-            "| {} | {} | {:.1} |\n",
-            r.name,
-            describe_outcome(r).split(" in ").next().unwrap_or(""),
-            r.seconds
-        ));
+        md.push_str(&format!("| {} | {} | {:.1} |\n", r.name, r.outcome.describe(), r.seconds));
     }
     md.push_str("\n## Images\n\n| runtime | image | digest | built now |\n|---|---|---|---|\n");
     for i in deployment.images {
