@@ -87,6 +87,11 @@ fn parameters_of(stack: &aws_sdk_cloudformation::types::Stack) -> BTreeMap<Strin
         .collect()
 }
 
+/// A described stack's outputs.
+fn outputs_of(stack: &aws_sdk_cloudformation::types::Stack) -> BTreeMap<String, String> {
+    stack.outputs().iter().filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string()))).collect()
+}
+
 fn status_str(s: &StackStatus) -> String {
     s.as_str().to_string()
 }
@@ -241,7 +246,7 @@ impl Deployer {
         Ok((None, Some(format!("https://{bucket}.s3.{}.amazonaws.com/{key}", self.region))))
     }
 
-    async fn create(&self, plan: &StackPlan) -> Result<(), DeployError> {
+    async fn create(&self, plan: &StackPlan) -> Result<aws_sdk_cloudformation::types::Stack, DeployError> {
         let (body, url) = self.template(plan).await?;
         let since = unix_now();
         self.count();
@@ -259,13 +264,20 @@ impl Deployer {
         self.expect(&plan.name, "CREATE_COMPLETE", since).await
     }
 
-    async fn expect(&self, name: &str, want: &str, since: i64) -> Result<(), DeployError> {
+    /// Waits for the operation that began at `since` and returns the stack it left, if its
+    /// status is `want`.
+    async fn expect(
+        &self,
+        name: &str,
+        want: &str,
+        since: i64,
+    ) -> Result<aws_sdk_cloudformation::types::Stack, DeployError> {
         let stack = self.settle(name, since).await?;
         let status = stack.as_ref().and_then(|s| s.stack_status()).map(status_str).unwrap_or_else(|| "DELETED".into());
-        if status == want {
-            return Ok(());
+        match stack {
+            Some(stack) if status == want => Ok(stack),
+            _ => Err(DeployError::Failed { stack: name.into(), reason: self.first_failure(name, since).await, status }),
         }
-        Err(DeployError::Failed { stack: name.into(), reason: self.first_failure(name, since).await, status })
     }
 
     /// Whether the deployed template and parameters equal the plan's (one GetTemplate).
@@ -357,8 +369,15 @@ impl Deployer {
         let _ = self.cfn.delete_change_set().stack_name(stack).change_set_name(change_set).send().await;
     }
 
-    async fn update(&self, plan: &StackPlan) -> Result<Outcome, DeployError> {
-        let Some((change_set, changes)) = self.prepare_change_set(plan).await? else { return Ok(Outcome::Unchanged) };
+    /// Updates the stack through a change set: what happened, and the stack it left (`None` when
+    /// the change set had no changes, so the stack is as it was).
+    async fn update(
+        &self,
+        plan: &StackPlan,
+    ) -> Result<(Outcome, Option<aws_sdk_cloudformation::types::Stack>), DeployError> {
+        let Some((change_set, changes)) = self.prepare_change_set(plan).await? else {
+            return Ok((Outcome::Unchanged, None));
+        };
         let since = unix_now();
         self.count();
         self.cfn
@@ -368,8 +387,8 @@ impl Deployer {
             .send()
             .await
             .map_err(|e| call_error(&plan.name, "ExecuteChangeSet", e))?;
-        self.expect(&plan.name, "UPDATE_COMPLETE", since).await?;
-        Ok(Outcome::Updated { changes: changes.len() })
+        let stack = self.expect(&plan.name, "UPDATE_COMPLETE", since).await?;
+        Ok((Outcome::Updated { changes: changes.len() }, Some(stack)))
     }
 
     /// What deploying the stack would do, without doing it: a new stack, no change, or the
@@ -392,17 +411,12 @@ impl Deployer {
         }
     }
 
-    /// Deploys one stack and returns its outputs.
+    /// Deploys one stack and returns its outputs (read from the stack as the operation left it).
     pub async fn deploy_stack(&self, plan: &StackPlan) -> Result<StackResult, DeployError> {
         let started = Instant::now();
-        if plan.template.len() > INLINE_TEMPLATE_BYTES && self.template_bucket.is_none() {
-            return Err(DeployError::TooLarge { stack: plan.name.clone(), bytes: plan.template.len() });
-        }
-        let outcome = match self.describe(&plan.name).await? {
-            None => {
-                self.create(plan).await?;
-                Outcome::Created
-            }
+        self.check_sizes(std::slice::from_ref(plan))?;
+        let (outcome, stack) = match self.describe(&plan.name).await? {
+            None => (Outcome::Created, self.create(plan).await?),
             Some(stack) => {
                 let status = stack.stack_status().map(status_str).unwrap_or_default();
                 if status.ends_with("_IN_PROGRESS") {
@@ -411,16 +425,16 @@ impl Deployer {
                 if status == "ROLLBACK_COMPLETE" {
                     // A failed first create leaves a stack that can only be deleted.
                     self.delete(&plan.name).await?;
-                    self.create(plan).await?;
-                    Outcome::Created
+                    (Outcome::Created, self.create(plan).await?)
                 } else if self.unchanged(plan, &stack).await? {
-                    Outcome::Unchanged
+                    (Outcome::Unchanged, stack)
                 } else {
-                    self.update(plan).await?
+                    let (outcome, updated) = self.update(plan).await?;
+                    (outcome, updated.unwrap_or(stack))
                 }
             }
         };
-        let outputs = self.outputs(&plan.name).await?;
+        let outputs = outputs_of(&stack);
         Ok(StackResult { name: plan.name.clone(), outcome, seconds: started.elapsed().as_secs_f64(), outputs })
     }
 
@@ -431,15 +445,7 @@ impl Deployer {
 
     /// A stack's outputs; empty when it is not deployed.
     pub async fn outputs(&self, name: &str) -> Result<BTreeMap<String, String>, DeployError> {
-        let stack = self.describe(name).await?;
-        Ok(stack
-            .map(|s| {
-                s.outputs()
-                    .iter()
-                    .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default())
+        Ok(self.describe(name).await?.as_ref().map(outputs_of).unwrap_or_default())
     }
 
     async fn delete(&self, name: &str) -> Result<(), DeployError> {
