@@ -350,11 +350,12 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_start_that_fails_gives_its_port_back() {
+    #[test]
+    fn a_start_that_fails_gives_its_port_back() {
         let _one = PORTS.lock().unwrap_or_else(|e| e.into_inner());
         let before = reserved();
         let console: Console = Arc::new(|_: &str| {});
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         for command in [vec![], vec!["./no-such-agent".to_string()]] {
             let runtime = Arc::new(LocalRuntime {
                 name: "a".into(),
@@ -366,7 +367,7 @@ mod tests {
                 max_lifetime: Duration::from_secs(60),
                 forward_authorization: false,
             });
-            let started = Session::start(runtime, "s".repeat(33), Duration::from_secs(1), &console).await;
+            let started = rt.block_on(Session::start(runtime, "s".repeat(33), Duration::from_secs(1), &console));
             assert!(started.is_err());
             assert_eq!(reserved(), before);
         }
