@@ -1,7 +1,8 @@
-//! `corestack init`: the files of a new project, as data (the binary writes them, refusing to
-//! overwrite anything). Right after it, `synth`, `check` and `dev` work in the new directory.
+//! `corestack init`: the files of a new project ([`project_files`], as data) and writing them
+//! ([`write_project`], which refuses to overwrite anything). Right after it, `synth`, `check` and
+//! `dev` work in the new directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The agent a new project starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,40 @@ pub enum InitError {
         "region {0} has no known list of the AZ IDs where AgentCore supports VPC mode\n    fix: pass --region with one of {1}"
     )]
     Region(String, String),
+    /// Files the project would write are there already.
+    #[error(
+        "{} already exist(s); init writes a new project and overwrites nothing, so nothing was written\n    fix: choose an empty directory, or move those files away",
+        .0.join(", ")
+    )]
+    Taken(Vec<String>),
+    /// A file could not be written.
+    #[error("cannot write {path}: {reason}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: std::io::Error,
+    },
+}
+
+/// Writes a new project into `dir` (made if missing) and returns its files, relative to `dir`.
+/// When any of them exists already, nothing is written.
+pub fn write_project(dir: &Path, o: &InitOptions) -> Result<Vec<PathBuf>, InitError> {
+    let files = project_files(o)?;
+    let taken: Vec<String> =
+        files.iter().map(|(p, _)| dir.join(p)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
+    if !taken.is_empty() {
+        return Err(InitError::Taken(taken));
+    }
+    for (path, text) in &files {
+        let path = dir.join(path);
+        let failed = |reason| InitError::Write { path: path.display().to_string(), reason };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(failed)?;
+        }
+        std::fs::write(&path, text).map_err(failed)?;
+    }
+    Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 
 /// The S3 managed prefix lists corestack knows (`com.amazonaws.<region>.s3`); others are looked up

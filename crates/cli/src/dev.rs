@@ -2,14 +2,11 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_sdk_bedrockagentcore::config::{Credentials, Region};
-use aws_sdk_bedrockagentcore::primitives::Blob;
-use corestack_app::Settings;
-use corestack_app::config::{LocalBedrock, RuntimeSettings};
-use corestack_dev::{DevConfig, DevServer, LocalRuntime};
-use tokio::io::AsyncWriteExt;
+use corestack_app::config::LocalBedrock;
+use corestack_deploy::{Project, RuntimeOutput};
+use corestack_dev::{DevConfig, DevOptions, DevServer, LocalProject, SetupError, local_arn};
+use corestack_invoke::{Invocation, InvokeError, Target};
 
 use crate::Failure;
 
@@ -84,93 +81,38 @@ fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
 }
 
-pub(crate) fn pick<'a>(settings: &'a Settings, name: Option<&str>) -> Result<Vec<&'a RuntimeSettings>, Failure> {
-    let all: Vec<&RuntimeSettings> = settings.runtimes.iter().collect();
-    let Some(name) = name else { return Ok(all) };
-    let found: Vec<&RuntimeSettings> = all.iter().copied().filter(|r| r.key == name || r.spec.name == name).collect();
-    if found.is_empty() {
-        let known: Vec<&str> = all.iter().map(|r| r.key.as_str()).collect();
-        return Err(Failure::Input(anyhow::anyhow!("no runtime `{name}` in the config; it has {}", known.join(", "))));
+impl From<SetupError> for Failure {
+    fn from(e: SetupError) -> Self {
+        match e {
+            SetupError::Build { .. } => Failure::Other(e.into()),
+            other => Failure::Input(other.into()),
+        }
     }
-    Ok(found)
-}
-
-/// The ARN `corestack dev` answers for a runtime (any account and suffix would do).
-fn local_arn(settings: &Settings, r: &RuntimeSettings) -> String {
-    let account = settings.environment.account.as_deref().unwrap_or("123456789012");
-    format!("arn:aws:bedrock-agentcore:{}:{account}:runtime/{}-localdev01", settings.environment.region, r.spec.name)
 }
 
 pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
     let cwd = args.cfg.dir().canonicalize().map_err(|e| Failure::Input(e.into()))?;
-    let mut runtimes = Vec::new();
-    let mut builds: Vec<Vec<String>> = Vec::new();
-    let mut stand_in_users = Vec::new();
-    for r in pick(&settings, args.runtime.as_deref())? {
-        let Some(local) = &r.local else {
-            return Err(Failure::Input(anyhow::anyhow!(
-                "runtime `{}` has no [runtimes.local] command, so corestack dev cannot run it\n    fix: add [runtimes.local] with command = \"<program and arguments>\" to its [[runtimes]] section",
-                r.key
-            )));
-        };
-        if !local.build.is_empty() && !builds.contains(&local.build) {
-            builds.push(local.build.clone());
-        }
-        let bedrock = args.bedrock.as_deref().and_then(LocalBedrock::parse).unwrap_or(local.bedrock);
-        if bedrock == LocalBedrock::StandIn {
-            stand_in_users.push(runtimes.len());
-        }
-        runtimes.push(LocalRuntime {
-            name: r.spec.name.clone(),
-            aliases: vec![r.key.clone()],
-            command: local.command.clone(),
-            cwd: cwd.clone(),
-            environment: r.spec.environment.clone(),
-            idle_timeout: Duration::from_secs(args.idle_timeout.unwrap_or(u64::from(r.spec.idle_timeout_seconds))),
-            max_lifetime: Duration::from_secs(args.max_lifetime.unwrap_or(u64::from(r.spec.max_lifetime_seconds))),
-            forward_authorization: r
-                .spec
-                .request_header_allowlist
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case("authorization")),
-        });
-    }
+    let options = DevOptions {
+        runtime: args.runtime.clone(),
+        idle_timeout: args.idle_timeout,
+        max_lifetime: args.max_lifetime,
+        bedrock: args.bedrock.as_deref().and_then(LocalBedrock::parse),
+    };
+    let mut project = LocalProject::new(&settings, &cwd, &options)?;
     if !args.no_build {
-        for build in &builds {
-            let _ = writeln!(err, "corestack dev: building: {}", build.join(" "));
-            let status = std::process::Command::new(&build[0]).args(&build[1..]).current_dir(&cwd).status();
-            match status {
-                Ok(s) if s.success() => {}
-                Ok(s) => {
-                    return Err(Failure::Other(anyhow::anyhow!("the build step `{}` failed ({s})", build.join(" "))));
-                }
-                Err(e) => {
-                    return Err(Failure::Other(anyhow::anyhow!(
-                        "cannot run the build step `{}`: {e}",
-                        build.join(" ")
-                    )));
-                }
-            }
-        }
+        project.build(&cwd, &mut |line| {
+            let _ = writeln!(err, "corestack dev: {line}");
+        })?;
     }
     // Each session holds a few descriptors; hundreds of sessions need more than the usual soft
     // limit of 1,024.
     corestack_dev::raise_open_files_limit();
     let rt = runtime_tokio()?;
-    rt.block_on(async {
+    rt.block_on(Box::pin(async {
         // The same environment the deployed container gets, plus, for agents on the stand-in,
         // its endpoint and dummy credentials.
-        let stand_in = if stand_in_users.is_empty() {
-            None
-        } else {
-            let s = corestack_dev::bedrock::BedrockStandIn::start().await.map_err(|e| Failure::Other(e.into()))?;
-            for &i in &stand_in_users {
-                let env: &mut std::collections::BTreeMap<String, String> = &mut runtimes[i].environment;
-                env.extend(s.environment().map(|(k, v)| (k.to_string(), v)));
-            }
-            Some(s)
-        };
+        let stand_in = project.start_stand_in().await.map_err(|e| Failure::Other(e.into()))?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(|e| {
             Failure::Input(anyhow::anyhow!(
                 "cannot listen on 127.0.0.1:{}: {e}\n    fix: pass --port with a free port",
@@ -178,6 +120,7 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
             ))
         })?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr().map_err(|e| Failure::Other(e.into()))?.port());
+        let runtimes = project.runtimes;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
@@ -189,7 +132,7 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
             let _ = writeln!(out, "  {}: {}  (command: {})", r.name, local_arn(&settings, s), r.command.join(" "));
         }
         if let Some(s) = &stand_in {
-            let names: Vec<&str> = stand_in_users.iter().map(|&i| runtimes[i].name.as_str()).collect();
+            let names: Vec<&str> = project.stand_in_users.iter().map(|&i| runtimes[i].name.as_str()).collect();
             let _ = writeln!(
                 out,
                 "  Bedrock: the local stand-in on {} for {} (--bedrock aws calls the real service)",
@@ -208,7 +151,7 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         config.max_sessions = args.max_sessions;
         let server = DevServer::new(config, console);
         server.serve(listener, shutdown()).await.map_err(|e| Failure::Other(e.into()))
-    })
+    }))
 }
 
 async fn shutdown() {
@@ -222,12 +165,20 @@ async fn shutdown() {
     }
 }
 
+impl From<InvokeError> for Failure {
+    fn from(e: InvokeError) -> Self {
+        match e {
+            InvokeError::Insecure(_) | InvokeError::Request(_) => Failure::Input(e.into()),
+            InvokeError::Aws(_) => Failure::Aws(e.into()),
+            other => Failure::Other(other.into()),
+        }
+    }
+}
+
 pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     // On AWS, only the project's own config; `--local` talks to corestack dev, which may run the demo.
     let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
-    let runtime = *pick(&settings, args.runtime.as_deref())?
-        .first()
-        .ok_or_else(|| Failure::Input(anyhow::anyhow!("the config has no runtime")))?;
+    let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
     let payload = match args.payload.as_deref() {
         None => "{}".to_string(),
         Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Input(e.into()))?,
@@ -239,96 +190,54 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         )));
     }
     let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
-    let rt = runtime_tokio()?;
-    rt.block_on(async {
-        let region = Region::new(settings.environment.region.clone());
+    let region = settings.environment.region.clone();
+    let mut last = b'\n';
+    runtime_tokio()?.block_on(Box::pin(async {
         // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
         // first. A bearer token with --arn needs none.
         let needs_aws = !args.local && (args.bearer_token.is_none() || args.arn.is_none());
-        let aws = if needs_aws { Some(crate::deploy::aws(&settings).await?) } else { None };
+        let aws = if needs_aws { Some(corestack_deploy::project::connect(&settings).await?) } else { None };
         let arn = match (&args.arn, &aws) {
             (Some(arn), _) => arn.clone(),
             (None, None) => local_arn(&settings, runtime),
-            (None, Some(config)) => {
+            (None, Some((config, identity))) => {
                 let assembly = corestack_app::synth(&settings)?;
-                let arns = crate::deploy::runtime_outputs(
-                    &settings,
-                    &assembly,
-                    config,
-                    crate::deploy::Output::Arn,
-                    Some(&runtime.key),
-                )
-                .await?;
+                let project = Project::with_config(&settings, &assembly, config.clone(), identity.clone());
+                let arns = project.runtime_outputs(RuntimeOutput::Arn, Some(&runtime.key)).await?;
                 arns.into_iter().next().map(|(_, arn)| arn).expect("the picked runtime")
             }
         };
         let _ = writeln!(err, "session: {session}");
-        let accept = if args.stream { "text/event-stream" } else { "application/json" };
-        let mut last = 0u8;
-        if let Some(token) = &args.bearer_token {
-            let endpoint = if args.local {
-                format!("http://127.0.0.1:{}", args.port)
-            } else {
-                crate::bearer::endpoint(region.as_ref())
-            };
-            let url = crate::bearer::url(&endpoint, &arn, &args.qualifier)
-                .map_err(|e| Failure::Input(anyhow::anyhow!("--bearer-token: {e}")))?;
-            let mut stdout = std::io::stdout();
-            let mut write = |chunk: bytes::Bytes| {
-                last = chunk.last().copied().unwrap_or(last);
-                stdout.write_all(&chunk)?;
-                stdout.flush()
-            };
-            crate::bearer::invoke(&url, token, &session, accept, payload, &mut write).await.map_err(Failure::Aws)?;
-        } else {
-            let config = match aws {
-                Some(config) => config,
-                // The local endpoint does not verify signatures; any credentials sign the request.
-                None => {
-                    aws_config::defaults(aws_config::BehaviorVersion::latest())
-                        .region(region)
-                        .endpoint_url(format!("http://127.0.0.1:{}", args.port))
-                        .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"))
-                        .load()
-                        .await
-                }
-            };
-            let client = aws_sdk_bedrockagentcore::Client::new(&config);
-            let answer = client
-                .invoke_agent_runtime()
-                .agent_runtime_arn(&arn)
-                .qualifier(&args.qualifier)
-                .runtime_session_id(&session)
-                .content_type("application/json")
-                .accept(accept)
-                .payload(Blob::new(payload))
-                .send()
-                .await
-                .map_err(|e| {
-                    let subject = format!("runtime {arn}, endpoint {}", args.qualifier);
-                    let failure = corestack_deploy::AwsFailure::from_sdk(
-                        "bedrock-agentcore:InvokeAgentRuntime",
-                        Some(&subject),
-                        &e,
-                    );
-                    Failure::Aws(failure.into())
-                })?;
-            let mut body = answer.response;
-            let mut stdout = tokio::io::stdout();
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| Failure::Other(anyhow::anyhow!("the response stream broke: {e}")))?;
-                last = chunk.last().copied().unwrap_or(last);
-                stdout.write_all(&chunk).await.map_err(|e| Failure::Other(e.into()))?;
-                stdout.flush().await.map_err(|e| Failure::Other(e.into()))?;
+        let target = match (&args.bearer_token, aws) {
+            (Some(token), _) => {
+                let endpoint = if args.local {
+                    format!("http://127.0.0.1:{}", args.port)
+                } else {
+                    corestack_invoke::bearer_endpoint(&region)
+                };
+                Target::Bearer { endpoint, token: token.clone() }
             }
-        }
-        if last != b'\n' {
-            let mut stdout = std::io::stdout();
-            let _ = std::io::Write::write_all(&mut stdout, b"\n");
-            let _ = std::io::Write::flush(&mut stdout);
-        }
-        Ok::<(), Failure>(())
-    })?;
+            (None, Some((config, _))) => Target::Signed(Box::new(config)),
+            (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
+        };
+        let invocation = Invocation {
+            arn,
+            qualifier: args.qualifier.clone(),
+            session: session.clone(),
+            stream: args.stream,
+            payload,
+        };
+        let mut stdout = std::io::stdout();
+        let mut write = |chunk: bytes::Bytes| {
+            last = chunk.last().copied().unwrap_or(last);
+            stdout.write_all(&chunk)?;
+            stdout.flush()
+        };
+        corestack_invoke::invoke(&target, invocation, &mut write).await.map_err(Failure::from)
+    }))?;
+    if last != b'\n' {
+        let _ = writeln!(out);
+    }
     let _ = out.flush();
     Ok(())
 }

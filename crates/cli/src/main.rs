@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-mod bearer;
 mod check;
 mod deploy;
 mod dev;
@@ -70,7 +69,7 @@ struct InitArgs {
 }
 
 fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    use corestack_app::init::{AgentKind, InitOptions, project_files};
+    use corestack_app::init::{AgentKind, InitError, InitOptions, write_project};
     let name = match &args.name {
         Some(n) => n.clone(),
         None => std::path::absolute(&args.dir)?
@@ -82,24 +81,12 @@ fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let agent_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agent").canonicalize().ok();
     let agent = if args.agent == "python" { AgentKind::Python } else { AgentKind::Rust };
     let options = InitOptions { name, agent, region: args.region.clone(), agent_crate };
-    let files = project_files(&options).map_err(|e| Failure::Input(e.into()))?;
-    let taken: Vec<String> =
-        files.iter().map(|(p, _)| args.dir.join(p)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
-    if !taken.is_empty() {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "{} already exist(s); init writes a new project and overwrites nothing, so nothing was written\n    fix: choose an empty directory, or move those files away",
-            taken.join(", ")
-        )));
-    }
-    for (path, text) in &files {
-        let path = args.dir.join(path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(&path, text)?;
-    }
+    let files = write_project(&args.dir, &options).map_err(|e| match e {
+        InitError::Write { .. } => Failure::Other(e.into()),
+        other => Failure::Input(other.into()),
+    })?;
     writeln!(out, "Started project {} in {} ({} agent):", options.name, args.dir.display(), args.agent)?;
-    for (path, _) in &files {
+    for path in &files {
         writeln!(out, "  {}", path.display())?;
     }
     writeln!(out, "Next: corestack synth, corestack check, corestack dev (and corestack invoke --local '{{}}')")?;
@@ -147,9 +134,12 @@ impl From<corestack_deploy::DeployError> for Failure {
     fn from(e: corestack_deploy::DeployError) -> Self {
         use corestack_deploy::DeployError as E;
         match e {
-            E::NoCredentials { .. } | E::WrongAccount { .. } | E::ExportTaken { .. } | E::NoLogGroup { .. } => {
-                Failure::NotReady(e.into())
-            }
+            E::Image(image) => Failure::from(image),
+            E::NoCredentials { .. }
+            | E::WrongAccount { .. }
+            | E::ExportTaken { .. }
+            | E::NoLogGroup { .. }
+            | E::NotDeployed { .. } => Failure::NotReady(e.into()),
             E::TooLarge { .. } => Failure::Input(e.into()),
             other => Failure::Aws(other.into()),
         }
@@ -162,7 +152,9 @@ impl From<corestack_deploy::image::ImageError> for Failure {
         match e {
             E::Aws(_) | E::NoRepository { .. } => Failure::Aws(e.into()),
             E::NoDocker { .. } | E::Missing { .. } => Failure::NotReady(e.into()),
-            E::OtherRepository { .. } | E::NoReference(_) | E::NoBuildInput { .. } => Failure::Input(e.into()),
+            E::OtherRepository { .. } | E::NoReference(_) | E::NoBuildInput { .. } | E::Choice(_) => {
+                Failure::Input(e.into())
+            }
             other => Failure::Other(other.into()),
         }
     }

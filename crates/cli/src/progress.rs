@@ -62,6 +62,27 @@ pub(crate) struct Progress {
     state: Mutex<State>,
 }
 
+/// The deploy library tells the display what happens.
+impl corestack_deploy::Observer for Progress {
+    fn event(&self, event: &ResourceEvent) {
+        Progress::event(self, event);
+    }
+    fn step(&self, step: Step<'_>) {
+        Progress::step(self, step);
+    }
+    fn note(&self, line: &str) {
+        Progress::note(self, line);
+    }
+    fn image(&self, i: &corestack_deploy::image::RuntimeImage) {
+        if self.mode == Mode::Json {
+            println!(
+                "{}",
+                serde_json::json!({"event": "image", "runtime": i.runtime, "source": i.source, "digest": i.digest, "built": i.built})
+            );
+        }
+    }
+}
+
 impl Progress {
     pub(crate) fn new(mode: Mode) -> Progress {
         let width = terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| w.0 as usize).unwrap_or(100);

@@ -9,6 +9,23 @@ pub enum DeployError {
     /// An AWS call failed.
     #[error("{0}")]
     Aws(Box<AwsFailure>),
+    /// An image could not be built, found or pinned.
+    #[error("{0}")]
+    Image(#[from] crate::image::ImageError),
+    /// A runtime's stack has not been deployed (or has no such output).
+    #[error(
+        "runtime {runtime} is not deployed in environment {env} (stack {stack} has no {output} output)\n    fix: run corestack deploy --env {env}"
+    )]
+    NotDeployed {
+        /// The runtime's config key.
+        runtime: String,
+        /// The environment.
+        env: String,
+        /// The stack that should hold it.
+        stack: String,
+        /// The output looked for.
+        output: String,
+    },
     /// The stack ended in a failure state.
     #[error("stack {stack} ended in {status}: {reason}")]
     Failed {

@@ -11,6 +11,7 @@ pub mod image;
 pub use aws_error::AwsFailure;
 pub mod logs;
 pub mod preflight;
+pub mod project;
 pub mod report;
 pub mod status;
 #[cfg(feature = "test-util")]
@@ -19,11 +20,14 @@ pub mod testing;
 mod error;
 mod operations;
 mod plan;
+mod rollout;
 mod scheduler;
 
 pub use error::DeployError;
 pub use operations::{Deployer, EventSink, ResourceEvent};
 pub use plan::{Outcome, ResourceChange, StackDiff, StackPlan, StackResult, Step, StepSink, describe_outcome};
+pub use project::{Observer, Project, Quiet, RuntimeOutput, RuntimeStatus, Wait};
+pub use rollout::{DeployedRuntime, Record, Rollout};
 
 /// Largest template body CloudFormation takes inline; larger ones need an S3 upload.
 pub const INLINE_TEMPLATE_BYTES: usize = 51_200;

@@ -15,9 +15,18 @@ pub struct Deployment<'a> {
     /// The images the runtimes were pinned to.
     pub images: &'a [RuntimeImage],
     /// Each runtime's status and version after the deploy.
-    pub runtimes: &'a [serde_json::Value],
+    pub runtimes: &'a [crate::DeployedRuntime],
     /// Why it stopped, when it did not finish.
     pub failure: Option<&'a str>,
+}
+
+/// Writes `outputs.json` into `dir`: each stack's outputs by stack name. Returns its path.
+pub fn write_outputs(dir: &Path, results: &[StackResult]) -> std::io::Result<PathBuf> {
+    let outputs: std::collections::BTreeMap<&str, &std::collections::BTreeMap<String, String>> =
+        results.iter().map(|r| (r.name.as_str(), &r.outputs)).collect();
+    let path = dir.join("outputs.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&outputs).expect("plain data") + "\n")?;
+    Ok(path)
 }
 
 /// Writes `<env>-<unix seconds>.md` and `.json` with the stacks, what happened, durations and outputs.
@@ -67,13 +76,12 @@ pub fn write_report(
     }
     md.push_str("\n## Runtimes\n\n| runtime | ID | status | version |\n|---|---|---|---|\n");
     for r in deployment.runtimes {
-        let field = |k: &str| r[k].as_str().map(str::to_string).unwrap_or_else(|| "-".into());
         md.push_str(&format!(
             "| {} | {} | {} | {} |\n",
-            field("runtime"),
-            field("id"),
-            field("status"),
-            field("version")
+            r.runtime,
+            r.id,
+            r.status,
+            r.version.as_deref().unwrap_or("-")
         ));
     }
     md.push_str("\n## Outputs\n\n| stack | output | value |\n|---|---|---|\n");

@@ -9,23 +9,23 @@
 //! SigV4 signatures are accepted, not verified.
 
 pub mod bedrock;
+mod forward;
 mod names;
+pub mod project;
 mod session;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Frame, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::{Method, StatusCode};
 use hyper_util::client::legacy::Client;
@@ -36,6 +36,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 pub use names::{AwsError, Operation, SESSION_ID_LENGTH, new_session_id, parse_path, runtime_name};
+pub use project::{DevOptions, LocalProject, SetupError, local_arn};
 pub use session::LocalRuntime;
 use session::{Session, elapsed_ms, short, unix_now};
 
@@ -104,13 +105,13 @@ pub struct SessionInfo {
     pub pid: u32,
 }
 
-type Key = (usize, String);
+pub(crate) type Key = (usize, String);
 
 /// A session being started or running; concurrent first requests share one start.
 #[derive(Default)]
 struct Slot(tokio::sync::OnceCell<Arc<Session>>);
 
-struct State {
+pub(crate) struct State {
     runtimes: Vec<Arc<LocalRuntime>>,
     config: DevConfig,
     console: Console,
@@ -141,13 +142,13 @@ pub struct DevServer {
     state: Arc<State>,
 }
 
-type Body = UnsyncBoxBody<Bytes, hyper::Error>;
+pub(crate) type Body = UnsyncBoxBody<Bytes, hyper::Error>;
 
-fn full(bytes: impl Into<Bytes>) -> Body {
+pub(crate) fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed_unsync()
 }
 
-fn aws_error(e: &AwsError, session: Option<&str>) -> hyper::Response<Body> {
+pub(crate) fn aws_error(e: &AwsError, session: Option<&str>) -> hyper::Response<Body> {
     let mut r = hyper::Response::new(full(json!({ "message": e.message }).to_string()));
     *r.status_mut() = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -159,13 +160,13 @@ fn aws_error(e: &AwsError, session: Option<&str>) -> hyper::Response<Body> {
 }
 
 /// Clock time for console lines, UTC.
-fn clock() -> String {
+pub(crate) fn clock() -> String {
     let s = unix_now() % 86_400;
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
 /// Headers forwarded to the agent, as the service forwards them (facts §6.4).
-fn forwarded(name: &str, runtime: &LocalRuntime, value: &HeaderValue) -> bool {
+pub(crate) fn forwarded(name: &str, runtime: &LocalRuntime, value: &HeaderValue) -> bool {
     let n = name.to_ascii_lowercase();
     n == "content-type"
         || n == "accept"
@@ -305,7 +306,7 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
     };
     Ok(match op {
         Operation::StopSession => stop_session(&state, index, &session_id).await,
-        Operation::Invoke => invoke(&state, index, session_id, req).await,
+        Operation::Invoke => forward::invoke(&state, index, session_id, req).await,
     })
 }
 
@@ -330,14 +331,14 @@ async fn stop_session(state: &State, index: usize, id: &str) -> hyper::Response<
 }
 
 /// Why a session could not be had.
-enum NoSession {
+pub(crate) enum NoSession {
     /// Over the cap of active sessions.
     Quota(usize),
     /// The agent did not start.
     Start(String),
 }
 
-async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Session>, NoSession> {
+pub(crate) async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Session>, NoSession> {
     let key = (index, id.to_string());
     let slot = {
         let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
@@ -373,190 +374,10 @@ async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Sessio
 }
 
 /// Drops a session's slot, if it is still this one.
-fn forget(state: &State, key: &Key, slot: &Arc<Slot>) {
+pub(crate) fn forget(state: &State, key: &Key, slot: &Arc<Slot>) {
     let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
     if slots.get(key).is_some_and(|s| Arc::ptr_eq(s, slot)) {
         slots.remove(key);
-    }
-}
-
-async fn invoke(
-    state: &State,
-    index: usize,
-    session_id: String,
-    req: hyper::Request<Incoming>,
-) -> hyper::Response<Body> {
-    let started = Instant::now();
-    let (parts, body) = req.into_parts();
-    let too_large = || AwsError::validation(format!("the payload is over {} bytes", state.config.max_payload));
-    let declared = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > state.config.max_payload as u64) {
-        return aws_error(&too_large(), Some(&session_id));
-    }
-    let payload = match Limited::new(body, state.config.max_payload).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return aws_error(&too_large(), Some(&session_id)),
-    };
-    let session = match session_for(state, index, &session_id).await {
-        Ok(s) => s,
-        Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
-        Err(NoSession::Quota(n)) => {
-            let e = AwsError {
-                status: 402,
-                kind: "ServiceQuotaExceededException",
-                message: format!(
-                    "{n} sessions are active, the most this endpoint runs at once (--max-sessions; the service's quota of active session workloads); stop one (StopRuntimeSession) or wait for one to go idle"
-                ),
-            };
-            return aws_error(&e, Some(&session_id));
-        }
-    };
-    let runtime = &session.runtime;
-    let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}/invocations", session.port));
-    for (name, value) in parts.headers.iter().filter(|(n, v)| forwarded(n.as_str(), runtime, v)) {
-        forward = forward.header(name, value);
-    }
-    let forward = forward
-        .header(SESSION_HEADER, &session_id)
-        .header("x-amzn-bedrock-agentcore-runtime-request-id", new_session_id())
-        .body(Full::new(payload))
-        .expect("a valid request");
-    // Counted in flight until the answer ends, or the caller goes away (this future is then
-    // dropped at an `.await`, and the guard's Drop ends it, with a console line).
-    let mut flight = InFlight::begin(session.clone(), state.console.clone(), session_id.clone(), started);
-    let answer = state.client.request(forward).await;
-    let log = |status: u16, what: &str| {
-        (state.console)(&format!(
-            "{} {} session {} invoke {status}{what} {:.1} ms",
-            clock(),
-            runtime.name,
-            short(&session_id),
-            elapsed_ms(started)
-        ));
-    };
-    let response = match answer {
-        Err(e) => {
-            flight.end();
-            let why = match exit_status(&session).await {
-                Some(status) => {
-                    let key = (index, session_id.clone());
-                    state.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
-                    session.stop(Duration::ZERO).await;
-                    format!("the agent process exited during the request ({status}); the next request starts a new one")
-                }
-                None => format!("the agent did not answer: {e}"),
-            };
-            log(424, " (agent failed)");
-            return aws_error(&AwsError::runtime_client(why), Some(&session_id));
-        }
-        Ok(r) => r,
-    };
-    let status = response.status();
-    if !status.is_success() {
-        let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        flight.end();
-        log(424, &format!(" (agent answered {})", status.as_u16()));
-        let message = format!("the agent answered {}: {}", status.as_u16(), String::from_utf8_lossy(&body));
-        return aws_error(&AwsError::runtime_client(message), Some(&session_id));
-    }
-    log(status.as_u16(), "");
-    let (mut head, body) = response.into_parts();
-    let kept: hyper::HeaderMap = head
-        .headers
-        .iter()
-        .filter(|(name, _)| matches!(name.as_str(), "content-type" | "mcp-session-id" | "mcp-protocol-version"))
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    head.headers = kept;
-    if let Ok(v) = HeaderValue::from_str(&session_id) {
-        head.headers.insert(SESSION_HEADER, v);
-    }
-    hyper::Response::from_parts(head, Tracked { inner: body, flight: Some(flight) }.boxed_unsync())
-}
-
-/// One request in flight on a session. Ends (and leaves a console line) when the answer ends or
-/// the caller goes away, whichever comes first, however the request future is dropped.
-struct InFlight {
-    session: Option<Arc<Session>>,
-    console: Console,
-    id: String,
-    started: Instant,
-}
-
-impl InFlight {
-    fn begin(session: Arc<Session>, console: Console, id: String, started: Instant) -> InFlight {
-        session.in_flight.fetch_add(1, Ordering::SeqCst);
-        session.last_activity.store(unix_now(), Ordering::SeqCst);
-        InFlight { session: Some(session), console, id, started }
-    }
-
-    /// The request ended as the caller saw it.
-    fn end(&mut self) {
-        if let Some(s) = self.session.take() {
-            finish(&s);
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        if let Some(s) = self.session.take() {
-            finish(&s);
-            (self.console)(&format!(
-                "{} {} session {} invoke abandoned: the caller went away after {:.1} ms",
-                clock(),
-                s.runtime.name,
-                short(&self.id),
-                elapsed_ms(self.started)
-            ));
-        }
-    }
-}
-
-/// How the agent exited, if it did within a moment: a dropped connection usually comes just
-/// before the process can be reaped.
-async fn exit_status(session: &Session) -> Option<String> {
-    for _ in 0..50 {
-        if let Some(status) = session.exited().await {
-            return Some(status);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    None
-}
-
-fn finish(session: &Session) {
-    session.in_flight.fetch_sub(1, Ordering::SeqCst);
-    session.last_activity.store(unix_now(), Ordering::SeqCst);
-}
-
-/// The agent's response body, passed through frame by frame; the request counts as in flight
-/// until the body ends or the caller goes away.
-struct Tracked {
-    inner: Incoming,
-    flight: Option<InFlight>,
-}
-
-impl hyper::body::Body for Tracked {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        // The answer ended: no more frames, an error, or the last frame of a body of known length
-        // (after which the server may not poll again).
-        let ended = matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
-            || (matches!(polled, Poll::Ready(Some(Ok(_)))) && self.inner.is_end_stream());
-        if ended {
-            if let Some(mut f) = self.flight.take() {
-                f.end();
-            }
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
     }
 }
 

@@ -3,13 +3,16 @@
 //! §5: "you can't use the AWS SDK" with OAuth).
 
 use bytes::Bytes;
+use corestack_deploy::AwsFailure;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use crate::{InvokeError, OPERATION};
+
 /// Where InvokeAgentRuntime is served: the standard endpoint overrides
 /// (`AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`, then `AWS_ENDPOINT_URL`), else the regional endpoint.
-pub(crate) fn endpoint(region: &str) -> String {
+pub fn endpoint(region: &str) -> String {
     ["AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "AWS_ENDPOINT_URL"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -17,7 +20,7 @@ pub(crate) fn endpoint(region: &str) -> String {
 }
 
 /// `POST <endpoint>/runtimes/<ARN, percent-encoded>/invocations?qualifier=<q>`.
-pub(crate) fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String> {
+pub fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String> {
     let endpoint = endpoint.trim_end_matches('/');
     let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| endpoint.starts_with(p));
     if !endpoint.starts_with("https://") && !loopback {
@@ -47,9 +50,10 @@ pub(crate) async fn invoke(
     accept: &str,
     payload: String,
     chunk: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
-) -> anyhow::Result<()> {
+) -> Result<(), InvokeError> {
     let tls = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())?
+        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+        .map_err(|e| InvokeError::Request(format!("no TLS root certificates: {e}")))?
         .https_or_http()
         .enable_http1()
         .build();
@@ -59,11 +63,14 @@ pub(crate) async fn invoke(
         .header("content-type", "application/json")
         .header("accept", accept)
         .header("x-amzn-bedrock-agentcore-runtime-session-id", session)
-        .body(Full::new(Bytes::from(payload)))?;
-    const OPERATION: &str = "bedrock-agentcore:InvokeAgentRuntime";
-    let response = client.request(request).await.map_err(|e| {
-        anyhow::Error::new(corestack_deploy::AwsFailure::unreached(OPERATION, Some("bearer token"), &e))
-    })?;
+        .body(Full::new(Bytes::from(payload)))
+        .map_err(|e| {
+            InvokeError::Request(format!("{e} (a token or session ID with characters a header cannot carry?)"))
+        })?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| InvokeError::Aws(Box::new(AwsFailure::unreached(OPERATION, Some("bearer token"), &e))))?;
     let status = response.status();
     let request_id = response.headers().get("x-amzn-requestid").and_then(|v| v.to_str().ok()).map(str::to_string);
     let kind = response
@@ -82,16 +89,16 @@ pub(crate) async fn invoke(
             "pass a valid, unexpired access token from the runtime's identity provider with --bearer-token".to_string()
         });
         let subject = format!("HTTP {}, bearer token", status.as_u16());
-        let failure = corestack_deploy::AwsFailure {
+        let failure = AwsFailure {
             code: Some(kind.unwrap_or_else(|| "UnknownError".into())),
             request_id,
             fix,
-            ..corestack_deploy::AwsFailure::plain(OPERATION, Some(&subject), message)
+            ..AwsFailure::plain(OPERATION, Some(&subject), message)
         };
-        return Err(anyhow::Error::new(failure));
+        return Err(InvokeError::Aws(Box::new(failure)));
     }
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| anyhow::anyhow!("the response stream broke: {e}"))?;
+        let frame = frame.map_err(|e| InvokeError::Stream(e.to_string()))?;
         if let Ok(data) = frame.into_data() {
             chunk(data)?;
         }

@@ -274,6 +274,37 @@ impl Settings {
         }
         Err(ConfigError::Invalid { path: path.into(), env: env_name, problems })
     }
+
+    /// The runtimes a command works on: every one, or the one whose config key or AgentCore name
+    /// is `name`.
+    pub fn pick_runtimes(&self, name: Option<&str>) -> Result<Vec<&RuntimeSettings>, UnknownRuntime> {
+        let Some(name) = name else { return Ok(self.runtimes.iter().collect()) };
+        let found: Vec<&RuntimeSettings> =
+            self.runtimes.iter().filter(|r| r.key == name || r.spec.name == name).collect();
+        if found.is_empty() {
+            return Err(UnknownRuntime {
+                name: name.into(),
+                known: self.runtimes.iter().map(|r| r.key.clone()).collect(),
+            });
+        }
+        Ok(found)
+    }
+
+    /// The runtime whose config key or name is `name`, or the first of the config.
+    pub fn pick_runtime(&self, name: Option<&str>) -> Result<&RuntimeSettings, UnknownRuntime> {
+        let picked = self.pick_runtimes(name)?;
+        picked.first().copied().ok_or_else(|| UnknownRuntime { name: "(any)".into(), known: Vec::new() })
+    }
+}
+
+/// A runtime the config does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("no runtime `{name}` in the config; it has {}\n    fix: pass --runtime with one of those", if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+pub struct UnknownRuntime {
+    /// The name asked for.
+    pub name: String,
+    /// The config keys of the runtimes it has.
+    pub known: Vec<String>,
 }
 
 /// Parses the file into what the user wrote; a shape error names the key it is about.

@@ -1,0 +1,279 @@
+//! A project on its AWS account: what the CLI's `deploy`, `status`, `diff`, `logs` and `destroy`
+//! do, as a library. [`Project::connect`] checks the credentials first; every later call finds
+//! the runtimes where the synthesis manifest says they are.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use corestack_app::config::RuntimeSettings;
+use corestack_app::{Assembly, Settings};
+use serde::Serialize;
+
+use crate::image::{Docker, ImageChoices, Registry, RuntimeImage};
+use crate::preflight::Identity;
+use crate::status::{Status, StatusReader};
+use crate::{DeployError, Deployer, ResourceEvent, StackDiff, StackPlan, StackResult, Step};
+
+/// What a long operation tells as it goes; every method does nothing unless overridden.
+pub trait Observer: Send + Sync {
+    /// A stack's resource changed state.
+    fn event(&self, _event: &ResourceEvent) {}
+    /// A stack started or finished.
+    fn step(&self, _step: Step<'_>) {}
+    /// A line about images: built, pushed, pinned, kept.
+    fn note(&self, _line: &str) {}
+    /// A runtime's image is pinned.
+    fn image(&self, _image: &RuntimeImage) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Quiet;
+impl Observer for Quiet {}
+
+/// Which output of a deployed runtime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuntimeOutput {
+    /// Its ARN (what InvokeAgentRuntime takes).
+    Arn,
+    /// Its ID (what the control plane and the log groups use).
+    Id,
+}
+
+/// A deployed runtime's status and its endpoints' statuses.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuntimeStatus {
+    /// The runtime's key in the config.
+    pub runtime: String,
+    /// Its AgentCore name.
+    pub name: String,
+    /// The runtime's status.
+    pub status: Status,
+    /// Each endpoint of the config, by name, with its status.
+    pub endpoints: Vec<EndpointStatus>,
+}
+
+/// An endpoint's status.
+#[derive(Clone, Debug, Serialize)]
+pub struct EndpointStatus {
+    /// The endpoint's name.
+    pub name: String,
+    /// Its status.
+    pub status: Status,
+}
+
+/// How `statuses` waits for READY.
+#[derive(Clone, Copy, Debug)]
+pub struct Wait {
+    /// The first polling interval; it grows by half each time, to 15 s at most.
+    pub interval: Duration,
+    /// When to give up.
+    pub timeout: Duration,
+}
+
+/// A project's settings and synthesized assembly, with checked AWS credentials of its account.
+pub struct Project<'a> {
+    settings: &'a Settings,
+    assembly: &'a Assembly,
+    config: aws_config::SdkConfig,
+    identity: Identity,
+    docker: Docker,
+}
+
+/// The AWS configuration for an environment (its region, the default credential chain and
+/// profiles, the standard `AWS_ENDPOINT_URL` overrides), checked: credentials resolve, AWS
+/// accepts them, and they are of the environment's account.
+pub async fn connect(settings: &Settings) -> Result<(aws_config::SdkConfig, Identity), DeployError> {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(settings.environment.region.clone()))
+        .load()
+        .await;
+    let env = &settings.environment;
+    let identity = crate::preflight::preflight(&config, &env.name, env.account.as_deref()).await?;
+    Ok((config, identity))
+}
+
+impl<'a> Project<'a> {
+    /// Loads the environment's AWS configuration and checks it ([`connect`]).
+    pub async fn connect(settings: &'a Settings, assembly: &'a Assembly) -> Result<Project<'a>, DeployError> {
+        let (config, identity) = connect(settings).await?;
+        Ok(Project { settings, assembly, config, identity, docker: Docker::new() })
+    }
+
+    /// A project on an AWS configuration already checked.
+    pub fn with_config(
+        settings: &'a Settings,
+        assembly: &'a Assembly,
+        config: aws_config::SdkConfig,
+        identity: Identity,
+    ) -> Project<'a> {
+        Project { settings, assembly, config, identity, docker: Docker::new() }
+    }
+
+    /// Builds images with this docker CLI instead of `docker` from PATH.
+    pub fn with_docker(mut self, docker: Docker) -> Project<'a> {
+        self.docker = docker;
+        self
+    }
+
+    /// The docker CLI that builds images.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// The AWS configuration.
+    pub fn config(&self) -> &aws_config::SdkConfig {
+        &self.config
+    }
+
+    /// Who the credentials are.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &'a Settings {
+        self.settings
+    }
+
+    /// The assembly.
+    pub fn assembly(&self) -> &'a Assembly {
+        self.assembly
+    }
+
+    /// The stacks to deploy, in the assembly's order.
+    pub fn plans(&self) -> Vec<StackPlan> {
+        StackPlan::from_assembly(self.assembly)
+    }
+
+    /// A deployer on this account that tells `observer` of every resource event and uploads large
+    /// templates to the environment's template bucket.
+    pub fn deployer(&self, observer: &Arc<dyn Observer>) -> Deployer {
+        let observer = Arc::clone(observer);
+        Deployer::new(&self.config)
+            .with_template_bucket(self.settings.environment.template_bucket.clone())
+            .with_events(Arc::new(move |e: &ResourceEvent| observer.event(e)))
+    }
+
+    /// Each configured runtime (or only the one with config key `only`) with one of its deployed
+    /// outputs, read from the stack the manifest places it in (each stack read once).
+    pub async fn runtime_outputs(
+        &self,
+        output: RuntimeOutput,
+        only: Option<&str>,
+    ) -> Result<Vec<(&'a RuntimeSettings, String)>, DeployError> {
+        let deployer = Deployer::new(&self.config);
+        let mut read: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut found = Vec::new();
+        for r in self.settings.runtimes.iter().filter(|r| only.is_none_or(|k| r.key == k)) {
+            let place = self.assembly.manifest.runtime(&r.key).expect("synthesis places every runtime");
+            if !read.contains_key(&place.stack) {
+                read.insert(place.stack.clone(), deployer.outputs(&place.stack).await?);
+            }
+            let key = match output {
+                RuntimeOutput::Arn => &place.outputs.arn,
+                RuntimeOutput::Id => &place.outputs.id,
+            };
+            match read[&place.stack].get(key) {
+                Some(value) => found.push((r, value.clone())),
+                None => {
+                    return Err(DeployError::NotDeployed {
+                        runtime: r.key.clone(),
+                        env: self.settings.environment.name.clone(),
+                        stack: place.stack.clone(),
+                        output: key.clone(),
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The status of every runtime and of its endpoints; with `wait`, after polling until every
+    /// runtime is READY (`progress` sees each poll), or failing when one fails or time is up.
+    pub async fn statuses(
+        &self,
+        wait: Option<Wait>,
+        progress: &(dyn Fn(&Status) + Sync),
+    ) -> Result<Vec<RuntimeStatus>, DeployError> {
+        let ids = self.runtime_outputs(RuntimeOutput::Id, None).await?;
+        let reader = StatusReader::new(&self.config);
+        let runtime_ids: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
+        let statuses = match wait {
+            Some(w) => reader.wait_ready(&runtime_ids, w.interval, w.timeout, progress).await?,
+            None => {
+                let mut all = Vec::new();
+                for id in &runtime_ids {
+                    all.push(reader.runtime(id).await?);
+                }
+                all
+            }
+        };
+        let mut found = Vec::new();
+        for ((r, id), status) in ids.iter().zip(statuses) {
+            let mut endpoints = Vec::new();
+            for e in &r.spec.endpoints {
+                endpoints.push(EndpointStatus { name: e.name.clone(), status: reader.endpoint(id, &e.name).await? });
+            }
+            found.push(RuntimeStatus { runtime: r.key.clone(), name: r.spec.name.clone(), status, endpoints });
+        }
+        Ok(found)
+    }
+
+    /// What a deploy with these image choices would change, stack by stack.
+    pub async fn diff(&self, choices: &ImageChoices) -> Result<Vec<(String, StackDiff)>, DeployError> {
+        let mut plans = self.plans();
+        let deployer =
+            Deployer::new(&self.config).with_template_bucket(self.settings.environment.template_bucket.clone());
+        let mut deployed = BTreeMap::new();
+        for p in plans.iter().filter(|p| p.takes_image()) {
+            deployed.extend(deployer.deployed_parameters(&p.name).await?);
+        }
+        let values = crate::image::expected_parameters(
+            &Registry::new(&self.config),
+            &self.settings.repository_name,
+            &self.settings.runtimes,
+            &self.assembly.manifest.runtimes,
+            choices,
+            &deployed,
+        )
+        .await;
+        for p in &mut plans {
+            p.set_parameters(&values);
+        }
+        deployer.diff(&plans).await
+    }
+
+    /// Prints the log events of a runtime's endpoint from `since_s` seconds ago into `sink`; with
+    /// `follow`, keeps reading every `poll` until `sink` fails.
+    pub async fn tail_logs(
+        &self,
+        runtime: &str,
+        endpoint: &str,
+        since_s: u64,
+        follow: bool,
+        poll: Duration,
+        sink: &mut dyn FnMut(&crate::logs::Event) -> std::io::Result<()>,
+    ) -> Result<(), DeployError> {
+        let ids = self.runtime_outputs(RuntimeOutput::Id, Some(runtime)).await?;
+        let Some((_, id)) = ids.into_iter().next() else {
+            return Err(DeployError::NotDeployed {
+                runtime: runtime.into(),
+                env: self.settings.environment.name.clone(),
+                stack: "(none)".into(),
+                output: "AgentRuntimeId".into(),
+            });
+        };
+        let group = crate::logs::log_group(&id, endpoint);
+        crate::logs::LogReader::new(&self.config).tail(&group, since_s, follow, poll, sink).await
+    }
+
+    /// Deletes every stack of the project, dependents first. The image repository is retained,
+    /// and so is the KMS key when the config says so.
+    pub async fn destroy(&self, observer: &Arc<dyn Observer>) -> Result<Vec<StackResult>, DeployError> {
+        let step = |s: Step<'_>| observer.step(s);
+        self.deployer(observer).destroy(&self.plans(), &step).await
+    }
+}

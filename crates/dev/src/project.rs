@@ -1,0 +1,129 @@
+//! From a project's settings to the runtimes `corestack dev` serves: each runtime's command,
+//! directory, environment (the one its deployed container gets), lifecycle and header rules, its
+//! build steps, and which agents call the local Bedrock stand-in.
+
+use std::path::Path;
+use std::time::Duration;
+
+use corestack_app::Settings;
+use corestack_app::config::{LocalBedrock, RuntimeSettings};
+
+use crate::LocalRuntime;
+use crate::bedrock::BedrockStandIn;
+
+/// What the user chose for this run, over the config.
+#[derive(Clone, Debug, Default)]
+pub struct DevOptions {
+    /// Serve only this runtime (its config key or AgentCore name).
+    pub runtime: Option<String>,
+    /// Every runtime's idle timeout, in seconds, instead of its own.
+    pub idle_timeout: Option<u64>,
+    /// Every runtime's max lifetime, in seconds, instead of its own.
+    pub max_lifetime: Option<u64>,
+    /// Which Bedrock every agent calls, instead of each runtime's `[runtimes.local] bedrock`.
+    pub bedrock: Option<LocalBedrock>,
+}
+
+/// What can stop `corestack dev` before it serves.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The runtime asked for is not in the config.
+    #[error("{0}")]
+    UnknownRuntime(#[from] corestack_app::config::UnknownRuntime),
+    /// A runtime has no local command.
+    #[error(
+        "runtime `{0}` has no [runtimes.local] command, so corestack dev cannot run it\n    fix: add [runtimes.local] with command = \"<program and arguments>\" to its [[runtimes]] section"
+    )]
+    NoCommand(String),
+    /// A build step failed or could not run.
+    #[error("the build step `{step}` {reason}")]
+    Build {
+        /// The step's command line.
+        step: String,
+        /// What happened.
+        reason: String,
+    },
+}
+
+/// The runtimes to serve, their distinct build steps, and which of them use the Bedrock stand-in.
+#[derive(Clone, Debug)]
+pub struct LocalProject {
+    /// The runtimes, in config order.
+    pub runtimes: Vec<LocalRuntime>,
+    /// Each distinct build step, in config order.
+    pub builds: Vec<Vec<String>>,
+    /// The indexes (into `runtimes`) of the agents that call the local Bedrock stand-in.
+    pub stand_in_users: Vec<usize>,
+}
+
+impl LocalProject {
+    /// The runtimes of `settings` that `options` picks, run from `dir` (the config's directory).
+    pub fn new(settings: &Settings, dir: &Path, options: &DevOptions) -> Result<LocalProject, SetupError> {
+        let mut project = LocalProject { runtimes: Vec::new(), builds: Vec::new(), stand_in_users: Vec::new() };
+        for r in settings.pick_runtimes(options.runtime.as_deref())? {
+            let Some(local) = &r.local else { return Err(SetupError::NoCommand(r.key.clone())) };
+            if !local.build.is_empty() && !project.builds.contains(&local.build) {
+                project.builds.push(local.build.clone());
+            }
+            if options.bedrock.unwrap_or(local.bedrock) == LocalBedrock::StandIn {
+                project.stand_in_users.push(project.runtimes.len());
+            }
+            let seconds = |over: Option<u64>, own: u32| Duration::from_secs(over.unwrap_or(u64::from(own)));
+            project.runtimes.push(LocalRuntime {
+                name: r.spec.name.clone(),
+                aliases: vec![r.key.clone()],
+                command: local.command.clone(),
+                cwd: dir.to_path_buf(),
+                // The environment the deployed container gets.
+                environment: r.spec.environment.clone(),
+                idle_timeout: seconds(options.idle_timeout, r.spec.idle_timeout_seconds),
+                max_lifetime: seconds(options.max_lifetime, r.spec.max_lifetime_seconds),
+                forward_authorization: r
+                    .spec
+                    .request_header_allowlist
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case("authorization")),
+            });
+        }
+        Ok(project)
+    }
+
+    /// Runs each build step in `dir`, in order, telling `log` before each.
+    pub fn build(&self, dir: &Path, log: &mut dyn FnMut(&str)) -> Result<(), SetupError> {
+        for build in &self.builds {
+            let step = build.join(" ");
+            log(&format!("building: {step}"));
+            match std::process::Command::new(&build[0]).args(&build[1..]).current_dir(dir).status() {
+                Ok(s) if s.success() => {}
+                Ok(s) => return Err(SetupError::Build { step, reason: format!("failed ({s})") }),
+                Err(e) => return Err(SetupError::Build { step, reason: format!("could not run: {e}") }),
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the Bedrock stand-in when an agent uses it, and gives those agents its endpoint and
+    /// dummy credentials (on top of their deployed environment).
+    pub async fn start_stand_in(&mut self) -> std::io::Result<Option<BedrockStandIn>> {
+        if self.stand_in_users.is_empty() {
+            return Ok(None);
+        }
+        let stand_in = BedrockStandIn::start().await?;
+        for &i in &self.stand_in_users {
+            let env = &mut self.runtimes[i].environment;
+            env.extend(stand_in.environment().map(|(k, v)| (k.to_string(), v)));
+        }
+        Ok(Some(stand_in))
+    }
+}
+
+/// The ARN `corestack dev` answers for a runtime (any account and suffix would do; this one
+/// has the environment's region and account).
+pub fn local_arn(settings: &Settings, runtime: &RuntimeSettings) -> String {
+    let account = settings.environment.account.as_deref().unwrap_or("123456789012");
+    format!(
+        "arn:aws:bedrock-agentcore:{}:{account}:runtime/{}-localdev01",
+        settings.environment.region, runtime.spec.name
+    )
+}

@@ -1,0 +1,127 @@
+//! InvokeAgentRuntime, as `corestack invoke` sends it: signed with SigV4 by the AWS SDK, or with
+//! a bearer token over HTTPS for runtimes with a JWT authorizer, to AWS or to `corestack dev` on
+//! 127.0.0.1. The answer's body is handed over chunk by chunk as it arrives, so a stream of
+//! server-sent events is printed as it is produced.
+
+mod bearer;
+
+use aws_sdk_bedrockagentcore::config::Credentials;
+use aws_sdk_bedrockagentcore::primitives::Blob;
+use bytes::Bytes;
+use corestack_deploy::AwsFailure;
+
+pub use bearer::{endpoint as bearer_endpoint, url as bearer_url};
+
+/// The operation, as errors name it.
+pub const OPERATION: &str = "bedrock-agentcore:InvokeAgentRuntime";
+
+/// One request.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// The runtime's ARN.
+    pub arn: String,
+    /// The endpoint (qualifier), e.g. `DEFAULT`.
+    pub qualifier: String,
+    /// The session (33-256 characters).
+    pub session: String,
+    /// Ask for server-sent events (`text/event-stream`) instead of `application/json`.
+    pub stream: bool,
+    /// The JSON payload.
+    pub payload: String,
+}
+
+impl Invocation {
+    fn accept(&self) -> &'static str {
+        if self.stream { "text/event-stream" } else { "application/json" }
+    }
+}
+
+/// How the request is authorized and where it goes.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// SigV4 with this configuration's credentials, to its endpoint.
+    Signed(Box<aws_config::SdkConfig>),
+    /// `Authorization: Bearer <token>` to `endpoint` (HTTPS, or plain HTTP to this machine only).
+    Bearer {
+        /// The service endpoint, e.g. [`bearer_endpoint`]'s.
+        endpoint: String,
+        /// The access token.
+        token: String,
+    },
+}
+
+/// What can go wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvokeError {
+    /// The service (or `corestack dev`) refused, or could not be reached.
+    #[error("{0}")]
+    Aws(Box<AwsFailure>),
+    /// A bearer token would go to an endpoint that is not HTTPS.
+    #[error("--bearer-token: {0}")]
+    Insecure(String),
+    /// The request could not be made.
+    #[error("the request cannot be made: {0}")]
+    Request(String),
+    /// The answer's body broke off.
+    #[error("the response stream broke: {0}")]
+    Stream(String),
+    /// The sink refused a chunk (for example, stdout closed).
+    #[error("cannot write the answer: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// The SDK configuration that talks to `corestack dev` on 127.0.0.1:`port`. The local endpoint
+/// does not verify signatures, so fixed dummy credentials sign the requests.
+pub async fn local_config(region: &str, port: u16) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "corestack-dev"))
+        .load()
+        .await
+}
+
+/// Sends `invocation` to `target` and hands each chunk of the answer to `sink` as it arrives.
+pub async fn invoke(
+    target: &Target,
+    invocation: Invocation,
+    sink: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
+) -> Result<(), InvokeError> {
+    match target {
+        Target::Bearer { endpoint, token } => {
+            let url = bearer::url(endpoint, &invocation.arn, &invocation.qualifier).map_err(InvokeError::Insecure)?;
+            let accept = invocation.accept();
+            bearer::invoke(&url, token, &invocation.session, accept, invocation.payload, sink).await
+        }
+        Target::Signed(config) => signed(config, invocation, sink).await,
+    }
+}
+
+async fn signed(
+    config: &aws_config::SdkConfig,
+    invocation: Invocation,
+    sink: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
+) -> Result<(), InvokeError> {
+    let client = aws_sdk_bedrockagentcore::Client::new(config);
+    let answer = client
+        .invoke_agent_runtime()
+        .agent_runtime_arn(&invocation.arn)
+        .qualifier(&invocation.qualifier)
+        .runtime_session_id(&invocation.session)
+        .content_type("application/json")
+        .accept(invocation.accept())
+        .payload(Blob::new(invocation.payload))
+        .send()
+        .await
+        .map_err(|e| {
+            let subject = format!("runtime {}, endpoint {}", invocation.arn, invocation.qualifier);
+            InvokeError::Aws(Box::new(AwsFailure::from_sdk(OPERATION, Some(&subject), &e)))
+        })?;
+    let mut body = answer.response;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| InvokeError::Stream(e.to_string()))?;
+        sink(chunk)?;
+    }
+    Ok(())
+}
