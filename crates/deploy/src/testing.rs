@@ -72,4 +72,26 @@ impl Moto {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// An AWS configuration that reaches this moto in `region`, with test credentials.
+    pub async fn sdk_config(&self, region: &str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .endpoint_url(self.url())
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "moto"))
+            .load()
+            .await
+    }
+
+    /// The stand-in for the docker CLI (`tests/fake-docker/docker` of `workspace`), which pushes
+    /// into this moto's registry and logs its calls to `log`.
+    pub fn fake_docker(&self, workspace: &Path, log: &Path) -> crate::image::Docker {
+        let path = format!("{}:{}", workspace.join(".venv/bin").display(), std::env::var("PATH").unwrap_or_default());
+        crate::image::Docker::with_program(workspace.join("tests/fake-docker/docker"))
+            .env("PATH", path)
+            .env("AWS_ENDPOINT_URL", self.url())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("FAKE_DOCKER_LOG", log.display().to_string())
+    }
 }
