@@ -44,6 +44,9 @@ pip_install boto3 "boto3==1.44.8" "import boto3"
 # The Python SDK, for the conformance test of echo-agent against its Python twin.
 pip_install bedrock-agentcore "bedrock-agentcore==1.25.0" "import bedrock_agentcore"
 
+# The Python MCP SDK: its Streamable HTTP client and server, for the MCP agents' tests and twin.
+pip_install mcp "mcp==2.3.0" "import mcp.client.streamable_http, mcp.server.mcpserver"
+
 SKIP_LOG="$(mktemp)"
 trap 'rm -f "$SKIP_LOG"' EXIT
 export CORESTACK_SKIP_LOG="$SKIP_LOG"

@@ -33,6 +33,9 @@
 mod about;
 mod handler;
 mod health;
+mod listen;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 mod server;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -40,7 +43,7 @@ pub mod testing;
 pub use about::About;
 pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};
 pub use health::{Health, PingResponse, Status, TaskGuard};
-pub use server::{Config, MAX_PAYLOAD_BYTES, Runtime};
+pub use server::{Config, HTTP_PORT, MAX_PAYLOAD_BYTES, Runtime};
 
 /// The handler trait (`tower::Service`), re-exported.
 pub use tower_service::Service;
@@ -63,7 +66,7 @@ pub enum Error {
 /// Sets up JSON log lines on stdout (level from `RUST_LOG`, default `info`); each invocation's lines
 /// carry its session and request IDs. Call it once; later calls do nothing.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,rmcp=warn".into());
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

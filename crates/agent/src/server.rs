@@ -14,10 +14,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use hyper::server::conn::http1;
 use hyper::{Method, StatusCode};
-use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_service::Service;
@@ -29,7 +26,10 @@ use crate::{Error, Health};
 /// The largest payload AgentCore accepts (facts §5.1): 100 MB.
 pub const MAX_PAYLOAD_BYTES: usize = 100_000_000;
 
-type Body = UnsyncBoxBody<Bytes, Infallible>;
+pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// The port AgentCore sends HTTP and AG-UI requests to (facts §17; runtime-service-contract).
+pub const HTTP_PORT: u16 = 8080;
 
 /// Where and how the server runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 8080),
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), HTTP_PORT),
             max_body_bytes: MAX_PAYLOAD_BYTES,
             drain_timeout: Duration::from_secs(30),
         }
@@ -60,7 +60,14 @@ impl Config {
 
     /// The default, with `PORT` and `AGENT_BIND_ADDRESS` looked up by `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        Config::from_lookup_on(HTTP_PORT, get)
+    }
+
+    /// The default on `port` (the protocol's: [`HTTP_PORT`], `MCP_PORT` or `A2A_PORT`), with
+    /// `PORT` and `AGENT_BIND_ADDRESS` looked up by `get`.
+    pub fn from_lookup_on(port: u16, get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
         let mut c = Config::default();
+        c.addr.set_port(port);
         if let Some(port) = get("PORT") {
             let port =
                 port.parse().map_err(|_| Error::Config(format!("PORT=`{port}` is not a port number (0-65535)")))?;
@@ -99,7 +106,7 @@ struct App<S> {
     requests: AtomicU64,
 }
 
-fn json_response(status: StatusCode, body: &Value) -> hyper::Response<Body> {
+pub(crate) fn json_response(status: StatusCode, body: &Value) -> hyper::Response<Body> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut r = hyper::Response::new(Full::new(Bytes::from(bytes)).boxed_unsync());
     *r.status_mut() = status;
@@ -300,7 +307,7 @@ where
     pub async fn run(self) -> Result<(), Error> {
         let listener = TcpListener::bind(self.config.addr).await.map_err(|e| Error::Bind(self.config.addr, e))?;
         tracing::info!(address = %listener.local_addr().map_err(Error::Io)?, "agent listening");
-        self.serve(listener, shutdown_signal()).await
+        self.serve(listener, crate::listen::shutdown_signal()).await
     }
 
     /// Serves on a listener until `shutdown` completes, then drains.
@@ -311,58 +318,13 @@ where
             max_body: self.config.max_body_bytes,
             requests: AtomicU64::new(0),
         });
-        let graceful = GracefulShutdown::new();
-        let mut shutdown = std::pin::pin!(shutdown);
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let (stream, _) = match accepted {
-                        Ok(c) => c,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(10)).await;
-                            continue;
-                        }
-                    };
-                    let _ = stream.set_nodelay(true);
-                    let app = app.clone();
-                    let service = hyper::service::service_fn(move |req| app.clone().handle(req));
-                    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-                    let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        if let Err(e) = connection.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
-                        }
-                    });
-                }
-                () = &mut shutdown => break,
-            }
-        }
-        drop(listener);
-        tracing::info!("shutting down: draining in-flight requests");
-        tokio::select! {
-            () = graceful.shutdown() => tracing::info!("drained"),
-            () = tokio::time::sleep(self.config.drain_timeout) => tracing::warn!("drain timed out; exiting with requests in flight"),
-        }
+        let handler: crate::listen::Handler<Body> = Arc::new(move |req| {
+            let app = app.clone();
+            Box::pin(async move { app.handle(req).await.unwrap_or_else(|never| match never {}) })
+        });
+        crate::listen::serve(listener, shutdown, self.config.drain_timeout, handler).await;
         Ok(())
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return ctrl_c.await.unwrap_or(()),
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await.unwrap_or(());
 }
 
 #[cfg(test)]

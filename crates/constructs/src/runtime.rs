@@ -36,6 +36,26 @@ impl Protocol {
             Protocol::Agui => "AGUI",
         }
     }
+
+    /// The container port the service sends this protocol's requests to (AgentCore developer
+    /// guide, runtime-service-contract).
+    pub fn port(self) -> u16 {
+        match self {
+            Protocol::Http | Protocol::Agui => 8080,
+            Protocol::Mcp => 8000,
+            Protocol::A2a => 9000,
+        }
+    }
+
+    /// The container path InvokeAgentRuntime's payload goes to, unchanged: `/invocations` (HTTP,
+    /// AG-UI), `/mcp` (MCP JSON-RPC) or `/` (A2A JSON-RPC).
+    pub fn invocation_path(self) -> &'static str {
+        match self {
+            Protocol::Http | Protocol::Agui => "/invocations",
+            Protocol::Mcp => "/mcp",
+            Protocol::A2a => "/",
+        }
+    }
 }
 
 /// Where the runtime's network interfaces go.

@@ -15,7 +15,8 @@ use hyper::header::{CONTENT_LENGTH, HeaderValue};
 
 use crate::session::{Session, elapsed_ms, short, unix_now};
 use crate::{
-    AwsError, Body, Console, NoSession, SESSION_HEADER, State, aws_error, clock, forwarded, new_session_id, session_for,
+    AwsError, Body, Console, MCP_SESSION_HEADER, NoSession, Protocol, SESSION_HEADER, State, aws_error, clock,
+    forwarded, new_session_id, session_for,
 };
 
 pub(crate) async fn invoke(
@@ -50,9 +51,15 @@ pub(crate) async fn invoke(
         }
     };
     let runtime = &session.runtime;
-    let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}/invocations", session.port));
+    // The payload goes unchanged to the path of the runtime's protocol: /invocations, /mcp or /.
+    let path = runtime.protocol.invocation_path();
+    let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}{path}", session.port));
     for (name, value) in parts.headers.iter().filter(|(n, v)| forwarded(n.as_str(), runtime, v)) {
         forward = forward.header(name, value);
+    }
+    let mcp = runtime.protocol == Protocol::Mcp;
+    if mcp && !parts.headers.contains_key(MCP_SESSION_HEADER) {
+        forward = forward.header(MCP_SESSION_HEADER, &session_id);
     }
     let forward = forward
         .header(SESSION_HEADER, &session_id)
@@ -107,6 +114,9 @@ pub(crate) async fn invoke(
         .collect();
     head.headers = kept;
     if let Ok(v) = HeaderValue::from_str(&session_id) {
+        if mcp && !head.headers.contains_key(MCP_SESSION_HEADER) {
+            head.headers.insert(MCP_SESSION_HEADER, v.clone());
+        }
         head.headers.insert(SESSION_HEADER, v);
     }
     hyper::Response::from_parts(head, Tracked { inner: body, flight: Some(flight) }.boxed_unsync())

@@ -37,7 +37,7 @@ use tokio::net::TcpListener;
 
 pub use names::{AwsError, Operation, SESSION_ID_LENGTH, new_session_id, parse_path, runtime_name};
 pub use project::{DevOptions, LocalProject, SetupError, local_arn};
-pub use session::LocalRuntime;
+pub use session::{LocalRuntime, Protocol};
 use session::{Session, elapsed_ms, short, unix_now};
 
 /// Where console lines go (one line per call).
@@ -45,6 +45,9 @@ pub type Console = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The session header (facts §5.1).
 pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
+
+/// The MCP session header, which the service adds to MCP requests and answers.
+pub const MCP_SESSION_HEADER: &str = "mcp-session-id";
 
 /// Timing and limits of the local endpoint.
 #[derive(Clone, Debug)]
@@ -302,7 +305,12 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
             return Ok(aws_error(&e, None));
         }
         Some(Ok(id)) => id,
-        None => new_session_id(),
+        // An MCP client carries its session in Mcp-Session-Id, which the service gave it: the
+        // service adds one to a request without it, and one ID names both (runtime-mcp docs).
+        None => match req.headers().get(MCP_SESSION_HEADER).and_then(|v| v.to_str().ok()) {
+            Some(id) if state.runtimes[index].protocol == Protocol::Mcp && !id.is_empty() => id.to_string(),
+            _ => new_session_id(),
+        },
     };
     Ok(match op {
         Operation::StopSession => stop_session(&state, index, &session_id).await,

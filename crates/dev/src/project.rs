@@ -84,6 +84,7 @@ impl LocalProject {
                     .request_header_allowlist
                     .iter()
                     .any(|h| h.eq_ignore_ascii_case("authorization")),
+                protocol: r.spec.protocol,
             });
         }
         Ok(project)

@@ -16,6 +16,8 @@ use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+pub use corestack_app::constructs::runtime::Protocol;
+
 use crate::Console;
 
 /// How to run one runtime's agent locally.
@@ -37,6 +39,8 @@ pub struct LocalRuntime {
     pub max_lifetime: Duration,
     /// Whether `Authorization` may be forwarded (the runtime allow-lists it).
     pub forward_authorization: bool,
+    /// The protocol it speaks, which says where invocations go.
+    pub protocol: Protocol,
 }
 
 /// What `/ping` said, as the service reads it.
@@ -366,6 +370,7 @@ mod tests {
                 idle_timeout: Duration::from_secs(60),
                 max_lifetime: Duration::from_secs(60),
                 forward_authorization: false,
+                protocol: Protocol::Http,
             });
             let started = rt.block_on(Session::start(runtime, "s".repeat(33), Duration::from_secs(1), &console));
             assert!(started.is_err());

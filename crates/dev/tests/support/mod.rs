@@ -42,6 +42,7 @@ pub fn runtime(name: &str, command: Vec<String>, idle: u64, max: u64) -> LocalRu
         idle_timeout: Duration::from_secs(idle),
         max_lifetime: Duration::from_secs(max),
         forward_authorization: false,
+        protocol: corestack_dev::Protocol::Http,
     }
 }
 
