@@ -46,6 +46,8 @@ pip_install bedrock-agentcore "bedrock-agentcore==1.25.0" "import bedrock_agentc
 
 # The Python MCP SDK: its Streamable HTTP client and server, for the MCP agents' tests and twin.
 pip_install mcp "mcp==2.3.0" "import mcp.client.streamable_http, mcp.server.mcpserver"
+# The A2A Python SDK: its client, and its server for a2a-echo's twin.
+pip_install a2a-sdk "a2a-sdk[http-server]==1.3.0" "import a2a.client, a2a.server.routes, uvicorn, httpx"
 
 SKIP_LOG="$(mktemp)"
 trap 'rm -f "$SKIP_LOG"' EXIT

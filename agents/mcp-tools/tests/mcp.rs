@@ -10,80 +10,29 @@
 //! The Python side needs `mcp` and `boto3` in the repository's `.venv` (`scripts/test.sh`
 //! installs them); without them the tests fail under CI and are counted as skipped elsewhere.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use corestack_agent::testing::{AgentClient, Answer, Method};
+use corestack_agent::testing::{
+    AgentClient, Answer, Method, free_port, python_with, run_python_json, spawn_agent, wait_for_port,
+};
 use corestack_dev::{DevConfig, DevServer, LocalRuntime, Protocol};
 use serde_json::{Value, json};
 
 const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/tools_mcp-localdev01";
 
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The repository's Python, when it has every module named.
 fn python(test: &str, modules: &str) -> Option<PathBuf> {
-    let python = workspace().join(".venv/bin/python");
-    let ok = Command::new(&python)
-        .args(["-c", &format!("import {modules}")])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        let why = format!("no Python with {modules} in .venv (run scripts/test.sh)");
-        corestack_agent::testing::skip_or_fail(test, &why);
-    }
-    ok.then_some(python)
+    python_with(&workspace(), test, modules)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn spawn(program: &Path, args: &[&str], port: u16) -> Proc {
-    Proc(
-        Command::new(program)
-            .args(args)
-            .env("PORT", port.to_string())
-            .env("AGENT_BIND_ADDRESS", "127.0.0.1")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-async fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Runs a Python script of this agent's `python/` directory; returns its stdout as JSON.
-fn run_python(python: &Path, script: &str, args: &[&str]) -> Value {
-    let out = Command::new(python)
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python").join(script))
-        .args(args)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{script} failed: {stderr}");
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{script} printed no JSON ({e}): {stdout}{stderr}"))
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python").join(name)
 }
 
 /// `corestack dev`'s server with mcp-tools as an MCP runtime, on a free port.
@@ -99,14 +48,7 @@ async fn dev() -> (String, tokio::sync::oneshot::Sender<()>) {
         forward_authorization: false,
         protocol: Protocol::Mcp,
     };
-    let server = DevServer::new(DevConfig::new(vec![runtime]), Arc::new(|_: &str| {}));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve(listener, async move {
-        let _ = stopped.await;
-    }));
-    (url, stop)
+    DevServer::new(DevConfig::new(vec![runtime]), Arc::new(|_: &str| {})).spawn_on_loopback().await.unwrap()
 }
 
 fn encoded_arn() -> String {
@@ -120,11 +62,11 @@ async fn the_python_mcp_client_lists_and_calls_the_tools_directly_and_through_de
     let expected = json!({"server": "mcp-tools", "tools": ["add", "echo"], "add": ["42"], "add_error": false, "echo": ["hello MCP"]});
 
     let port = free_port();
-    let _agent = spawn(env!("CARGO_BIN_EXE_mcp-tools").as_ref(), &[], port);
+    let _agent = spawn_agent(env!("CARGO_BIN_EXE_mcp-tools").as_ref(), &[], port);
     wait_for_port(port).await;
     let direct = tokio::task::spawn_blocking({
         let python = python.clone();
-        move || run_python(&python, "mcp_client.py", &[&format!("http://127.0.0.1:{port}/mcp")])
+        move || run_python_json(&python, &script("mcp_client.py"), &[&format!("http://127.0.0.1:{port}/mcp")])
     });
     assert_eq!(direct.await.unwrap(), expected);
 
@@ -132,7 +74,7 @@ async fn the_python_mcp_client_lists_and_calls_the_tools_directly_and_through_de
     // accepts unverified): the session comes from Mcp-Session-Id, as the service gives it.
     let (url, _stop) = dev().await;
     let through = format!("{url}/runtimes/{}/invocations?qualifier=DEFAULT", encoded_arn());
-    let via_dev = tokio::task::spawn_blocking(move || run_python(&python, "mcp_client.py", &[&through]));
+    let via_dev = tokio::task::spawn_blocking(move || run_python_json(&python, &script("mcp_client.py"), &[&through]));
     assert_eq!(via_dev.await.unwrap(), expected);
 }
 
@@ -206,9 +148,9 @@ fn shape(a: &Answer) -> Value {
 async fn mcp_tools_matches_the_python_mcp_server() {
     let Some(python) = python("mcp_tools_matches_the_python_mcp_server", "mcp") else { return };
     let (rust_port, py_port) = (free_port(), free_port());
-    let _rust = spawn(env!("CARGO_BIN_EXE_mcp-tools").as_ref(), &[], rust_port);
-    let twin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/mcp_tools.py");
-    let _py = spawn(&python, &[twin.to_str().unwrap()], py_port);
+    let _rust = spawn_agent(env!("CARGO_BIN_EXE_mcp-tools").as_ref(), &[], rust_port);
+    let twin = script("mcp_tools.py");
+    let _py = spawn_agent(&python, &[twin.to_str().unwrap()], py_port);
     wait_for_port(rust_port).await;
     wait_for_port(py_port).await;
     let rust = AgentClient::new(format!("http://127.0.0.1:{rust_port}"));

@@ -30,6 +30,7 @@
 //! }
 //! ```
 
+pub mod a2a;
 mod about;
 mod handler;
 mod health;

@@ -133,3 +133,71 @@ pub fn skip_or_fail(test: &str, why: &str) {
         }
     }
 }
+
+/// A child process, killed when dropped.
+#[derive(Debug)]
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port free on 127.0.0.1 when asked.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+/// Starts an agent as a session would: `PORT`, bound to 127.0.0.1, quiet logs, no output kept.
+pub fn spawn_agent(program: &std::path::Path, args: &[&str], port: u16) -> Process {
+    let child = std::process::Command::new(program)
+        .args(args)
+        .env("PORT", port.to_string())
+        .env("AGENT_BIND_ADDRESS", "127.0.0.1")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    Process(child)
+}
+
+/// Waits until something accepts connections on 127.0.0.1:`port`; panics after 30 s.
+pub async fn wait_for_port(port: u16) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(tokio::time::Instant::now() < deadline, "nothing listens on port {port} after 30 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The Python of the repository's `.venv` (`workspace` is the repository), when it can import
+/// every module of `modules` (`"mcp, boto3"`); otherwise [`skip_or_fail`] for `test`, and `None`.
+pub fn python_with(workspace: &std::path::Path, test: &str, modules: &str) -> Option<std::path::PathBuf> {
+    let python = workspace.join(".venv/bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        skip_or_fail(test, &format!("no Python with {modules} in .venv (run scripts/test.sh)"));
+    }
+    ok.then_some(python)
+}
+
+/// Runs `python script args...` and reads its stdout as one JSON document; panics with its
+/// stderr when it fails.
+pub fn run_python_json(python: &std::path::Path, script: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{} failed: {stderr}", script.display());
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("{} printed no JSON ({e}): {stdout}{stderr}", script.display()))
+}

@@ -19,6 +19,45 @@ use crate::{
     forwarded, new_session_id, session_for,
 };
 
+/// GetAgentCard: the agent card of an A2A runtime's session, as its agent serves it.
+pub(crate) async fn agent_card(state: &State, index: usize, session_id: String) -> hyper::Response<Body> {
+    let runtime = &state.runtimes[index];
+    if runtime.protocol != Protocol::A2a {
+        let message = format!(
+            "runtime {} speaks {}, and only A2A runtimes have an agent card",
+            runtime.name,
+            runtime.protocol.as_str()
+        );
+        return aws_error(&AwsError::validation(message), Some(&session_id));
+    }
+    let session = match session_for(state, index, &session_id).await {
+        Ok(s) => s,
+        Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
+        Err(NoSession::Quota(n)) => return aws_error(&AwsError::quota(n), Some(&session_id)),
+    };
+    let url = format!("http://127.0.0.1:{}/.well-known/agent-card.json", session.port);
+    let request = hyper::Request::get(url).body(Full::new(Bytes::new())).expect("a valid request");
+    let answer = match state.client.request(request).await {
+        Ok(a) if a.status().is_success() => a.into_body().collect().await.map(|b| b.to_bytes()),
+        Ok(a) => {
+            let message = format!("the agent answered {} for its agent card", a.status().as_u16());
+            return aws_error(&AwsError::runtime_client(message), Some(&session_id));
+        }
+        Err(e) => {
+            return aws_error(&AwsError::runtime_client(format!("the agent did not answer: {e}")), Some(&session_id));
+        }
+    };
+    let Ok(card) = answer else {
+        return aws_error(&AwsError::runtime_client("the agent card broke off"), Some(&session_id));
+    };
+    let mut r = hyper::Response::new(crate::full(card));
+    r.headers_mut().insert(hyper::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(&session_id) {
+        r.headers_mut().insert(SESSION_HEADER, v);
+    }
+    r
+}
+
 pub(crate) async fn invoke(
     state: &State,
     index: usize,
@@ -39,16 +78,7 @@ pub(crate) async fn invoke(
     let session = match session_for(state, index, &session_id).await {
         Ok(s) => s,
         Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
-        Err(NoSession::Quota(n)) => {
-            let e = AwsError {
-                status: 402,
-                kind: "ServiceQuotaExceededException",
-                message: format!(
-                    "{n} sessions are active, the most this endpoint runs at once (--max-sessions; the service's quota of active session workloads); stop one (StopRuntimeSession) or wait for one to go idle"
-                ),
-            };
-            return aws_error(&e, Some(&session_id));
-        }
+        Err(NoSession::Quota(n)) => return aws_error(&AwsError::quota(n), Some(&session_id)),
     };
     let runtime = &session.runtime;
     // The payload goes unchanged to the path of the runtime's protocol: /invocations, /mcp or /.

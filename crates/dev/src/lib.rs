@@ -193,6 +193,19 @@ impl DevServer {
         DevHandle(self.state.clone())
     }
 
+    /// Serves on a free port of 127.0.0.1 in a task of the current runtime, until the returned
+    /// sender is dropped or sent to; returns the endpoint URL (`http://127.0.0.1:<port>`). For
+    /// tests and for programs that embed the local endpoint.
+    pub async fn spawn_on_loopback(self) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(self.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok((url, stop))
+    }
+
     /// Serves until `shutdown` completes, then stops every session and returns.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let state = self.state;
@@ -277,9 +290,10 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         };
         return Ok(aws_error(&e, None));
     };
-    if req.method() != Method::POST {
+    let expected = if op == Operation::GetAgentCard { Method::GET } else { Method::POST };
+    if req.method() != expected {
         return Ok(aws_error(
-            &AwsError { status: 405, kind: "UnknownOperationException", message: "use POST".into() },
+            &AwsError { status: 405, kind: "UnknownOperationException", message: format!("use {expected}") },
             None,
         ));
     }
@@ -315,6 +329,7 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
     Ok(match op {
         Operation::StopSession => stop_session(&state, index, &session_id).await,
         Operation::Invoke => forward::invoke(&state, index, session_id, req).await,
+        Operation::GetAgentCard => forward::agent_card(&state, index, session_id).await,
     })
 }
 

@@ -10,12 +10,17 @@ pub enum Operation {
     Invoke,
     /// `POST /runtimes/{id}/stopruntimesession`
     StopSession,
+    /// `GET /runtimes/{id}/invocations/.well-known/agent-card.json` (GetAgentCard, A2A runtimes)
+    GetAgentCard,
 }
 
 /// Splits `/runtimes/{url-encoded ARN or id}/{operation}` into the decoded runtime reference and
 /// the operation.
 pub fn parse_path(path: &str) -> Option<(String, Operation)> {
     let rest = path.strip_prefix("/runtimes/")?;
+    if let Some(encoded) = rest.strip_suffix("/invocations/.well-known/agent-card.json") {
+        return Some((percent_decode(encoded)?, Operation::GetAgentCard));
+    }
     let (encoded, op) = rest.rsplit_once('/')?;
     let op = match op {
         "invocations" => Operation::Invoke,
@@ -81,6 +86,17 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// The quota of active sessions is reached (`n` are active).
+    pub fn quota(n: usize) -> AwsError {
+        AwsError {
+            status: 402,
+            kind: "ServiceQuotaExceededException",
+            message: format!(
+                "{n} sessions are active, the most this endpoint runs at once (--max-sessions; the service's quota of active session workloads); stop one (StopRuntimeSession) or wait for one to go idle"
+            ),
+        }
+    }
+
     /// 400 ValidationException.
     pub fn validation(message: impl Into<String>) -> AwsError {
         AwsError { status: 400, kind: "ValidationException", message: message.into() }
@@ -109,6 +125,8 @@ mod tests {
         assert_eq!(runtime_name("demo_agent"), "demo_agent");
         assert_eq!(parse_path("/runtimes/x/other"), None);
         assert_eq!(parse_path("/ping"), None);
+        let (r, op) = parse_path("/runtimes/peer_a2a-x/invocations/.well-known/agent-card.json").unwrap();
+        assert_eq!((r.as_str(), op), ("peer_a2a-x", Operation::GetAgentCard));
         assert_eq!(parse_path("/runtimes/%zz/invocations"), None);
     }
 
