@@ -48,6 +48,8 @@ pip_install bedrock-agentcore "bedrock-agentcore==1.25.0" "import bedrock_agentc
 pip_install mcp "mcp==2.3.0" "import mcp.client.streamable_http, mcp.server.mcpserver"
 # The A2A Python SDK: its client, and its server for a2a-echo's twin.
 pip_install a2a-sdk "a2a-sdk[http-server]==1.3.0" "import a2a.client, a2a.server.routes, uvicorn, httpx"
+# A WebSocket client, for the data plane's WebSocket through corestack dev.
+pip_install websockets "websockets==17.4" "import websockets"
 
 SKIP_LOG="$(mktemp)"
 trap 'rm -f "$SKIP_LOG"' EXIT

@@ -5,11 +5,14 @@
 //!   word `W` of `P.prompt`, in order.
 //! - If `P.background_ms` is a number, it starts a tracked background task of that many
 //!   milliseconds, so `/ping` says `HealthyBusy` until it ends.
+//! - On `/ws` (WebSocket), every text message `M` comes back as `{"echo": M}`, and every binary
+//!   message as itself.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
-use corestack_agent::{Request, Response, handler_fn};
+use corestack_agent::ws::{WebSocket, WsMessage};
+use corestack_agent::{Config, Request, Response, Runtime, handler_fn};
 use serde_json::{Value, json};
 
 async fn echo(req: Request) -> Result<Response, Infallible> {
@@ -32,6 +35,19 @@ async fn echo(req: Request) -> Result<Response, Infallible> {
         return Ok(Response::stream(futures_util::stream::iter(words)));
     }
     Ok(Response::Json(json!({ "echo": payload, "session_id": context.session_id })))
+}
+
+/// Echoes each message of a WebSocket connection until the peer closes it.
+async fn ws_echo(mut ws: WebSocket) {
+    while let Some(Ok(message)) = ws.recv().await {
+        let answer = match message {
+            WsMessage::Text(text) => WsMessage::Text(json!({ "echo": text }).to_string()),
+            binary => binary,
+        };
+        if ws.send(answer).await.is_err() {
+            break;
+        }
+    }
 }
 
 /// The whitespace-separated words of an owned text, one at a time.
@@ -57,7 +73,12 @@ async fn main() -> std::process::ExitCode {
     if let Some(code) = corestack_agent::about!("echoes each invocation's payload").answer_command_line() {
         return code;
     }
-    match corestack_agent::run(handler_fn(echo)).await {
+    corestack_agent::init_logging();
+    let served = match Config::from_env() {
+        Ok(config) => Runtime::new(handler_fn(echo)).with_config(config).with_websocket(ws_echo).run().await,
+        Err(e) => Err(e),
+    };
+    match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("echo-agent: {e}");

@@ -40,6 +40,7 @@ pub mod mcp;
 mod server;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod ws;
 
 pub use about::About;
 pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};

@@ -92,11 +92,20 @@ impl Config {
 /// Runtime::new(handler).run().await
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Runtime<S> {
     service: S,
     config: Config,
     health: Health,
+    ws: Option<crate::ws::WsHandler>,
+}
+
+impl<S> std::fmt::Debug for Runtime<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("config", &self.config)
+            .field("websocket", &self.ws.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 struct App<S> {
@@ -104,6 +113,7 @@ struct App<S> {
     health: Health,
     max_body: usize,
     requests: AtomicU64,
+    ws: Option<crate::ws::WsHandler>,
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &Value) -> hyper::Response<Body> {
@@ -167,6 +177,12 @@ where
         let response = match (req.method(), req.uri().path()) {
             (&Method::GET, "/ping") => json_response(StatusCode::OK, &json!(self.health.ping())),
             (&Method::POST, "/invocations") => self.invoke(req).await,
+            (&Method::GET, "/ws") if self.ws.is_some() => {
+                let number = self.requests.fetch_add(1, Ordering::Relaxed);
+                let request_id = format!("{:016x}-{number}", started_nanos());
+                let context = Context::from_headers(req.headers().clone(), self.health.clone(), request_id);
+                crate::ws::upgrade(req, context, self.ws.clone().expect("checked"))
+            }
             (_, "/ping" | "/invocations") => {
                 json_response(StatusCode::METHOD_NOT_ALLOWED, &json!({"error": "Method Not Allowed"}))
             }
@@ -282,7 +298,7 @@ where
 {
     /// A server for the handler on `0.0.0.0:8080` with a fresh health state.
     pub fn new(service: S) -> Runtime<S> {
-        Runtime { service, config: Config::default(), health: Health::new() }
+        Runtime { service, config: Config::default(), health: Health::new(), ws: None }
     }
 
     /// Uses this configuration.
@@ -302,6 +318,16 @@ where
         self.health.clone()
     }
 
+    /// Also serves WebSocket connections at `/ws` (HTTP and AG-UI runtimes), each with `handler`.
+    pub fn with_websocket<F, Fut>(mut self, handler: F) -> Runtime<S>
+    where
+        F: Fn(crate::ws::WebSocket) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.ws = Some(crate::ws::ws_handler(handler));
+        self
+    }
+
     /// Binds the configured address and serves until SIGTERM or Ctrl-C, then drains in-flight
     /// requests (up to the drain timeout) and returns.
     pub async fn run(self) -> Result<(), Error> {
@@ -317,6 +343,7 @@ where
             health: self.health,
             max_body: self.config.max_body_bytes,
             requests: AtomicU64::new(0),
+            ws: self.ws,
         });
         let handler: crate::listen::Handler<Body> = Arc::new(move |req| {
             let app = app.clone();

@@ -4,14 +4,12 @@ use std::io::Write;
 use std::sync::Arc;
 
 use corestack_app::config::LocalBedrock;
-use corestack_deploy::{Project, RuntimeOutput};
 use corestack_dev::{DevConfig, DevOptions, DevServer, LocalProject, SetupError, local_arn};
-use corestack_invoke::{Invocation, InvokeError, Target};
 
 use crate::Failure;
 
 /// The default local endpoint port.
-const DEFAULT_PORT: u16 = 8787;
+pub(crate) const DEFAULT_PORT: u16 = 8787;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DevArgs {
@@ -43,41 +41,7 @@ pub(crate) struct DevArgs {
     max_sessions: usize,
 }
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct InvokeArgs {
-    /// The JSON payload, or `-` to read it from standard input. Default: {}.
-    #[arg(value_name = "PAYLOAD")]
-    payload: Option<String>,
-    /// The runtime (name or config key). Default: the first in the config.
-    #[arg(long, value_name = "NAME")]
-    runtime: Option<String>,
-    /// The endpoint (qualifier).
-    #[arg(long, default_value = "DEFAULT")]
-    qualifier: String,
-    /// Continue this session (33-256 characters). Default: a new one, printed on stderr.
-    #[arg(long, value_name = "ID")]
-    session_id: Option<String>,
-    /// Ask for server-sent events and print them as they arrive.
-    #[arg(long)]
-    stream: bool,
-    /// Talk to `corestack dev` on 127.0.0.1 instead of AWS (same client, same requests).
-    #[arg(long)]
-    local: bool,
-    /// The port of `corestack dev`.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
-    port: u16,
-    /// The runtime ARN. Default: the runtime's, read from its deployed AgentCore stack.
-    #[arg(long, value_name = "ARN")]
-    arn: Option<String>,
-    /// For a runtime with a JWT authorizer: send this access token (`Authorization: Bearer`)
-    /// over HTTPS instead of signing with AWS credentials.
-    #[arg(long, value_name = "TOKEN")]
-    bearer_token: Option<String>,
-    #[command(flatten)]
-    cfg: crate::ConfigArgs,
-}
-
-fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
 }
 
@@ -163,81 +127,4 @@ async fn shutdown() {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
     }
-}
-
-impl From<InvokeError> for Failure {
-    fn from(e: InvokeError) -> Self {
-        match e {
-            InvokeError::Insecure(_) | InvokeError::Request(_) => Failure::Input(e.into()),
-            InvokeError::Aws(_) => Failure::Aws(e.into()),
-            other => Failure::Other(other.into()),
-        }
-    }
-}
-
-pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    // On AWS, only the project's own config; `--local` talks to corestack dev, which may run the demo.
-    let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
-    let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
-    let payload = match args.payload.as_deref() {
-        None => "{}".to_string(),
-        Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Input(e.into()))?,
-        Some(p) => p.to_string(),
-    };
-    if let Err(e) = serde_json::from_str::<serde_json::Value>(&payload) {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "the payload is not JSON: {e}\n    fix: pass a JSON document, e.g. '{{\"prompt\": \"hello\"}}'"
-        )));
-    }
-    let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
-    let region = settings.environment.region.clone();
-    let mut last = b'\n';
-    runtime_tokio()?.block_on(Box::pin(async {
-        // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
-        // first. A bearer token with --arn needs none.
-        let needs_aws = !args.local && (args.bearer_token.is_none() || args.arn.is_none());
-        let aws = if needs_aws { Some(corestack_deploy::project::connect(&settings).await?) } else { None };
-        let arn = match (&args.arn, &aws) {
-            (Some(arn), _) => arn.clone(),
-            (None, None) => local_arn(&settings, runtime),
-            (None, Some((config, identity))) => {
-                let assembly = corestack_app::synth(&settings)?;
-                let project = Project::with_config(&settings, &assembly, config.clone(), identity.clone());
-                let arns = project.runtime_outputs(RuntimeOutput::Arn, Some(&runtime.key)).await?;
-                arns.into_iter().next().map(|(_, arn)| arn).expect("the picked runtime")
-            }
-        };
-        let _ = writeln!(err, "session: {session}");
-        let target = match (&args.bearer_token, aws) {
-            (Some(token), _) => {
-                let endpoint = if args.local {
-                    format!("http://127.0.0.1:{}", args.port)
-                } else {
-                    corestack_invoke::bearer_endpoint(&region)
-                };
-                Target::Bearer { endpoint, token: token.clone() }
-            }
-            (None, Some((config, _))) => Target::Signed(Box::new(config)),
-            (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
-        };
-        let invocation = Invocation {
-            arn,
-            qualifier: args.qualifier.clone(),
-            session: session.clone(),
-            stream: args.stream,
-            payload,
-        };
-        let mut stdout = std::io::stdout();
-        let mut write = |chunk: bytes::Bytes| {
-            last = chunk.last().copied().unwrap_or(last);
-            stdout.write_all(&chunk)?;
-            stdout.flush()
-        };
-        corestack_invoke::invoke(&target, invocation, &mut write).await.map_err(Failure::from)
-    }))?;
-    if last != b'\n' {
-        let _ = writeln!(out);
-    }
-    let _ = out.flush();
-    Ok(())
 }

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod check;
 mod deploy;
 mod dev;
+mod invoke;
 mod progress;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
@@ -32,7 +33,7 @@ enum Command {
     /// Run the runtimes locally, one process per session, behind the InvokeAgentRuntime API.
     Dev(dev::DevArgs),
     /// Invoke a runtime (InvokeAgentRuntime): on AWS, or with --local on `corestack dev`.
-    Invoke(dev::InvokeArgs),
+    Invoke(invoke::InvokeArgs),
     /// Synthesize, check and deploy the stacks through CloudFormation.
     Deploy(deploy::DeployArgs),
     /// Delete the deployed stacks, dependents first (retained resources stay).
@@ -302,7 +303,7 @@ fn main() -> ExitCode {
         Command::Synth(args) => synth(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Dev(args) => dev::run_dev(args, &mut err),
-        Command::Invoke(args) => dev::run_invoke(args, &mut out, &mut err),
+        Command::Invoke(args) => invoke::run_invoke(args, &mut out, &mut err),
         Command::Deploy(args) => deploy::run_deploy(args, &mut out, &mut err),
         Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
         Command::Status(args) => deploy::run_status(args, &mut out),

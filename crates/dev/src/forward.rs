@@ -154,7 +154,7 @@ pub(crate) async fn invoke(
 
 /// One request in flight on a session. Ends (and leaves a console line) when the answer ends or
 /// the caller goes away, whichever comes first, however the request future is dropped.
-struct InFlight {
+pub(crate) struct InFlight {
     session: Option<Arc<Session>>,
     console: Console,
     id: String,
@@ -162,14 +162,14 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn begin(session: Arc<Session>, console: Console, id: String, started: Instant) -> InFlight {
+    pub(crate) fn begin(session: Arc<Session>, console: Console, id: String, started: Instant) -> InFlight {
         session.in_flight.fetch_add(1, Ordering::SeqCst);
         session.last_activity.store(unix_now(), Ordering::SeqCst);
         InFlight { session: Some(session), console, id, started }
     }
 
     /// The request ended as the caller saw it.
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         if let Some(s) = self.session.take() {
             finish(&s);
         }

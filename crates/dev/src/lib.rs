@@ -13,6 +13,7 @@ mod forward;
 mod names;
 pub mod project;
 mod session;
+mod websocket;
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -26,7 +27,6 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
-use hyper::server::conn::http1;
 use hyper::{Method, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -216,6 +216,7 @@ impl DevServer {
         // Connection tasks, so that shutdown can end the ones still running (a session start in
         // progress among them: dropping it kills its process group).
         let mut connections = tokio::task::JoinSet::new();
+        let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new()).http1_only();
         loop {
             tokio::select! {
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -239,7 +240,9 @@ impl DevServer {
                     let _ = stream.set_nodelay(true);
                     let state = state.clone();
                     let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
-                    let conn = graceful.watch(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+                    // HTTP/1.1, with upgrades for the data plane's WebSocket.
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+                    let conn = graceful.watch(conn);
                     connections.spawn(async move { let _ = conn.await; });
                 }
                 () = &mut shutdown => break,
@@ -290,7 +293,8 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         };
         return Ok(aws_error(&e, None));
     };
-    let expected = if op == Operation::GetAgentCard { Method::GET } else { Method::POST };
+    let expected =
+        if matches!(op, Operation::GetAgentCard | Operation::WebSocket) { Method::GET } else { Method::POST };
     if req.method() != expected {
         return Ok(aws_error(
             &AwsError { status: 405, kind: "UnknownOperationException", message: format!("use {expected}") },
@@ -306,7 +310,14 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         ));
         return Ok(aws_error(&e, None));
     };
-    let session_id = match req.headers().get(SESSION_HEADER).map(|v| v.to_str().map(str::to_string)) {
+    // On the WebSocket URL the session ID may come as a query parameter (a presigned URL).
+    let from_query = (op == Operation::WebSocket)
+        .then(|| websocket::query_headers(req.uri().query()))
+        .into_iter()
+        .flatten()
+        .find(|(k, _)| k.eq_ignore_ascii_case(SESSION_HEADER))
+        .map(|(_, v)| Ok(v));
+    let session_id = match req.headers().get(SESSION_HEADER).map(|v| v.to_str().map(str::to_string)).or(from_query) {
         Some(Err(_)) => {
             let e = AwsError::validation(
                 "runtimeSessionId must be printable ASCII (letters, digits, `-` and `_`); this one has other bytes",
@@ -330,6 +341,7 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         Operation::StopSession => stop_session(&state, index, &session_id).await,
         Operation::Invoke => forward::invoke(&state, index, session_id, req).await,
         Operation::GetAgentCard => forward::agent_card(&state, index, session_id).await,
+        Operation::WebSocket => websocket::bridge(&state, index, session_id, req).await,
     })
 }
 

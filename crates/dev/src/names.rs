@@ -12,6 +12,8 @@ pub enum Operation {
     StopSession,
     /// `GET /runtimes/{id}/invocations/.well-known/agent-card.json` (GetAgentCard, A2A runtimes)
     GetAgentCard,
+    /// `GET /runtimes/{id}/ws`, upgraded to a WebSocket (HTTP and AG-UI runtimes)
+    WebSocket,
 }
 
 /// Splits `/runtimes/{url-encoded ARN or id}/{operation}` into the decoded runtime reference and
@@ -25,6 +27,7 @@ pub fn parse_path(path: &str) -> Option<(String, Operation)> {
     let op = match op {
         "invocations" => Operation::Invoke,
         "stopruntimesession" => Operation::StopSession,
+        "ws" => Operation::WebSocket,
         _ => return None,
     };
     Some((percent_decode(encoded)?, op))

@@ -4,6 +4,7 @@
 //! server-sent events is printed as it is produced.
 
 mod bearer;
+pub mod rpc;
 
 use aws_sdk_bedrockagentcore::config::Credentials;
 use aws_sdk_bedrockagentcore::primitives::Blob;
@@ -24,16 +25,10 @@ pub struct Invocation {
     pub qualifier: String,
     /// The session (33-256 characters).
     pub session: String,
-    /// Ask for server-sent events (`text/event-stream`) instead of `application/json`.
-    pub stream: bool,
+    /// The `Accept` header: `application/json`, `text/event-stream`, or both (MCP).
+    pub accept: String,
     /// The JSON payload.
     pub payload: String,
-}
-
-impl Invocation {
-    fn accept(&self) -> &'static str {
-        if self.stream { "text/event-stream" } else { "application/json" }
-    }
 }
 
 /// How the request is authorized and where it goes.
@@ -91,8 +86,7 @@ pub async fn invoke(
     match target {
         Target::Bearer { endpoint, token } => {
             let url = bearer::url(endpoint, &invocation.arn, &invocation.qualifier).map_err(InvokeError::Insecure)?;
-            let accept = invocation.accept();
-            bearer::invoke(&url, token, &invocation.session, accept, invocation.payload, sink).await
+            bearer::invoke(&url, token, &invocation.session, &invocation.accept, invocation.payload, sink).await
         }
         Target::Signed(config) => signed(config, invocation, sink).await,
     }
@@ -110,7 +104,7 @@ async fn signed(
         .qualifier(&invocation.qualifier)
         .runtime_session_id(&invocation.session)
         .content_type("application/json")
-        .accept(invocation.accept())
+        .accept(&invocation.accept)
         .payload(Blob::new(invocation.payload))
         .send()
         .await

@@ -1,0 +1,248 @@
+//! `corestack invoke`: InvokeAgentRuntime with a JSON payload, or an MCP or A2A request, to AWS or
+//! to `corestack dev`; the answer printed as it arrives, or read as MCP or A2A.
+
+use std::io::Write;
+
+use corestack_deploy::{Project, RuntimeOutput};
+use corestack_dev::local_arn;
+use corestack_invoke::rpc;
+use corestack_invoke::{Invocation, InvokeError, Target};
+use serde_json::Value;
+
+use crate::Failure;
+use crate::dev::runtime_tokio;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct InvokeArgs {
+    /// The JSON payload, or `-` to read it from standard input. Default: {}.
+    #[arg(value_name = "PAYLOAD")]
+    payload: Option<String>,
+    /// The runtime (name or config key). Default: the first in the config.
+    #[arg(long, value_name = "NAME")]
+    runtime: Option<String>,
+    /// The endpoint (qualifier).
+    #[arg(long, default_value = "DEFAULT")]
+    qualifier: String,
+    /// Continue this session (33-256 characters). Default: a new one, printed on stderr.
+    #[arg(long, value_name = "ID")]
+    session_id: Option<String>,
+    /// Ask for server-sent events and print them as they arrive (with --a2a: each event's text).
+    #[arg(long)]
+    stream: bool,
+    /// An MCP runtime: `list-tools`, or `call TOOL ['{"argument": ...}']`.
+    #[arg(long, num_args = 1..=3, value_names = ["ACTION", "TOOL", "ARGUMENTS"], conflicts_with_all = ["payload", "a2a"])]
+    mcp: Option<Vec<String>>,
+    /// An A2A runtime: send this text as a message (A2A 1.0 SendMessage; SendStreamingMessage
+    /// with --stream) and print the agent's answer.
+    #[arg(long, value_name = "TEXT", conflicts_with = "payload")]
+    a2a: Option<String>,
+    /// Talk to `corestack dev` on 127.0.0.1 instead of AWS (same client, same requests).
+    #[arg(long)]
+    local: bool,
+    /// The port of `corestack dev`.
+    #[arg(long, default_value_t = crate::dev::DEFAULT_PORT)]
+    port: u16,
+    /// The runtime ARN. Default: the runtime's, read from its deployed AgentCore stack.
+    #[arg(long, value_name = "ARN")]
+    arn: Option<String>,
+    /// For a runtime with a JWT authorizer: send this access token (`Authorization: Bearer`)
+    /// over HTTPS instead of signing with AWS credentials.
+    #[arg(long, value_name = "TOKEN")]
+    bearer_token: Option<String>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
+}
+
+impl From<InvokeError> for Failure {
+    fn from(e: InvokeError) -> Self {
+        match e {
+            InvokeError::Insecure(_) | InvokeError::Request(_) => Failure::Input(e.into()),
+            InvokeError::Aws(_) => Failure::Aws(e.into()),
+            other => Failure::Other(other.into()),
+        }
+    }
+}
+
+/// What `invoke` sends, and how it reads the answer.
+#[derive(Clone, Debug, PartialEq)]
+enum Ask {
+    /// The payload as given; the answer printed as it arrives.
+    Raw,
+    /// MCP `tools/list`; the tools printed.
+    McpTools,
+    /// MCP `tools/call`; the tool's content printed.
+    McpCall,
+    /// An A2A message; the agent's text printed.
+    A2a,
+}
+
+/// The request the flags ask for: what it is, its payload and its `Accept`.
+fn ask(args: &InvokeArgs) -> Result<(Ask, String, String), Failure> {
+    let bad = |message: String| Failure::Input(anyhow::anyhow!(message));
+    if let Some(mcp) = &args.mcp {
+        return match mcp.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["list-tools"] => Ok((Ask::McpTools, rpc::mcp_list_tools(), rpc::ACCEPT_JSON_OR_EVENTS.into())),
+            ["call", tool, rest @ ..] => {
+                let arguments: Value = match rest.first() {
+                    None => Value::Object(Default::default()),
+                    Some(text) => serde_json::from_str(text).map_err(|e| {
+                        bad(format!("--mcp call {tool}: the arguments are not JSON: {e}\n    fix: pass a JSON object, e.g. '{{\"a\": 1}}'"))
+                    })?,
+                };
+                if !arguments.is_object() {
+                    return Err(bad(format!(
+                        "--mcp call {tool}: the arguments must be a JSON object, not {arguments}\n    fix: e.g. '{{\"text\": \"hello\"}}'"
+                    )));
+                }
+                Ok((Ask::McpCall, rpc::mcp_call_tool(tool, arguments), rpc::ACCEPT_JSON_OR_EVENTS.into()))
+            }
+            other => Err(bad(format!(
+                "--mcp {}: not an MCP request corestack sends\n    fix: --mcp list-tools, or --mcp call TOOL '{{\"argument\": ...}}'",
+                other.join(" ")
+            ))),
+        };
+    }
+    let accept = if args.stream { "text/event-stream" } else { "application/json" }.to_string();
+    if let Some(text) = &args.a2a {
+        return Ok((Ask::A2a, rpc::a2a_send(text, args.stream, &corestack_dev::new_session_id()), accept));
+    }
+    let payload = match args.payload.as_deref() {
+        None => "{}".to_string(),
+        Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Input(e.into()))?,
+        Some(p) => p.to_string(),
+    };
+    if let Err(e) = serde_json::from_str::<Value>(&payload) {
+        return Err(bad(format!(
+            "the payload is not JSON: {e}\n    fix: pass a JSON document, e.g. '{{\"prompt\": \"hello\"}}'"
+        )));
+    }
+    Ok((Ask::Raw, payload, accept))
+}
+
+pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
+    // On AWS, only the project's own config; `--local` talks to corestack dev, which may run the demo.
+    let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
+    let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
+    let (ask, payload, accept) = ask(args)?;
+    let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
+    let region = settings.environment.region.clone();
+    let mut last = b'\n';
+    let mut collected = Vec::new();
+    let mut events = rpc::EventReader::default();
+    let mut stream_errors = Vec::new();
+    runtime_tokio()?.block_on(Box::pin(async {
+        // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
+        // first. A bearer token with --arn needs none.
+        let needs_aws = !args.local && (args.bearer_token.is_none() || args.arn.is_none());
+        let aws = if needs_aws { Some(corestack_deploy::project::connect(&settings).await?) } else { None };
+        let arn = match (&args.arn, &aws) {
+            (Some(arn), _) => arn.clone(),
+            (None, None) => local_arn(&settings, runtime),
+            (None, Some((config, identity))) => {
+                let assembly = corestack_app::synth(&settings)?;
+                let project = Project::with_config(&settings, &assembly, config.clone(), identity.clone());
+                let arns = project.runtime_outputs(RuntimeOutput::Arn, Some(&runtime.key)).await?;
+                arns.into_iter().next().map(|(_, arn)| arn).expect("the picked runtime")
+            }
+        };
+        let _ = writeln!(err, "session: {session}");
+        let target = match (&args.bearer_token, aws) {
+            (Some(token), _) => {
+                let endpoint = if args.local {
+                    format!("http://127.0.0.1:{}", args.port)
+                } else {
+                    corestack_invoke::bearer_endpoint(&region)
+                };
+                Target::Bearer { endpoint, token: token.clone() }
+            }
+            (None, Some((config, _))) => Target::Signed(Box::new(config)),
+            (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
+        };
+        let invocation =
+            Invocation { arn, qualifier: args.qualifier.clone(), session: session.clone(), accept, payload };
+        let mut stdout = std::io::stdout();
+        let mut write = |chunk: bytes::Bytes| {
+            match ask {
+                Ask::Raw => {
+                    last = chunk.last().copied().unwrap_or(last);
+                    stdout.write_all(&chunk)?;
+                }
+                // A streamed A2A answer: each event's text as it comes.
+                Ask::A2a if args.stream => {
+                    for event in events.push(&chunk) {
+                        let Ok(message) = serde_json::from_str::<Value>(&event) else { continue };
+                        match rpc::rpc_error(&message) {
+                            Some(e) => stream_errors.push(e),
+                            None => {
+                                let text = rpc::a2a_text(&message["result"]);
+                                last = text.as_bytes().last().copied().unwrap_or(last);
+                                stdout.write_all(text.as_bytes())?;
+                            }
+                        }
+                    }
+                }
+                _ => collected.extend_from_slice(&chunk),
+            }
+            stdout.flush()
+        };
+        corestack_invoke::invoke(&target, invocation, &mut write).await.map_err(Failure::from)
+    }))?;
+    if last != b'\n' {
+        let _ = writeln!(out);
+    }
+    let answered = |what: &str, e: String| Failure::Other(anyhow::anyhow!("the {what} answered {e}"));
+    if let Some(e) = stream_errors.into_iter().next() {
+        return Err(answered("A2A agent", e));
+    }
+    if ask == Ask::Raw || (ask == Ask::A2a && args.stream) {
+        let _ = out.flush();
+        return Ok(());
+    }
+    let messages = rpc::messages(&collected);
+    let Some(answer) = messages.iter().rev().find(|m| m.get("result").is_some() || m.get("error").is_some()) else {
+        return Err(Failure::Other(anyhow::anyhow!(
+            "the runtime's answer is not JSON-RPC: {}",
+            String::from_utf8_lossy(&collected)
+        )));
+    };
+    let what = if ask == Ask::A2a { "A2A agent" } else { "MCP server" };
+    if let Some(e) = rpc::rpc_error(answer) {
+        return Err(answered(what, e));
+    }
+    let result = &answer["result"];
+    match ask {
+        Ask::McpTools => print_tools(result, out),
+        Ask::McpCall => {
+            for item in result["content"].as_array().into_iter().flatten() {
+                let _ = match item["text"].as_str() {
+                    Some(text) => writeln!(out, "{text}"),
+                    None => writeln!(out, "{item}"),
+                };
+            }
+            if result["isError"] == Value::Bool(true) {
+                return Err(Failure::Other(anyhow::anyhow!("the tool answered an error (isError), printed above")));
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "{}", rpc::a2a_text(result));
+        }
+    }
+    let _ = out.flush();
+    Ok(())
+}
+
+/// Each tool: its name and description, then its arguments (name, type, required).
+fn print_tools(result: &Value, out: &mut dyn Write) {
+    for tool in result["tools"].as_array().into_iter().flatten() {
+        let _ =
+            writeln!(out, "{}  {}", tool["name"].as_str().unwrap_or("?"), tool["description"].as_str().unwrap_or(""));
+        let schema = &tool["inputSchema"];
+        let required: Vec<&str> =
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            let kind = property["type"].as_str().unwrap_or("any");
+            let need = if required.contains(&name.as_str()) { ", required" } else { "" };
+            let _ = writeln!(out, "    {name} ({kind}{need})");
+        }
+    }
+}
