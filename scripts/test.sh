@@ -50,6 +50,8 @@ pip_install mcp "mcp==2.3.0" "import mcp.client.streamable_http, mcp.server.mcps
 pip_install a2a-sdk "a2a-sdk[http-server]==1.3.0" "import a2a.client, a2a.server.routes, uvicorn, httpx"
 # A WebSocket client, for the data plane's WebSocket through corestack dev.
 pip_install websockets "websockets==17.4" "import websockets"
+# The AG-UI protocol's Python package: its event models validate agui-echo's events.
+pip_install ag-ui-protocol "ag-ui-protocol==1.0.0" "import ag_ui.core"
 
 SKIP_LOG="$(mktemp)"
 trap 'rm -f "$SKIP_LOG"' EXIT

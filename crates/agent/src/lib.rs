@@ -32,6 +32,7 @@
 
 pub mod a2a;
 mod about;
+pub mod agui;
 mod handler;
 mod health;
 mod listen;

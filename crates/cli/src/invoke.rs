@@ -6,6 +6,7 @@ use std::io::Write;
 use corestack_deploy::{Project, RuntimeOutput};
 use corestack_dev::local_arn;
 use corestack_invoke::rpc;
+use corestack_invoke::ws::Received;
 use corestack_invoke::{Invocation, InvokeError, Target};
 use serde_json::Value;
 
@@ -32,6 +33,10 @@ pub(crate) struct InvokeArgs {
     /// An MCP runtime: `list-tools`, or `call TOOL ['{"argument": ...}']`.
     #[arg(long, num_args = 1..=3, value_names = ["ACTION", "TOOL", "ARGUMENTS"], conflicts_with_all = ["payload", "a2a"])]
     mcp: Option<Vec<String>>,
+    /// Open the runtime's WebSocket (HTTP and AG-UI runtimes): each line of standard input goes
+    /// as a text message, each message back is printed on a line; end of input closes it.
+    #[arg(long, conflicts_with_all = ["payload", "mcp", "a2a", "stream"])]
+    ws: bool,
     /// An A2A runtime: send this text as a message (A2A 1.0 SendMessage; SendStreamingMessage
     /// with --stream) and print the agent's answer.
     #[arg(long, value_name = "TEXT", conflicts_with = "payload")]
@@ -158,6 +163,9 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             (None, Some((config, _))) => Target::Signed(Box::new(config)),
             (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
         };
+        if args.ws {
+            return websocket(&target, &arn, &args.qualifier, &session).await;
+        }
         let invocation =
             Invocation { arn, qualifier: args.qualifier.clone(), session: session.clone(), accept, payload };
         let mut stdout = std::io::stdout();
@@ -229,6 +237,39 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     }
     let _ = out.flush();
     Ok(())
+}
+
+/// `--ws`: stdin's lines out as text messages, the runtime's messages printed, until both are done.
+async fn websocket(target: &Target, arn: &str, qualifier: &str, session: &str) -> Result<(), Failure> {
+    let mut connection = corestack_invoke::ws::open(target, arn, qualifier, session).await?;
+    let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(16);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if lines_tx.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut input_open = true;
+    let mut stdout = std::io::stdout();
+    loop {
+        tokio::select! {
+            line = lines.recv(), if input_open => match line {
+                Some(line) => connection.send_text(&line).await?,
+                None => {
+                    input_open = false;
+                    connection.close().await?;
+                }
+            },
+            received = connection.recv() => match received {
+                Some(Ok(Received::Text(text))) => { let _ = writeln!(stdout, "{text}"); }
+                Some(Ok(Received::Binary(bytes))) => { let _ = writeln!(stdout, "{}", String::from_utf8_lossy(&bytes)); }
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+        }
+    }
 }
 
 /// Each tool: its name and description, then its arguments (name, type, required).

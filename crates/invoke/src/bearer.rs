@@ -22,8 +22,7 @@ pub fn endpoint(region: &str) -> String {
 /// `POST <endpoint>/runtimes/<ARN, percent-encoded>/invocations?qualifier=<q>`.
 pub fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String> {
     let endpoint = endpoint.trim_end_matches('/');
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| endpoint.starts_with(p));
-    if !endpoint.starts_with("https://") && !loopback {
+    if !endpoint.starts_with("https://") && !is_loopback(endpoint) {
         return Err(format!(
             "{endpoint}: a bearer token goes over HTTPS only (plain HTTP only to this machine, for corestack dev)"
         ));
@@ -31,8 +30,13 @@ pub fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String>
     Ok(format!("{endpoint}/runtimes/{}/invocations?qualifier={}", encode(arn), encode(qualifier)))
 }
 
+/// Whether an endpoint is this machine (where plain HTTP may carry a token, for corestack dev).
+pub(crate) fn is_loopback(endpoint: &str) -> bool {
+    ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| endpoint.starts_with(p))
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),

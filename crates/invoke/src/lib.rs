@@ -5,6 +5,7 @@
 
 mod bearer;
 pub mod rpc;
+pub mod ws;
 
 use aws_sdk_bedrockagentcore::config::Credentials;
 use aws_sdk_bedrockagentcore::primitives::Blob;
