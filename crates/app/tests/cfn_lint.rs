@@ -93,3 +93,11 @@ fn extension_example() {
     );
     lint("extension", &a);
 }
+
+#[test]
+fn protocols_example() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/protocols/corestack.toml"))
+            .unwrap();
+    lint("protocols-dev", &synth(&text, "dev"));
+}

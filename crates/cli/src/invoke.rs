@@ -251,23 +251,43 @@ async fn websocket(target: &Target, arn: &str, qualifier: &str, session: &str) -
             }
         }
     });
+    // At the end of input the connection stays open until the runtime has been quiet for a
+    // while: a close sent at once would end it before the answers in flight (the peer answers a
+    // close with its own and sends nothing after it).
+    let quiet = std::time::Duration::from_millis(800);
     let mut input_open = true;
+    let mut closing: Option<tokio::time::Instant> = None;
     let mut stdout = std::io::stdout();
     loop {
+        let linger = async {
+            match closing {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             line = lines.recv(), if input_open => match line {
                 Some(line) => connection.send_text(&line).await?,
                 None => {
                     input_open = false;
-                    connection.close().await?;
+                    closing = Some(tokio::time::Instant::now() + quiet);
                 }
             },
-            received = connection.recv() => match received {
-                Some(Ok(Received::Text(text))) => { let _ = writeln!(stdout, "{text}"); }
-                Some(Ok(Received::Binary(bytes))) => { let _ = writeln!(stdout, "{}", String::from_utf8_lossy(&bytes)); }
-                Some(Err(e)) => return Err(e.into()),
-                None => return Ok(()),
-            },
+            () = linger => {
+                closing = None;
+                connection.close().await?;
+            }
+            received = connection.recv() => {
+                if closing.is_some() {
+                    closing = Some(tokio::time::Instant::now() + quiet);
+                }
+                match received {
+                    Some(Ok(Received::Text(text))) => { let _ = writeln!(stdout, "{text}"); }
+                    Some(Ok(Received::Binary(bytes))) => { let _ = writeln!(stdout, "{}", String::from_utf8_lossy(&bytes)); }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => return Ok(()),
+                }
+            }
         }
     }
 }

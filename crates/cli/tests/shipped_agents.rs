@@ -189,3 +189,102 @@ fn every_shipped_agent_serves_with_exactly_its_deployed_environment() {
         assert!(seen.iter().any(|r| r.contains("/security-credentials")), "{seen:?}");
     }
 }
+
+/// The `ENV PORT=` of a Dockerfile: the port the image's agent listens on (the service sets no
+/// `PORT`; it connects to the protocol's port).
+fn image_port(dockerfile: &Path) -> u16 {
+    let text = std::fs::read_to_string(dockerfile).unwrap();
+    let line = text.lines().find_map(|l| l.strip_prefix("ENV PORT=")).expect("an ENV PORT= line");
+    line.trim().parse().unwrap()
+}
+
+#[test]
+fn every_protocol_example_agent_serves_its_protocol_with_its_deployed_environment() {
+    let config = workspace().join("examples/protocols/corestack.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let synth =
+        corestack(&workspace(), &["synth", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(synth.status.success(), "{}", text(&synth.stderr));
+    let settings = corestack_app::Settings::load(&config, None).unwrap();
+    let template = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-AgentCore.template.json"))
+        .expect("the AgentCore template");
+    let template: Value = serde_json::from_str(&std::fs::read_to_string(template).unwrap()).unwrap();
+    let base = config.parent().unwrap();
+    let mut protocols = Vec::new();
+    for runtime in &settings.runtimes {
+        let props = &template["Resources"][format!("{}Runtime", runtime.logical)]["Properties"];
+        let protocol = runtime.spec.protocol;
+        assert_eq!(props["ProtocolConfiguration"], protocol.as_str(), "{}", runtime.key);
+        protocols.push(protocol.as_str());
+        let dockerfile = base.join(&runtime.build.as_ref().expect("a build section").dockerfile);
+        let package = built_package(&dockerfile);
+        // The service connects to the protocol's port: the image must listen there.
+        assert_eq!(image_port(&dockerfile), protocol.port(), "{}: the image's PORT", dockerfile.display());
+        let local = runtime.local.as_ref().expect("a local command");
+        assert!(
+            local.command[0].ends_with(&format!("/{package}")),
+            "dev runs {:?}, the image {package}",
+            local.command
+        );
+
+        let env: Vec<(String, String)> = props["EnvironmentVariables"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
+            .unwrap_or_default();
+        let port = free_port();
+        let mut child = Command::new(debug_binary(&package));
+        child
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("OTEL_RESOURCE_ATTRIBUTES", format!("service.name={}", runtime.spec.name))
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut agent = Agent(child.spawn().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http(port, "GET /ping HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").is_none() {
+            if let Some(status) = agent.0.try_wait().unwrap() {
+                panic!("{package} exited at start ({status}) with the deployed environment");
+            }
+            assert!(Instant::now() < deadline, "{package} did not answer in 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let post = |path: &str, accept: &str, body: &str| {
+            let request = format!(
+                "POST {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\ncontent-type: application/json\r\naccept: {accept}\r\nmcp-session-id: platform-session-0123456789abcdef\r\nx-amzn-bedrock-agentcore-runtime-session-id: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "s".repeat(40),
+                body.len()
+            );
+            http(port, &request).expect("an answer")
+        };
+        // Each answers the payload InvokeAgentRuntime would carry to its protocol's path.
+        let path = protocol.invocation_path();
+        let (status, answer) = match protocol.as_str() {
+            "MCP" => post(
+                path,
+                "application/json, text/event-stream",
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}"#,
+            ),
+            "A2A" => post(
+                path,
+                "application/json",
+                r#"{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"text":"hi"}]}}}"#,
+            ),
+            _ => post(path, "text/event-stream", r#"{"prompt": "hi"}"#),
+        };
+        assert_eq!(status, 200, "{package}: {answer}");
+        let expected = match protocol.as_str() {
+            "MCP" => "\"text\":\"3\"",
+            "A2A" => "echo: hi",
+            "AGUI" => "RUN_FINISHED",
+            _ => "\"delta\":\"hi\"",
+        };
+        assert!(answer.contains(expected), "{package}: {answer}");
+    }
+    protocols.sort();
+    assert_eq!(protocols, ["A2A", "AGUI", "HTTP", "MCP"], "one runtime per protocol");
+}
