@@ -141,10 +141,12 @@ async fn route<S: ServerHandler + Send + 'static>(
             let started = Instant::now();
             let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
             let (session_id, mcp_session_id) = (header(crate::headers::SESSION_ID), header("mcp-session-id"));
+            let request_id = header(crate::headers::REQUEST_ID);
             let method = req.method().clone();
             let response = call(mcp, max_body, req).await;
             tracing::info!(
                 session_id,
+                request_id,
                 mcp_session_id,
                 method = %method,
                 status = response.status().as_u16(),
