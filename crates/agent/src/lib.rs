@@ -38,6 +38,8 @@ mod health;
 mod listen;
 #[cfg(feature = "mcp")]
 pub mod mcp;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod server;
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -67,15 +69,17 @@ pub enum Error {
 }
 
 /// Sets up JSON log lines on stdout (level from `RUST_LOG`, default `info`); each invocation's lines
-/// carry its session and request IDs. Call it once; later calls do nothing.
+/// carry its session and request IDs. With the feature `otel` and an OTLP endpoint in the
+/// environment, spans are exported too. Call it once; later calls do nothing.
 pub fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,rmcp=warn".into());
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(true)
-        .with_span_list(false)
-        .try_init();
+    let json = tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false);
+    let registry = tracing_subscriber::registry().with(filter).with(json);
+    #[cfg(feature = "otel")]
+    let registry = registry.with(otel::layer());
+    let _ = registry.try_init();
 }
 
 /// Logs as JSON, reads `PORT` and `AGENT_BIND_ADDRESS`, and serves the handler until SIGTERM.

@@ -234,10 +234,21 @@ where
                 );
             }
         };
+        let headers = parts.headers;
         let context =
-            Context::from_headers(parts.headers, self.health.clone(), format!("{:016x}-{number}", started_nanos()));
+            Context::from_headers(headers.clone(), self.health.clone(), format!("{:016x}-{number}", started_nanos()));
         let (session_id, request_id) = (context.session_id.clone(), context.request_id.clone());
-        let span = tracing::info_span!("invocation", session_id = session_id.as_deref().unwrap_or(""), request_id = %request_id);
+        // `session.id` is the attribute AgentCore Observability groups a session's traces by.
+        let span = tracing::info_span!(
+            "invocation",
+            otel.kind = "server",
+            session_id = session_id.as_deref().unwrap_or(""),
+            request_id = %request_id,
+            "session.id" = session_id.as_deref().unwrap_or(""),
+            "http.response.status_code" = tracing::field::Empty,
+        );
+        #[cfg(feature = "otel")]
+        crate::otel::continue_trace(&span, &headers);
         let mut service = self.service.clone();
         // The handler runs inside the invocation's span, so the author's own log lines carry the
         // session and request IDs too.
@@ -255,10 +266,12 @@ where
         match outcome {
             Ok(Ok(answer)) => match answer.into_response() {
                 Response::Json(v) => {
+                    span.record("http.response.status_code", 200);
                     tracing::info!(status = 200, duration_ms = ms, "invocation completed");
                     json_response(StatusCode::OK, &v)
                 }
                 Response::Stream(mut items) => {
+                    span.record("http.response.status_code", 200);
                     tracing::info!(status = 200, duration_ms = ms, "invocation streaming");
                     // Stream items are made as the body is sent: in the same span.
                     let in_span = span.clone();
@@ -273,10 +286,12 @@ where
                 }
             },
             Ok(Err(e)) => {
+                span.record("http.response.status_code", 500);
                 tracing::error!(status = 500, duration_ms = ms, error = %e, "invocation failed");
                 json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e.to_string()}))
             }
             Err(p) => {
+                span.record("http.response.status_code", 500);
                 let msg = panic_message(p.as_ref());
                 tracing::error!(status = 500, duration_ms = ms, error = %msg, "handler panicked");
                 json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": msg}))
@@ -333,7 +348,10 @@ where
     pub async fn run(self) -> Result<(), Error> {
         let listener = TcpListener::bind(self.config.addr).await.map_err(|e| Error::Bind(self.config.addr, e))?;
         tracing::info!(address = %listener.local_addr().map_err(Error::Io)?, "agent listening");
-        self.serve(listener, crate::listen::shutdown_signal()).await
+        let served = self.serve(listener, crate::listen::shutdown_signal()).await;
+        #[cfg(feature = "otel")]
+        crate::otel::shutdown();
+        served
     }
 
     /// Serves on a listener until `shutdown` completes, then drains.

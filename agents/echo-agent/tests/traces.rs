@@ -1,0 +1,121 @@
+//! echo-agent's spans, captured by a local OTLP/HTTP receiver that decodes them with the
+//! protocol's own generated messages (`opentelemetry-proto`): one server span per invocation,
+//! continuing the trace of the request's `traceparent`, with the session ID; and a dead collector
+//! changes nothing for the caller.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use corestack_agent::testing::{AgentClient, Process, free_port};
+use http_body_util::{BodyExt, Full};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+use serde_json::json;
+
+/// An OTLP/HTTP receiver on 127.0.0.1: every span posted to `/v1/traces`, decoded.
+async fn receiver() -> (String, Arc<Mutex<Vec<Span>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let kept = spans.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let kept = kept.clone();
+                    async move {
+                        assert_eq!(req.uri().path(), "/v1/traces");
+                        assert_eq!(req.headers()["content-type"], "application/x-protobuf");
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let export = ExportTraceServiceRequest::decode(body).unwrap();
+                        for resource in export.resource_spans {
+                            for scope in resource.scope_spans {
+                                kept.lock().unwrap().extend(scope.spans);
+                            }
+                        }
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::new())))
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            });
+        }
+    });
+    (url, spans)
+}
+
+fn start(collector: &str) -> (Process, AgentClient) {
+    let port = free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_echo-agent"))
+        .env("PORT", port.to_string())
+        .env("AGENT_BIND_ADDRESS", "127.0.0.1")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector)
+        .env("OTEL_SERVICE_NAME", "echo-agent")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "50")
+        .env("OTEL_EXPORTER_OTLP_TIMEOUT", "500")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (Process(child), AgentClient::new(format!("http://127.0.0.1:{port}")))
+}
+
+fn attribute(span: &Span, key: &str) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+        Value::StringValue(s) => Some(s.clone()),
+        Value::IntValue(i) => Some(i.to_string()),
+        other => Some(format!("{other:?}")),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_invocation_is_a_span_continuing_the_callers_trace() {
+    let (url, spans) = receiver().await;
+    let (_agent, client) = start(&url);
+    assert!(client.wait_ready(Duration::from_secs(10)).await);
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let parent_id = "00f067aa0ba902b7";
+    let session = "trace-session-0123456789abcdef0123456789";
+    let headers = [
+        ("traceparent", format!("00-{trace_id}-{parent_id}-01")),
+        ("x-amzn-bedrock-agentcore-runtime-session-id", session.to_string()),
+    ];
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = client.invoke(&json!({"prompt": "hi"}), &headers).await;
+    assert_eq!(answer.status, 200);
+    let other = client.invoke(&json!({"prompt": "no parent"}), &[]).await;
+    assert_eq!(other.status, 200);
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while spans.lock().unwrap().iter().filter(|s| s.name == "invocation").count() < 2 {
+        assert!(Instant::now() < deadline, "no spans after 10 s: {:?}", spans.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let spans = spans.lock().unwrap().clone();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let continued = spans.iter().find(|s| hex(&s.trace_id) == trace_id).expect("a span in the caller's trace");
+    assert_eq!(continued.name, "invocation");
+    assert_eq!(hex(&continued.parent_span_id), parent_id);
+    assert_eq!(continued.kind, 2, "SPAN_KIND_SERVER");
+    assert_eq!(attribute(continued, "session.id").as_deref(), Some(session));
+    assert_eq!(attribute(continued, "http.response.status_code").as_deref(), Some("200"));
+    let fresh = spans.iter().find(|s| hex(&s.trace_id) != trace_id && s.name == "invocation").unwrap();
+    assert!(fresh.parent_span_id.is_empty(), "a request without traceparent starts a trace");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_collector_changes_nothing_for_the_caller() {
+    // A port nothing listens on.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let (_agent, client) = start(&dead);
+    assert!(client.wait_ready(Duration::from_secs(10)).await);
+    for i in 0..50 {
+        let answer = client.invoke(&json!({"n": i}), &[]).await;
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.json()["echo"]["n"], i);
+    }
+}
