@@ -48,21 +48,43 @@ impl BedrockAgent {
             .ok_or_else(|| AgentError::new("ValidationError", "payload.prompt must be a non-empty string"))?
             .to_string();
         let message = Message::builder().role(ConversationRole::User).content(ContentBlock::Text(prompt)).build()?;
-        let output = self
-            .client
-            .converse_stream()
-            .model_id(&self.model_id)
-            .messages(message)
-            .send()
-            .await
-            .map_err(|e| AgentError::new("BedrockError", sdk_error_text("ConverseStream", &e, e.request_id())))?;
-        let deltas = futures_util::stream::unfold(Some(output.stream), |receiver| async move {
-            let mut receiver = receiver?;
+        // The model call is a client span with the generative-AI semantic conventions' attributes,
+        // a child of the invocation's span; tokens and the finish reason are recorded as the
+        // stream reports them, and the span ends with the stream.
+        let span = tracing::info_span!(
+            "chat",
+            otel.name = format!("chat {}", self.model_id),
+            otel.kind = "client",
+            "gen_ai.operation.name" = "chat",
+            "gen_ai.provider.name" = "aws.bedrock",
+            "gen_ai.system" = "aws.bedrock",
+            "gen_ai.request.model" = %self.model_id,
+            "gen_ai.usage.input_tokens" = tracing::field::Empty,
+            "gen_ai.usage.output_tokens" = tracing::field::Empty,
+            "gen_ai.response.finish_reasons" = tracing::field::Empty,
+        );
+        let output = tracing::Instrument::instrument(
+            self.client.converse_stream().model_id(&self.model_id).messages(message).send(),
+            span.clone(),
+        )
+        .await
+        .map_err(|e| AgentError::new("BedrockError", sdk_error_text("ConverseStream", &e, e.request_id())))?;
+        let deltas = futures_util::stream::unfold(Some((output.stream, span)), |state| async move {
+            let (mut receiver, span) = state?;
             loop {
                 match receiver.recv().await {
                     Ok(Some(ConverseStreamOutput::ContentBlockDelta(event))) => {
                         if let Some(ContentBlockDelta::Text(text)) = event.delta {
-                            return Some((Ok(text), Some(receiver)));
+                            return Some((Ok(text), Some((receiver, span))));
+                        }
+                    }
+                    Ok(Some(ConverseStreamOutput::MessageStop(stop))) => {
+                        span.record("gen_ai.response.finish_reasons", stop.stop_reason.as_str());
+                    }
+                    Ok(Some(ConverseStreamOutput::Metadata(metadata))) => {
+                        if let Some(usage) = metadata.usage {
+                            span.record("gen_ai.usage.input_tokens", usage.input_tokens);
+                            span.record("gen_ai.usage.output_tokens", usage.output_tokens);
                         }
                     }
                     Ok(Some(_)) => continue,

@@ -3,50 +3,11 @@
 //! continuing the trace of the request's `traceparent`, with the session ID; and a dead collector
 //! changes nothing for the caller.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use corestack_agent::testing::otlp::{attribute, hex, receiver};
 use corestack_agent::testing::{AgentClient, Process, free_port};
-use http_body_util::{BodyExt, Full};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::trace::v1::Span;
-use prost::Message;
 use serde_json::json;
-
-/// An OTLP/HTTP receiver on 127.0.0.1: every span posted to `/v1/traces`, decoded.
-async fn receiver() -> (String, Arc<Mutex<Vec<Span>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let spans = Arc::new(Mutex::new(Vec::new()));
-    let kept = spans.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
-            let kept = kept.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let kept = kept.clone();
-                    async move {
-                        assert_eq!(req.uri().path(), "/v1/traces");
-                        assert_eq!(req.headers()["content-type"], "application/x-protobuf");
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let export = ExportTraceServiceRequest::decode(body).unwrap();
-                        for resource in export.resource_spans {
-                            for scope in resource.scope_spans {
-                                kept.lock().unwrap().extend(scope.spans);
-                            }
-                        }
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::new())))
-                    }
-                });
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-            });
-        }
-    });
-    (url, spans)
-}
 
 fn start(collector: &str) -> (Process, AgentClient) {
     let port = free_port();
@@ -61,15 +22,6 @@ fn start(collector: &str) -> (Process, AgentClient) {
         .spawn()
         .unwrap();
     (Process(child), AgentClient::new(format!("http://127.0.0.1:{port}")))
-}
-
-fn attribute(span: &Span, key: &str) -> Option<String> {
-    use opentelemetry_proto::tonic::common::v1::any_value::Value;
-    span.attributes.iter().find(|a| a.key == key).and_then(|a| match a.value.as_ref()?.value.as_ref()? {
-        Value::StringValue(s) => Some(s.clone()),
-        Value::IntValue(i) => Some(i.to_string()),
-        other => Some(format!("{other:?}")),
-    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -96,7 +48,6 @@ async fn each_invocation_is_a_span_continuing_the_callers_trace() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let spans = spans.lock().unwrap().clone();
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     let continued = spans.iter().find(|s| hex(&s.trace_id) == trace_id).expect("a span in the caller's trace");
     assert_eq!(continued.name, "invocation");
     assert_eq!(hex(&continued.parent_span_id), parent_id);

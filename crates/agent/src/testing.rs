@@ -1,5 +1,8 @@
 //! A small HTTP/1.1 client for testing agents over real connections (feature `test-util`).
 
+#[cfg(feature = "otel-test-util")]
+pub mod otlp;
+
 use std::time::Duration;
 
 use bytes::Bytes;

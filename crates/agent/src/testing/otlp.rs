@@ -1,0 +1,59 @@
+//! A local OTLP/HTTP receiver (feature `otel-test-util`): what an agent's span export sends,
+//! decoded with the protocol's own generated messages.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+pub use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+
+/// An ID as lowercase hex, as `traceparent` writes it.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An OTLP/HTTP receiver on 127.0.0.1: its URL, and every span posted to `/v1/traces`, decoded.
+pub async fn receiver() -> (String, Arc<Mutex<Vec<Span>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let kept = spans.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let kept = kept.clone();
+                    async move {
+                        assert_eq!(req.uri().path(), "/v1/traces");
+                        assert_eq!(req.headers()["content-type"], "application/x-protobuf");
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let export = ExportTraceServiceRequest::decode(body).unwrap();
+                        for resource in export.resource_spans {
+                            for scope in resource.scope_spans {
+                                kept.lock().unwrap().extend(scope.spans);
+                            }
+                        }
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(Bytes::new())))
+                    }
+                });
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+            });
+        }
+    });
+    (url, spans)
+}
+
+/// A span attribute as text (strings as they are, integers in decimal).
+pub fn attribute(span: &Span, key: &str) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+        Value::StringValue(s) => Some(s.clone()),
+        Value::IntValue(i) => Some(i.to_string()),
+        other => Some(format!("{other:?}")),
+    })
+}
