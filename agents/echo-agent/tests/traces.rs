@@ -18,6 +18,8 @@ fn start(collector: &str) -> (Process, AgentClient) {
         .env("OTEL_SERVICE_NAME", "echo-agent")
         .env("OTEL_BSP_SCHEDULE_DELAY", "50")
         .env("OTEL_EXPORTER_OTLP_TIMEOUT", "500")
+        // Quiet logs must not lose the spans.
+        .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();

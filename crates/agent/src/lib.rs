@@ -72,13 +72,17 @@ pub enum Error {
 /// carry its session and request IDs. With the feature `otel` and an OTLP endpoint in the
 /// environment, spans are exported too. Call it once; later calls do nothing.
 pub fn init_logging() {
+    use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,rmcp=warn".into());
-    let json = tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false);
-    let registry = tracing_subscriber::registry().with(filter).with(json);
+    let json =
+        tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false).with_filter(filter);
+    let registry = tracing_subscriber::registry().with(json);
+    // Spans are exported at `info` and above whatever RUST_LOG says: quieter logs must not lose
+    // the traces.
     #[cfg(feature = "otel")]
-    let registry = registry.with(otel::layer());
+    let registry = registry.with(otel::layer().map(|l| l.with_filter(tracing_subscriber::filter::LevelFilter::INFO)));
     let _ = registry.try_init();
 }
 
