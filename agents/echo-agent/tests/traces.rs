@@ -43,9 +43,11 @@ async fn each_invocation_is_a_span_continuing_the_callers_trace() {
     assert_eq!(answer.status, 200);
     let other = client.invoke(&json!({"prompt": "no parent"}), &[]).await;
     assert_eq!(other.status, 200);
+    let xray = [("x-amzn-trace-id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")];
+    assert_eq!(client.invoke(&json!({"prompt": "x-ray"}), &xray).await.status, 200);
 
     let deadline = Instant::now() + Duration::from_secs(10);
-    while spans.lock().unwrap().iter().filter(|s| s.name == "invocation").count() < 2 {
+    while spans.lock().unwrap().iter().filter(|s| s.name == "invocation").count() < 3 {
         assert!(Instant::now() < deadline, "no spans after 10 s: {:?}", spans.lock().unwrap());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -56,8 +58,11 @@ async fn each_invocation_is_a_span_continuing_the_callers_trace() {
     assert_eq!(continued.kind, 2, "SPAN_KIND_SERVER");
     assert_eq!(attribute(continued, "session.id").as_deref(), Some(session));
     assert_eq!(attribute(continued, "http.response.status_code").as_deref(), Some("200"));
-    let fresh = spans.iter().find(|s| hex(&s.trace_id) != trace_id && s.name == "invocation").unwrap();
-    assert!(fresh.parent_span_id.is_empty(), "a request without traceparent starts a trace");
+    let from_xray =
+        spans.iter().find(|s| hex(&s.trace_id) == "5759e988bd862e3fe1be46a994272793").expect("X-Ray's trace");
+    assert_eq!(hex(&from_xray.parent_span_id), "53995c3f42cd8ad8");
+    let fresh = spans.iter().filter(|s| s.name == "invocation").find(|s| s.parent_span_id.is_empty());
+    assert!(fresh.is_some(), "a request without a trace header starts a trace");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,5 +1,5 @@
-//! Traces (feature `otel`): each invocation is an OpenTelemetry span, continuing the W3C trace
-//! context that arrives in `traceparent`, exported over OTLP/HTTP (protobuf) when the standard
+//! Traces (feature `otel`): each invocation is an OpenTelemetry span, continuing the trace
+//! context that arrives in `traceparent` or `X-Amzn-Trace-Id`, exported over OTLP/HTTP (protobuf) when the standard
 //! variables say where: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`.
 //! Without either, nothing is exported and nothing is spent. The service name and resource come
 //! from `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (AgentCore sets the latter).
@@ -10,7 +10,7 @@
 //! timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s by default), so a dead collector costs nothing to
 //! the caller.
 //!
-//! Not yet: SigV4 for AgentCore's own OTLP endpoints, and X-Ray's `X-Amzn-Trace-Id` as a parent.
+//! Not yet: SigV4 for AgentCore's own OTLP endpoints.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -59,12 +59,18 @@ where
     Some(tracing_opentelemetry::layer().with_tracer(tracer))
 }
 
-/// Makes `span` continue the trace of the request's `traceparent` (and `tracestate`), if any.
+/// Makes `span` continue the caller's trace: W3C `traceparent` (and `tracestate`) when the
+/// request has it, else X-Ray's `X-Amzn-Trace-Id` (`Root=...;Parent=...;Sampled=...`), which the
+/// service and AWS SDKs send.
 pub(crate) fn continue_trace(span: &tracing::Span, headers: &hyper::HeaderMap) {
-    if !headers.contains_key("traceparent") {
+    let carrier = opentelemetry_http::HeaderExtractor(headers);
+    let parent = if headers.contains_key("traceparent") {
+        TraceContextPropagator::new().extract(&carrier)
+    } else if headers.contains_key("x-amzn-trace-id") {
+        opentelemetry_aws::trace::XrayPropagator::default().extract(&carrier)
+    } else {
         return;
-    }
-    let parent = TraceContextPropagator::new().extract(&opentelemetry_http::HeaderExtractor(headers));
+    };
     let _ = span.set_parent(parent);
 }
 
