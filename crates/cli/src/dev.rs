@@ -35,6 +35,11 @@ pub(crate) struct DevArgs {
     /// Default: each runtime's `[runtimes.local] bedrock`, else `aws`.
     #[arg(long, value_name = "local|aws", value_parser = ["local", "aws"])]
     bedrock: Option<String>,
+    /// Show the agents' spans: `console` prints each span on the console; an OTLP/HTTP URL (such
+    /// as http://127.0.0.1:4318) sends them to your collector. The agents export when built with
+    /// an OpenTelemetry SDK (corestack-agent's `otel` feature).
+    #[arg(long, value_name = "console|URL")]
+    traces: Option<String>,
     /// Most sessions alive at once (the service's quota of active sessions is 1,000 in us-east-1
     /// and us-west-2, 500 elsewhere); more are refused with ServiceQuotaExceededException.
     #[arg(long, value_name = "N", default_value_t = corestack_dev::DEFAULT_MAX_SESSIONS)]
@@ -63,6 +68,13 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         max_lifetime: args.max_lifetime,
         bedrock: args.bedrock.as_deref().and_then(LocalBedrock::parse),
     };
+    if let Some(other) =
+        args.traces.as_deref().filter(|t| *t != "console" && !t.starts_with("http://") && !t.starts_with("https://"))
+    {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "--traces {other}: neither `console` nor an http(s) URL\n    fix: --traces console, or --traces http://127.0.0.1:4318"
+        )));
+    }
     let mut project = LocalProject::new(&settings, &cwd, &options)?;
     if !args.no_build {
         project.build(&cwd, &mut |line| {
@@ -77,6 +89,20 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         // The same environment the deployed container gets, plus, for agents on the stand-in,
         // its endpoint and dummy credentials.
         let stand_in = project.start_stand_in().await.map_err(|e| Failure::Other(e.into()))?;
+        let traces = match args.traces.as_deref() {
+            None => None,
+            Some("console") => {
+                let console: corestack_dev::Console = Arc::new(|line: &str| {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{line}");
+                });
+                Some(corestack_dev::traces::start_console(console).await.map_err(|e| Failure::Other(e.into()))?)
+            }
+            Some(url) => Some(url.to_string()),
+        };
+        if let Some(endpoint) = &traces {
+            project.export_traces(endpoint);
+        }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(|e| {
             Failure::Input(anyhow::anyhow!(
                 "cannot listen on 127.0.0.1:{}: {e}\n    fix: pass --port with a free port",
@@ -103,6 +129,9 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
                 s.url(),
                 names.join(", ")
             );
+        }
+        if let Some(endpoint) = &traces {
+            let _ = writeln!(out, "  spans: exported to {endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT)");
         }
         let _ = writeln!(out, "  export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE={url}");
         let _ = writeln!(out, "  or: corestack invoke --local --port {} '{{\"prompt\": \"hello\"}}'", args.port);

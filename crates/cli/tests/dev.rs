@@ -271,3 +271,16 @@ fn out_of_descriptors_dev_waits_instead_of_spinning_and_recovers() {
     assert!(Command::new("kill").args(["-TERM", &dev.id().to_string()]).status().unwrap().success());
     assert!(dev.wait().unwrap().success());
 }
+
+#[test]
+fn traces_takes_console_or_a_url() {
+    let out = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(workspace())
+        .args(["dev", "--no-build", "--traces", "bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--traces bogus: neither `console` nor an http(s) URL"), "{err}");
+    assert!(err.contains("fix: --traces console"), "{err}");
+}

@@ -13,6 +13,7 @@ mod forward;
 mod names;
 pub mod project;
 mod session;
+pub mod traces;
 mod websocket;
 
 use std::collections::HashMap;

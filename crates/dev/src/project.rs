@@ -104,6 +104,16 @@ impl LocalProject {
         Ok(())
     }
 
+    /// Makes every agent export its spans to `endpoint` (OTLP/HTTP), named after its runtime: a
+    /// collector of the user's, or [`crate::traces::start_console`]'s receiver. These variables
+    /// are dev's own; the deployed runtime's environment is unchanged.
+    pub fn export_traces(&mut self, endpoint: &str) {
+        for r in &mut self.runtimes {
+            let env = crate::traces::export_environment(endpoint, &r.name);
+            r.environment.extend(env.into_iter().map(|(k, v)| (k.to_string(), v)));
+        }
+    }
+
     /// Starts the Bedrock stand-in when an agent uses it, and gives those agents its endpoint and
     /// dummy credentials (on top of their deployed environment).
     pub async fn start_stand_in(&mut self) -> std::io::Result<Option<BedrockStandIn>> {
