@@ -10,7 +10,12 @@
 //! timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s by default), so a dead collector costs nothing to
 //! the caller.
 //!
-//! Not yet: SigV4 for AgentCore's own OTLP endpoints.
+//! **To AgentCore Observability**: set `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` to CloudWatch's OTLP
+//! traces endpoint, `https://xray.<region>.amazonaws.com/v1/traces` (it needs Transaction Search
+//! on in the account and region; X-Ray developer guide, "OpenTelemetry Protocol (OTLP)
+//! Endpoint"). Requests to it are signed with SigV4 (service `xray`) with the credentials of the
+//! default chain, inside AgentCore the execution role's; `CORESTACK_OTLP_SIGV4_SERVICE` signs for
+//! another endpoint (a stand-in, say).
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -88,6 +93,37 @@ struct ExportClient {
     runtime: tokio::runtime::Runtime,
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
     timeout: Duration,
+    signer: Option<Signer>,
+}
+
+/// SigV4 for an AWS OTLP endpoint; the credential chain is loaded at the first export, on the
+/// export runtime.
+#[derive(Debug, Clone)]
+struct Signer {
+    service: String,
+    region: String,
+    credentials:
+        std::sync::Arc<tokio::sync::OnceCell<Option<aws_credential_types::provider::SharedCredentialsProvider>>>,
+}
+
+/// The traces endpoint the exporter will use, as the OpenTelemetry variables give it.
+fn traces_endpoint() -> Option<String> {
+    let specific = std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").ok().filter(|v| !v.trim().is_empty());
+    specific.or_else(|| {
+        std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().map(|b| format!("{}/v1/traces", b.trim_end_matches('/')))
+    })
+}
+
+/// The SigV4 service and region an endpoint needs: `xray` for `xray.<region>.amazonaws.com`, or
+/// what `CORESTACK_OTLP_SIGV4_SERVICE` (and `AWS_REGION`) say.
+fn signing_for(endpoint: &str) -> Option<(String, String)> {
+    let host = endpoint.split("://").nth(1)?.split(['/', ':']).next()?;
+    if let Ok(service) = std::env::var("CORESTACK_OTLP_SIGV4_SERVICE") {
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+        return Some((service, region));
+    }
+    let region = host.strip_prefix("xray.")?.strip_suffix(".amazonaws.com")?;
+    Some(("xray".into(), region.to_string()))
 }
 
 impl ExportClient {
@@ -110,7 +146,52 @@ impl ExportClient {
             .and_then(|v| v.parse().ok())
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_secs(10));
-        Ok(ExportClient { runtime, client, timeout })
+        let signer = traces_endpoint().as_deref().and_then(signing_for).map(|(service, region)| Signer {
+            service,
+            region,
+            credentials: Default::default(),
+        });
+        Ok(ExportClient { runtime, client, timeout, signer })
+    }
+}
+
+impl Signer {
+    /// Adds the SigV4 headers to an export request.
+    async fn sign(&self, request: &mut http::Request<Bytes>) -> Result<(), opentelemetry_http::HttpError> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let provider = self
+            .credentials
+            .get_or_init(|| async {
+                aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await.credentials_provider()
+            })
+            .await
+            .as_ref()
+            .ok_or("no AWS credentials to sign span export with")?;
+        let identity = provider.provide_credentials().await?.into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name(&self.service)
+            .time(std::time::SystemTime::now())
+            .settings(aws_sigv4::http_request::SigningSettings::default())
+            .build()?;
+        let uri = request.uri().to_string();
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect();
+        let host = request.uri().authority().map(|a| a.to_string()).unwrap_or_default();
+        let all = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).chain([("host", host.as_str())]);
+        let signable = aws_sigv4::http_request::SignableRequest::new(
+            request.method().as_str(),
+            uri,
+            all,
+            aws_sigv4::http_request::SignableBody::Bytes(request.body()),
+        )?;
+        let (instructions, _) = aws_sigv4::http_request::sign(signable, &params.into())?.into_parts();
+        instructions.apply_to_request_http1x(request);
+        Ok(())
     }
 }
 
@@ -120,9 +201,13 @@ impl opentelemetry_http::HttpClient for ExportClient {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, opentelemetry_http::HttpError> {
-        let (client, timeout) = (self.client.clone(), self.timeout);
-        let request = request.map(Full::new);
+        let (client, timeout, signer) = (self.client.clone(), self.timeout, self.signer.clone());
         let answer = self.runtime.spawn(async move {
+            let mut request = request;
+            if let Some(signer) = &signer {
+                signer.sign(&mut request).await?;
+            }
+            let request = request.map(Full::new);
             let response = tokio::time::timeout(timeout, client.request(request)).await??;
             let (head, body) = response.into_parts();
             let body = tokio::time::timeout(timeout, body.collect()).await??.to_bytes();

@@ -14,23 +14,35 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An export request as received: its method, path, headers and body.
+pub type Received = (hyper::Method, String, hyper::HeaderMap, Bytes);
+
 /// An OTLP/HTTP receiver on 127.0.0.1: its URL, and every span posted to `/v1/traces`, decoded.
 pub async fn receiver() -> (String, Arc<Mutex<Vec<Span>>>) {
+    let (url, spans, _) = recording_receiver().await;
+    (url, spans)
+}
+
+/// [`receiver`], also keeping every request as it came (to check signatures, say).
+pub async fn recording_receiver() -> (String, Arc<Mutex<Vec<Span>>>, Arc<Mutex<Vec<Received>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let spans = Arc::new(Mutex::new(Vec::new()));
-    let kept = spans.clone();
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (kept, seen) = (spans.clone(), requests.clone());
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
-            let kept = kept.clone();
+            let (kept, seen) = (kept.clone(), seen.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let kept = kept.clone();
+                    let (kept, seen) = (kept.clone(), seen.clone());
                     async move {
                         assert_eq!(req.uri().path(), "/v1/traces");
                         assert_eq!(req.headers()["content-type"], "application/x-protobuf");
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let (head, body) = req.into_parts();
+                        let body = body.collect().await.unwrap().to_bytes();
+                        seen.lock().unwrap().push((head.method, head.uri.to_string(), head.headers, body.clone()));
                         let export = ExportTraceServiceRequest::decode(body).unwrap();
                         for resource in export.resource_spans {
                             for scope in resource.scope_spans {
@@ -45,7 +57,7 @@ pub async fn receiver() -> (String, Arc<Mutex<Vec<Span>>>) {
             });
         }
     });
-    (url, spans)
+    (url, spans, requests)
 }
 
 /// A span attribute as text (strings as they are, integers in decimal).
