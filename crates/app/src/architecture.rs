@@ -219,6 +219,13 @@ impl StandardArchitecture {
                 let role = &roles[&r.key];
                 let runtime = runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository)?;
                 let names = outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
+                let log_groups = corestack_constructs::runtime_logs::build(
+                    &mut stack,
+                    &runtime_logical_id(r),
+                    &runtime,
+                    &key.key.arn(),
+                    s.runtime_log_retention_days,
+                )?;
                 placements.push(RuntimeEntry {
                     key: r.key.clone(),
                     name: r.spec.name.clone(),
@@ -227,6 +234,7 @@ impl StandardArchitecture {
                     image_parameter: image_parameter(r),
                     outputs: names,
                     endpoints: r.spec.endpoints.iter().map(|e| e.name.clone()).collect(),
+                    log_groups,
                 });
                 watched.push(Watched {
                     name: r.spec.name.clone(),

@@ -61,6 +61,10 @@ pub struct RuntimeEntry {
     pub outputs: RuntimeOutputs,
     /// Its named endpoints (besides `DEFAULT`).
     pub endpoints: Vec<String>,
+    /// The log group of each endpoint, `DEFAULT` first, and the parameter that says whether the
+    /// stack creates it.
+    #[serde(default)]
+    pub log_groups: Vec<corestack_constructs::runtime_logs::RuntimeLogGroup>,
 }
 
 /// The output keys of one runtime.

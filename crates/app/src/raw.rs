@@ -25,6 +25,8 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) monitoring: RawMonitoring,
     #[serde(default)]
+    pub(crate) observability: RawObservability,
+    #[serde(default)]
     pub(crate) runtimes: Vec<RawRuntime>,
     #[serde(default)]
     pub(crate) check: RawCheck,
@@ -79,6 +81,8 @@ pub(crate) struct RawEnvironment {
     pub(crate) agentcore: RawAgentCore,
     #[serde(default)]
     pub(crate) monitoring: RawMonitoring,
+    #[serde(default)]
+    pub(crate) observability: RawObservability,
 }
 
 /// Copies each field that `over` sets onto `base`.
@@ -167,6 +171,19 @@ impl RawMonitoring {
     pub(crate) fn merge(&mut self, o: &RawMonitoring) {
         merge!(self, o; latency_ms, system_errors, user_errors, throttles, period_seconds, evaluation_periods, alarm_actions,
                alarm_emails, latency_statistic);
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Observability")]
+pub(crate) struct RawObservability {
+    pub(crate) runtime_log_retention_days: Option<u32>,
+}
+
+impl RawObservability {
+    pub(crate) fn merge(&mut self, o: &RawObservability) {
+        merge!(self, o; runtime_log_retention_days);
     }
 }
 

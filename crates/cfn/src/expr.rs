@@ -91,6 +91,8 @@ pub enum Expr {
     Split(String, Box<Expr>),
     /// `Fn::ImportValue` of an export name.
     ImportValue(Box<Expr>),
+    /// `Fn::Equals` of two values (in a template's `Conditions`).
+    Equals(Box<Expr>, Box<Expr>),
 }
 
 impl Expr {
@@ -207,6 +209,7 @@ impl Serialize for Expr {
             Expr::Select(index, list) => single(s, "Fn::Select", &Pair(index, list)),
             Expr::Split(delim, value) => single(s, "Fn::Split", &Pair(delim, value)),
             Expr::ImportValue(name) => single(s, "Fn::ImportValue", name),
+            Expr::Equals(a, b) => single(s, "Fn::Equals", &Pair(a, b)),
         }
     }
 }
@@ -224,6 +227,7 @@ mod tests {
             (Expr::Select(1, Box::new(Expr::list(["x", "y"]))), json!({"Fn::Select": [1, ["x", "y"]]})),
             (Expr::Split("/".into(), Box::new("a/b".into())), json!({"Fn::Split": ["/", "a/b"]})),
             (Expr::ImportValue(Box::new("X".into())), json!({"Fn::ImportValue": "X"})),
+            (Expr::Equals(Box::new("a".into()), Box::new("b".into())), json!({"Fn::Equals": ["a", "b"]})),
             (
                 Expr::sub("${Id}-x", [("Id", Expr::GetAtt(t.clone(), "AgentRuntimeId".into()))]),
                 json!({"Fn::Sub": ["${Id}-x", {"Id": {"Fn::GetAtt": ["Rt", "AgentRuntimeId"], STACK_MARK: "S"}}]}),

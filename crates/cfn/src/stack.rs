@@ -73,6 +73,7 @@ struct ResourceEntry {
     properties: Value,
     depends_on: BTreeSet<String>,
     retain: bool,
+    condition: Option<String>,
 }
 
 /// A template parameter.
@@ -149,6 +150,7 @@ pub struct Stack {
     description: String,
     tags: BTreeMap<String, String>,
     parameters: BTreeMap<String, Parameter>,
+    conditions: BTreeMap<String, Value>,
     resources: BTreeMap<String, ResourceEntry>,
     outputs: BTreeMap<String, Value>,
     imports: BTreeSet<Import>,
@@ -163,6 +165,7 @@ impl Stack {
             description: description.to_string(),
             tags: BTreeMap::new(),
             parameters: BTreeMap::new(),
+            conditions: BTreeMap::new(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
             imports: BTreeSet::new(),
@@ -219,7 +222,7 @@ impl Stack {
         }
         self.resources.insert(
             id.to_string(),
-            ResourceEntry { kind: T::TYPE, properties, depends_on: BTreeSet::new(), retain: false },
+            ResourceEntry { kind: T::TYPE, properties, depends_on: BTreeSet::new(), retain: false, condition: None },
         );
         Ok(Handle { target: Target { stack: self.name.clone(), logical_id: id.to_string() }, _type: PhantomData })
     }
@@ -241,6 +244,23 @@ impl Stack {
     pub fn retain<T>(&mut self, handle: &Handle<T>) {
         if let Some(entry) = self.resources.get_mut(handle.logical_id()) {
             entry.retain = true;
+        }
+    }
+
+    /// Adds a condition (the template's `Conditions`), such as an [`Expr::Equals`] on a parameter.
+    pub fn add_condition(&mut self, id: &str, condition: Expr) -> Result<(), Error> {
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) || self.conditions.contains_key(id) {
+            return Err(Error::InvalidLogicalId { stack: self.name.clone(), id: id.to_string() });
+        }
+        let value = self.resolve(&condition)?;
+        self.conditions.insert(id.to_string(), value);
+        Ok(())
+    }
+
+    /// Creates the resource only when the condition `id` holds.
+    pub fn set_condition<T>(&mut self, handle: &Handle<T>, id: &str) {
+        if let Some(entry) = self.resources.get_mut(handle.logical_id()) {
+            entry.condition = Some(id.to_string());
         }
     }
 
@@ -307,6 +327,9 @@ impl Stack {
                 .collect();
             t.insert("Parameters".into(), Value::Object(params));
         }
+        if !self.conditions.is_empty() {
+            t.insert("Conditions".into(), Value::Object(self.conditions.clone().into_iter().collect()));
+        }
         let resources: Map<String, Value> = self
             .resources
             .iter()
@@ -322,6 +345,9 @@ impl Stack {
                 if r.retain {
                     m.insert("DeletionPolicy".into(), json!("Retain"));
                     m.insert("UpdateReplacePolicy".into(), json!("Retain"));
+                }
+                if let Some(c) = &r.condition {
+                    m.insert("Condition".into(), json!(c));
                 }
                 (id.clone(), Value::Object(m))
             })

@@ -260,7 +260,11 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
             assembly.manifest.stacks.len(),
             env.name,
             env.region,
-            if settings.retain_key { "the image repository and the KMS key are" } else { "the image repository is" }
+            if settings.retain_key {
+                "the image repository, the runtimes' log groups and the KMS key are"
+            } else {
+                "the image repository and the runtimes' log groups are"
+            }
         ),
         args.yes,
         err,

@@ -242,7 +242,7 @@ fn the_configuration_page_lists_every_key_of_the_schema() {
     let mut keys = Vec::new();
     schema_keys(&schema, &schema, "", &mut keys);
     assert!(keys.len() > 90, "{keys:?}");
-    let sections = ["network", "security", "storage", "agentcore", "monitoring"];
+    let sections = ["network", "security", "storage", "agentcore", "monitoring", "observability"];
     let missing: Vec<&String> = keys
         .iter()
         .filter(|k| {

@@ -475,26 +475,30 @@ fn logs_reads_the_runtimes_log_group() {
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
     assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
-    let run = corestack(dir.path(), &moto, &["logs"]);
-    assert_eq!(run.status.code(), Some(3));
-    assert!(
-        text(&run.stderr).contains("does not exist yet: the service creates it on the runtime's first invocation"),
-        "{}",
-        text(&run.stderr)
-    );
     let outputs: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
     let id = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string();
-    let script = format!(
-        "import boto3, time\n\
-         c = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
-         g = '/aws/bedrock-agentcore/runtimes/{id}-DEFAULT'\n\
-         c.create_log_group(logGroupName=g); c.create_log_stream(logGroupName=g, logStreamName='2026/11/26/[runtime-logs]s1')\n\
-         now = int(time.time() * 1000)\n\
-         c.put_log_events(logGroupName=g, logStreamName='2026/11/26/[runtime-logs]s1', logEvents=[{{'timestamp': now - 1000, 'message': 'agent listening'}}, {{'timestamp': now, 'message': 'invocation completed'}}])\n",
-        moto.url()
+    // The stack made the log group, before any invocation, with the retention and the key.
+    let group = format!("/aws/bedrock-agentcore/runtimes/{id}-DEFAULT");
+    let described = python(
+        &moto,
+        &format!("g = c.describe_log_groups(logGroupNamePrefix='{group}')['logGroups'][0]\nprint(json.dumps(g))"),
     );
-    assert!(Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).status().unwrap().success());
+    let described: Value = serde_json::from_str(&described).unwrap();
+    assert_eq!(described["retentionInDays"], 30, "{described}");
+    // moto's CloudFormation does not pass KmsKeyId on to the group; the template assertions
+    // check that the stack asks for the project key.
+    let run = corestack(dir.path(), &moto, &["logs"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(text(&run.stdout), "", "no events yet");
+    python(
+        &moto,
+        &format!(
+            "c.create_log_stream(logGroupName='{group}', logStreamName='2026/11/26/[runtime-logs]s1')\n\
+             now = int(time.time() * 1000)\n\
+             c.put_log_events(logGroupName='{group}', logStreamName='2026/11/26/[runtime-logs]s1', logEvents=[{{'timestamp': now - 1000, 'message': 'agent listening'}}, {{'timestamp': now, 'message': 'invocation completed'}}])"
+        ),
+    );
     let run = corestack(dir.path(), &moto, &["logs", "--since", "15m"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let lines: Vec<String> = text(&run.stdout).lines().map(str::to_string).collect();
@@ -505,6 +509,72 @@ fn logs_reads_the_runtimes_log_group() {
     );
     let run = corestack(dir.path(), &moto, &["logs", "--since", "1w"]);
     assert_eq!(run.status.code(), Some(2));
+    // Without the group (deleted by hand), logs says what the service would do.
+    python(&moto, &format!("c.delete_log_group(logGroupName='{group}')"));
+    let run = corestack(dir.path(), &moto, &["logs"]);
+    assert_eq!(run.status.code(), Some(3));
+    assert!(
+        text(&run.stderr).contains("does not exist yet: the service creates it on the runtime's first invocation"),
+        "{}",
+        text(&run.stderr)
+    );
+}
+
+/// Runs Python with `c`, a CloudWatch Logs client of moto (and `json`, `time`); returns stdout.
+fn python(moto: &Moto, code: &str) -> String {
+    let script = format!(
+        "import boto3, json, time\n\
+         c = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n{code}\n",
+        moto.url()
+    );
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// A log group the service made at a first invocation, before the stack could, is left as it is:
+/// the deploy succeeds, says so, and passes `existing` for it; the stack's own groups stay its.
+#[test]
+fn a_log_group_the_service_made_is_left_as_it_is_and_said() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), |c| c);
+    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
+    let id = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string();
+    // An endpoint added later, whose group the service already made.
+    let made = format!("/aws/bedrock-agentcore/runtimes/{id}-live");
+    python(&moto, &format!("c.create_log_group(logGroupName='{made}')"));
+    write_config(dir.path(), |c| {
+        let commented = "# [[runtimes.endpoints]]\n# name = \"prod\"\n# version = \"current\"";
+        assert!(c.contains(commented), "the default config shows an endpoint");
+        c.replace(commented, "[[runtimes.endpoints]]\nname = \"live\"\nversion = \"current\"")
+    });
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
+    assert!(
+        text(&run.stderr)
+            .contains(&format!("log group {made} was made by the service at a first invocation; it is left as it is")),
+        "{}",
+        text(&run.stderr)
+    );
+    let script = "import boto3, json\n\
+                  cf = boto3.client('cloudformation', region_name='us-east-1', endpoint_url='URL', aws_access_key_id='a', aws_secret_access_key='b')\n\
+                  p = cf.describe_stacks(StackName='agentcore-demo-dev-AgentCore')['Stacks'][0]['Parameters']\n\
+                  print(json.dumps({x['ParameterKey']: x['ParameterValue'] for x in p}))"
+        .replace("URL", &moto.url());
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    let parameters: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(parameters["DemoAgentRuntimeLogsliveState"], "existing", "{parameters}");
+    assert_eq!(parameters["DemoAgentRuntimeLogsDEFAULTState"], "create", "{parameters}");
+    // The service's group is untouched: no retention was put on it.
+    let described = python(
+        &moto,
+        &format!("print(json.dumps(c.describe_log_groups(logGroupNamePrefix='{made}')['logGroups'][0]))"),
+    );
+    let described: Value = serde_json::from_str(&described).unwrap();
+    assert!(described.get("retentionInDays").is_none(), "{described}");
 }
 
 /// Deployed on the emulator, invoked with the deployed ARN through the standard endpoint
@@ -667,10 +737,12 @@ fn commands_find_runtimes_where_the_manifest_places_them() {
     let doc: Value = serde_json::from_slice(&run.stdout).unwrap();
     let names: Vec<&str> = doc["runtimes"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["front_desk_dev", "helper_bot_dev"]);
-    // logs finds the second runtime's ID in the second stack (its log group is not there yet).
+    // logs finds the second runtime's ID in the second stack (shown by removing its log group,
+    // which that stack made, so that logs names the group it looked for).
+    let id = doc["runtimes"][1]["status"]["id"].as_str().unwrap();
+    python(&moto, &format!("c.delete_log_group(logGroupName='/aws/bedrock-agentcore/runtimes/{id}-DEFAULT')"));
     let run = corestack(dir.path(), &moto, &["logs", "--runtime", "helper_bot"]);
     assert_eq!(run.status.code(), Some(3), "{}", text(&run.stderr));
-    let id = doc["runtimes"][1]["status"]["id"].as_str().unwrap();
     assert!(
         text(&run.stderr).contains(&format!("log group /aws/bedrock-agentcore/runtimes/{id}-DEFAULT")),
         "{}",

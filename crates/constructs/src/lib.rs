@@ -14,6 +14,7 @@ pub mod network;
 pub mod role;
 pub mod rules;
 pub mod runtime;
+pub mod runtime_logs;
 pub mod security;
 pub mod storage;
 

@@ -9,6 +9,7 @@
 pub mod aws_error;
 pub mod image;
 pub use aws_error::AwsFailure;
+pub mod log_groups;
 pub mod logs;
 pub mod preflight;
 pub mod project;

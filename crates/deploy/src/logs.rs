@@ -50,6 +50,15 @@ impl LogReader {
         LogReader { client: Client::new(config) }
     }
 
+    /// Whether a log group of exactly this name exists.
+    pub async fn exists(&self, group: &str) -> Result<bool, DeployError> {
+        let out = self.client.describe_log_groups().log_group_name_prefix(group).send().await.map_err(|e| {
+            let subject = format!("log group {group}");
+            DeployError::Aws(Box::new(AwsFailure::from_sdk("logs:DescribeLogGroups", Some(&subject), &e)))
+        })?;
+        Ok(out.log_groups().iter().any(|g| g.log_group_name() == Some(group)))
+    }
+
     /// Events of a group from `start_ms` on, oldest first, every page. `Ok(None)` when the group
     /// does not exist (yet).
     pub async fn events(&self, group: &str, start_ms: i64) -> Result<Option<Vec<Event>>, DeployError> {

@@ -240,6 +240,10 @@ impl<'a> Project<'a> {
             &deployed,
         )
         .await;
+        let logs = crate::logs::LogReader::new(&self.config);
+        let (states, _) = crate::log_groups::states(&deployer, &logs, &self.assembly.manifest.runtimes).await?;
+        let mut values = values;
+        values.extend(states);
         for p in &mut plans {
             p.set_parameters(&values);
         }

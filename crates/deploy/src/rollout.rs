@@ -125,7 +125,14 @@ impl Rollout {
                     .note(&format!("kept {} as {tag} (the lifecycle policy never expires deployed images)", i.digest));
             }
         }
-        let pinned = images.iter().map(|i| (i.parameter.clone(), i.parameter_value())).collect();
+        let mut pinned: std::collections::BTreeMap<String, String> =
+            images.iter().map(|i| (i.parameter.clone(), i.parameter_value())).collect();
+        let logs = crate::logs::LogReader::new(project.config());
+        let (states, notes) = crate::log_groups::states(&deployer, &logs, placements).await?;
+        for line in &notes {
+            observer.note(line);
+        }
+        pinned.extend(states);
         for p in &mut after {
             p.set_parameters(&pinned);
         }

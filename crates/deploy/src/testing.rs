@@ -34,38 +34,43 @@ impl Moto {
     }
 
     fn try_start(workspace: &Path) -> Option<Moto> {
+        use std::io::BufRead;
         let python: PathBuf = workspace.join(".venv/bin/python");
         let port =
             std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("an address").port();
-        let child = Command::new(&python)
+        let mut child = Command::new(&python)
             .arg(workspace.join("scripts/moto_server.py"))
             .arg(port.to_string())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!("cannot start moto with {} ({e}); run scripts/test.sh, which installs it", python.display())
             });
+        // Ready when this moto says it is running on the port: a port that merely answers may be
+        // another test's moto, which took it first (this one then fails to bind, seconds later,
+        // after its imports, and the test would talk to the other one until it stops).
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, bound) = std::sync::mpsc::channel();
+        let running = format!("Running on http://127.0.0.1:{port}");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains(&running) {
+                    let _ = tx.send(());
+                }
+            }
+        });
         let mut moto = Moto { child, port }; // dropped (and killed) on the way out with None
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if moto.child.try_wait().ok().flatten().is_some() {
+            if bound.try_recv().is_ok() {
+                return Some(moto);
+            }
+            if moto.child.try_wait().ok().flatten().is_some() || Instant::now() >= deadline {
                 return None;
             }
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        // The port answers; it must be this moto that answers, not another test's.
-        std::thread::sleep(Duration::from_millis(200));
-        if moto.child.try_wait().ok().flatten().is_some() {
-            return None;
-        }
-        Some(moto)
     }
 
     /// Its endpoint URL.

@@ -112,11 +112,19 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     let out = Command::new(&python).args(["-c", &script]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let left: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for kind in
-        ["vpcs", "endpoints", "security_groups", "roles", "runtimes", "alarms", "dashboards", "exports", "log_groups"]
-    {
+    for kind in ["vpcs", "endpoints", "security_groups", "roles", "runtimes", "alarms", "dashboards", "exports"] {
         assert_eq!(left[kind], serde_json::json!([]), "{kind} left after destroy: {left}");
     }
+    // Kept on purpose: the runtime's log group (logs may be needed after the runtime is gone).
+    // The flow logs' group goes with the network.
+    let groups = left["log_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{left}");
+    assert!(
+        groups[0]
+            .as_str()
+            .is_some_and(|g| g.starts_with("/aws/bedrock-agentcore/runtimes/") && g.ends_with("-DEFAULT")),
+        "{left}"
+    );
     assert_eq!(left["repositories"], serde_json::json!(["agentcore-demo-dev"]), "{left}");
     assert_eq!(left["keys"].as_array().map(Vec::len), Some(1), "{left}");
 }

@@ -10,7 +10,7 @@ use super::{NetworkSettings, Problems};
 use crate::raw::RawNetwork;
 
 /// Retention values CloudWatch Logs accepts.
-const RETENTION_DAYS: &[u32] =
+pub(crate) const RETENTION_DAYS: &[u32] =
     &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /// The network of the environment named `name` (`<project>-<env>`) in `region`.
