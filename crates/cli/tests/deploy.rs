@@ -473,11 +473,7 @@ fn diff_shows_new_stacks_changes_and_nothing_else() {
 fn logs_reads_the_runtimes_log_group() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), |c| c);
-    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
-    let outputs: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
-    let id = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string();
+    let id = deploy_default(dir.path(), &moto);
     // The stack made the log group, before any invocation, with the retention and the key.
     let group = format!("/aws/bedrock-agentcore/runtimes/{id}-DEFAULT");
     let described = python(
@@ -520,6 +516,15 @@ fn logs_reads_the_runtimes_log_group() {
     );
 }
 
+/// Deploys the default config in `dir`; returns the runtime's ID from `outputs.json`.
+fn deploy_default(dir: &Path, moto: &Moto) -> String {
+    write_config(dir, |c| c);
+    assert!(corestack(dir, moto, &["deploy", "--yes"]).status.success());
+    let outputs: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("corestack.out/outputs.json")).unwrap()).unwrap();
+    outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string()
+}
+
 /// Runs Python with `c`, a CloudWatch Logs client of moto (and `json`, `time`); returns stdout.
 fn python(moto: &Moto, code: &str) -> String {
     let script = format!(
@@ -538,11 +543,7 @@ fn python(moto: &Moto, code: &str) -> String {
 fn a_log_group_the_service_made_is_left_as_it_is_and_said() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), |c| c);
-    assert!(corestack(dir.path(), &moto, &["deploy", "--yes"]).status.success());
-    let outputs: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
-    let id = outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string();
+    let id = deploy_default(dir.path(), &moto);
     // An endpoint added later, whose group the service already made.
     let made = format!("/aws/bedrock-agentcore/runtimes/{id}-live");
     python(&moto, &format!("c.create_log_group(logGroupName='{made}')"));
