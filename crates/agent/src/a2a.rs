@@ -117,6 +117,15 @@ pub struct TextMessage {
     pub context_id: Option<String>,
     /// The AgentCore session (`X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`).
     pub session_id: Option<String>,
+    /// The request's headers, for the trace it continues.
+    trace_headers: Option<hyper::HeaderMap>,
+}
+
+impl TextMessage {
+    /// A message of this text, with no context or session (to test a handler).
+    pub fn new(text: impl Into<String>) -> TextMessage {
+        TextMessage { text: text.into(), context_id: None, session_id: None, trace_headers: None }
+    }
 }
 
 type Reply = Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send>>;
@@ -231,6 +240,7 @@ impl App {
     async fn rpc(&self, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
         let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let (version, session_id) = (header("a2a-version"), header(crate::headers::SESSION_ID));
+        let trace_headers = Some(req.headers().clone());
         let bytes = match Limited::new(req.into_body(), self.max_body).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) => {
@@ -279,6 +289,7 @@ impl App {
         let outcome = match read_message(version, &params) {
             Ok(mut message) => {
                 message.session_id = session_id;
+                message.trace_headers = trace_headers;
                 self.reply(version, message).await
             }
             Err(e) => Err(e),
@@ -298,7 +309,17 @@ impl App {
 
     async fn reply(&self, version: Version, message: TextMessage) -> Result<Value, RpcError> {
         let context_id = message.context_id.clone().unwrap_or_else(new_id);
-        let span = tracing::info_span!("a2a", session_id = message.session_id.as_deref().unwrap_or(""), context_id = %context_id);
+        let span = tracing::info_span!(
+            "invocation",
+            otel.kind = "server",
+            "session.id" = message.session_id.as_deref().unwrap_or(""),
+            "agentcore.protocol" = "A2A",
+            "a2a.context.id" = %context_id,
+        );
+        #[cfg(feature = "otel")]
+        if let Some(headers) = &message.trace_headers {
+            crate::otel::continue_trace(&span, headers);
+        }
         let text = tracing::Instrument::instrument((self.handler)(message), span)
             .await
             .map_err(|e| rpc_error(-32603, format!("the agent failed: {e}")))?;
@@ -325,5 +346,5 @@ fn read_message(version: Version, params: &Value) -> Result<TextMessage, RpcErro
         .filter_map(|p| p.get("text").and_then(Value::as_str))
         .collect();
     let context_id = message.get("contextId").and_then(Value::as_str).map(str::to_string);
-    Ok(TextMessage { text, context_id, session_id: None })
+    Ok(TextMessage { text, context_id, session_id: None, trace_headers: None })
 }

@@ -143,7 +143,22 @@ async fn route<S: ServerHandler + Send + 'static>(
             let (session_id, mcp_session_id) = (header(crate::headers::SESSION_ID), header("mcp-session-id"));
             let request_id = header(crate::headers::REQUEST_ID);
             let method = req.method().clone();
-            let response = call(mcp, max_body, req).await;
+            // The invocation's span, as for HTTP agents, with the MCP method and session.
+            let span = tracing::info_span!(
+                "invocation",
+                otel.kind = "server",
+                "session.id" = session_id.as_str(),
+                request_id = request_id.as_str(),
+                "agentcore.protocol" = "MCP",
+                "mcp.session.id" = mcp_session_id.as_str(),
+                "mcp.method.name" = tracing::field::Empty,
+                "http.response.status_code" = tracing::field::Empty,
+            );
+            #[cfg(feature = "otel")]
+            crate::otel::continue_trace(&span, req.headers());
+            let response = tracing::Instrument::instrument(call(mcp, max_body, req), span.clone()).await;
+            span.record("http.response.status_code", response.status().as_u16());
+            let _entered = span.enter();
             tracing::info!(
                 session_id,
                 request_id,
@@ -182,8 +197,13 @@ async fn call<S: ServerHandler + Send + 'static>(
         Err(e) => return rpc_error(StatusCode::BAD_REQUEST, -32600, format!("the body could not be read: {e}")),
     };
     if parts.method == Method::POST {
-        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-            return rpc_error(StatusCode::BAD_REQUEST, -32700, format!("Parse error: {e}"));
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(message) => {
+                if let Some(method) = message.get("method").and_then(|m| m.as_str()) {
+                    tracing::Span::current().record("mcp.method.name", method);
+                }
+            }
+            Err(e) => return rpc_error(StatusCode::BAD_REQUEST, -32700, format!("Parse error: {e}")),
         }
     }
     let response = match mcp.call(hyper::Request::from_parts(parts, http_body_util::Full::new(bytes))).await {
