@@ -2,25 +2,14 @@
 //! server span with the protocol, the JSON-RPC method, both session IDs and the status,
 //! continuing the caller's `traceparent`.
 
-use std::time::{Duration, Instant};
-
-use corestack_agent::testing::otlp::{attribute, hex, receiver};
-use corestack_agent::testing::{AgentClient, Method, Process, free_port, wait_for_port};
+use corestack_agent::testing::otlp::{attribute, hex, receiver, spawn_exporting, wait_for_span};
+use corestack_agent::testing::{AgentClient, Method, free_port, wait_for_port};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_mcp_request_is_a_span_with_its_method() {
     let (collector, spans) = receiver().await;
     let port = free_port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mcp-tools"))
-        .env("PORT", port.to_string())
-        .env("AGENT_BIND_ADDRESS", "127.0.0.1")
-        .env("RUST_LOG", "warn")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "50")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let _agent = Process(child);
+    let _agent = spawn_exporting(env!("CARGO_BIN_EXE_mcp-tools").as_ref(), port, &collector);
     wait_for_port(port).await;
     let client = AgentClient::new(format!("http://127.0.0.1:{port}"));
     let trace_id = "0af7651916cd43dd8448eb211c80319c";
@@ -36,14 +25,7 @@ async fn each_mcp_request_is_a_span_with_its_method() {
     let answer = client.call(Method::POST, "/mcp", &headers, call).await;
     assert_eq!(answer.status.as_u16(), 200, "{}", answer.text());
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let span = loop {
-        if let Some(s) = spans.lock().unwrap().iter().find(|s| s.name == "invocation").cloned() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "no span after 10 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let span = wait_for_span(&spans, "invocation").await;
     assert_eq!(hex(&span.trace_id), trace_id);
     assert_eq!(hex(&span.parent_span_id), "b7ad6b7169203331");
     assert_eq!(attribute(&span, "agentcore.protocol").as_deref(), Some("MCP"));

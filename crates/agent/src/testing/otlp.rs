@@ -69,3 +69,30 @@ pub fn attribute(span: &Span, key: &str) -> Option<String> {
         other => Some(format!("{other:?}")),
     })
 }
+
+/// Starts an agent on 127.0.0.1:`port` that exports its spans to `collector` every 50 ms, with
+/// quiet logs (which must not lose spans).
+pub fn spawn_exporting(program: &std::path::Path, port: u16, collector: &str) -> super::Process {
+    let child = std::process::Command::new(program)
+        .env("PORT", port.to_string())
+        .env("AGENT_BIND_ADDRESS", "127.0.0.1")
+        .env("RUST_LOG", "warn")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector)
+        .env("OTEL_BSP_SCHEDULE_DELAY", "50")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    super::Process(child)
+}
+
+/// The first span named `name` the receiver gets; panics after 10 s.
+pub async fn wait_for_span(spans: &Arc<Mutex<Vec<Span>>>, name: &str) -> Span {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(s) = spans.lock().unwrap().iter().find(|s| s.name == name).cloned() {
+            return s;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no span {name} after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
