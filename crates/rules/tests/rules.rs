@@ -270,6 +270,11 @@ fn reliability_operations_and_cost_rules() {
         false,
     );
     fires(&f, "OPS02", "Security", "/Resources/FlowLogGroup/Properties/RetentionInDays");
+    let f = findings_after(
+        |d| drop(part(d, "AgentCore")["Resources"].as_object_mut().unwrap().remove("DemoAgentRuntimeLogsDEFAULT")),
+        false,
+    );
+    fires(&f, "OPS04", "AgentCore", "/Resources/DemoAgentRuntime");
     // The dev assembly's alarms notify nobody: fine in dev, an error once marked production.
     assert!(findings_after(|_| {}, false).iter().all(|f| f.rule != "OPS03"));
     let f = findings_after(|_| {}, true);

@@ -271,6 +271,14 @@ pub static RULES: &[Rule] = &[
         "Logs kept forever cost money and keep personal data longer than needed."
     ),
     rule!(
+        "OPS04",
+        OperationalExcellence,
+        Warning,
+        operations::runtime_log_groups,
+        "Each runtime's log group is made before the first invocation",
+        "Otherwise the service creates it with no retention and no customer key, and CloudFormation cannot create it afterwards."
+    ),
+    rule!(
         "COST01",
         Cost,
         Error,

@@ -78,6 +78,29 @@ pub(crate) fn log_retention(m: &Model, e: &mut Emit<'_>) {
     }
 }
 
+/// A runtime whose log group nobody makes gets the one the service creates at the first
+/// invocation: no retention, no customer key. It is recognised by its name, which refers to the
+/// runtime's ID under `/aws/bedrock-agentcore/runtimes/`.
+pub(crate) fn runtime_log_groups(m: &Model, e: &mut Emit<'_>) {
+    let named: Vec<(usize, String)> = m
+        .resources_of("AWS::Logs::LogGroup")
+        .map(|(doc, _, r)| (doc, r["Properties"]["LogGroupName"].to_string()))
+        .filter(|(_, name)| name.contains("/aws/bedrock-agentcore/runtimes/"))
+        .collect();
+    for rt in runtimes(m) {
+        let made = named.iter().any(|(doc, name)| *doc == rt.doc && name.contains(&format!("\"{}\"", rt.id)));
+        if !made {
+            e.at(
+                rt.doc,
+                rt.id,
+                "",
+                "nothing makes the runtime's log group, so the service creates it at the first invocation, keeping logs forever without a customer key".into(),
+                "add an AWS::Logs::LogGroup named !Sub /aws/bedrock-agentcore/runtimes/${<Runtime>.AgentRuntimeId}-DEFAULT (and one per endpoint) with RetentionInDays and KmsKeyId; corestack's stacks do",
+            );
+        }
+    }
+}
+
 /// The four tags the seed requires.
 pub(crate) const COST_TAGS: [&str; 4] = ["Project", "Environment", "Owner", "CostCenter"];
 
