@@ -10,26 +10,30 @@ use corestack_app::constructs::runtime_logs::{CREATE, EXISTING, log_group_name};
 use crate::logs::LogReader;
 use crate::{DeployError, Deployer};
 
+/// Outputs or parameters of a stack, by key.
+type Values = BTreeMap<String, String>;
+
 /// The log-group parameters of every runtime, and a note for each group left as the service
-/// made it.
+/// made it. A group whose parameter the deployed stack already has at `create` is the stack's; any
+/// other group of a deployed runtime is looked up, and left when it exists.
 pub async fn states(
     deployer: &Deployer,
     logs: &LogReader,
     placements: &[corestack_app::RuntimeEntry],
-) -> Result<(BTreeMap<String, String>, Vec<String>), DeployError> {
+) -> Result<(Values, Vec<String>), DeployError> {
     let mut values = BTreeMap::new();
     let mut notes = Vec::new();
-    let mut outputs: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    let mut deployed: BTreeMap<&str, (Values, Values)> = BTreeMap::new();
     for p in placements {
-        if !outputs.contains_key(p.stack.as_str()) {
-            outputs.insert(&p.stack, deployer.outputs(&p.stack).await?);
+        if !deployed.contains_key(p.stack.as_str()) {
+            deployed.insert(&p.stack, deployer.outputs_and_parameters(&p.stack).await?);
         }
-        let runtime_id = outputs[p.stack.as_str()].get(&p.outputs.id).cloned();
+        let (outputs, parameters) = &deployed[p.stack.as_str()];
         for g in &p.log_groups {
-            let value = match &runtime_id {
+            let value = match outputs.get(&p.outputs.id) {
                 // Not deployed yet: nothing can have made the group.
                 None => CREATE,
-                Some(_) if deployer.has_resource(&p.stack, &g.logical_id).await? => CREATE,
+                Some(_) if parameters.get(&g.parameter).is_some_and(|v| v == CREATE) => CREATE,
                 Some(id) => {
                     let name = log_group_name(id, &g.endpoint);
                     if logs.exists(&name).await? {

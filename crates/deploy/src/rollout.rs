@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 
 use crate::image::{ImageChoices, Registry, RuntimeImage};
-use crate::project::{Observer, Project, RuntimeOutput};
+use crate::project::{Observer, Project};
 use crate::status::StatusReader;
 use crate::{DeployError, StackPlan, StackResult, Step};
 
@@ -138,21 +138,25 @@ impl Rollout {
         }
         *locked(&record.images) = images;
         deployer.deploy(&after, &step).await?;
-        *locked(&record.runtimes) = runtime_statuses(project).await;
+        let results = locked(&record.results).clone();
+        *locked(&record.runtimes) = runtime_statuses(project, &results).await;
         Ok(())
     }
 }
 
-/// The deployed runtimes' status and version, for the report (empty when not readable).
-async fn runtime_statuses(project: &Project<'_>) -> Vec<DeployedRuntime> {
-    let Ok(ids) = project.runtime_outputs(RuntimeOutput::Id, None).await else { return Vec::new() };
+/// The deployed runtimes' status and version, for the report (empty when not readable). Their IDs
+/// come from the outputs the deploy already read.
+async fn runtime_statuses(project: &Project<'_>, results: &[StackResult]) -> Vec<DeployedRuntime> {
     let reader = StatusReader::new(project.config());
     let mut all = Vec::new();
-    for (r, id) in ids {
-        if let Ok(s) = reader.runtime(&id).await {
+    for p in &project.assembly().manifest.runtimes {
+        let Some(id) = results.iter().filter(|s| s.name == p.stack).find_map(|s| s.outputs.get(&p.outputs.id)) else {
+            continue;
+        };
+        if let Ok(s) = reader.runtime(id).await {
             all.push(DeployedRuntime {
-                runtime: r.key.clone(),
-                id,
+                runtime: p.key.clone(),
+                id: id.clone(),
                 status: s.status,
                 version: s.version,
                 image: s.image,

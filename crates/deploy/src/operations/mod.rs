@@ -268,15 +268,14 @@ impl Deployer {
         Ok(self.describe(name).await?.as_ref().map(parameters_of).unwrap_or_default())
     }
 
-    /// Whether a deployed stack has a resource with this logical ID (false for a stack that is not
-    /// deployed).
-    pub async fn has_resource(&self, name: &str, logical_id: &str) -> Result<bool, DeployError> {
-        self.count();
-        match self.cfn.describe_stack_resource().stack_name(name).logical_resource_id(logical_id).send().await {
-            Ok(out) => Ok(out.stack_resource_detail().is_some()),
-            Err(e) if is_missing(&e) => Ok(false),
-            Err(e) => Err(call_error(name, "DescribeStackResource", e)),
-        }
+    /// A deployed stack's outputs and parameter values, from one DescribeStacks; both empty when
+    /// it is not deployed.
+    pub async fn outputs_and_parameters(
+        &self,
+        name: &str,
+    ) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>), DeployError> {
+        let stack = self.describe(name).await?;
+        Ok(stack.as_ref().map(|s| (outputs_of(s), parameters_of(s))).unwrap_or_default())
     }
 
     /// A stack's outputs; empty when it is not deployed.
