@@ -10,6 +10,7 @@ use corestack_deploy::{Observer, Project, Record, StackDiff, StackResult, Wait, 
 
 use crate::Failure;
 use crate::progress::{Mode, Progress};
+use crate::runtime::Tokio;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
@@ -114,12 +115,6 @@ fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure
     if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::Declined) }
 }
 
-/// The runtime every AWS command runs on. Each future given to its `block_on` is boxed: the AWS
-/// SDK's futures are large in debug builds, and on the main thread's stack a deploy's overflowed.
-fn tokio() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
-}
-
 /// Runs `work` until it finishes or Ctrl-C. On Ctrl-C, says what goes on without corestack and
 /// how to resume: CloudFormation finishes (or rolls back) what it started, and nothing is
 /// deleted or rolled back by stopping.
@@ -170,15 +165,15 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         let _ = writeln!(err, "corestack: the check found errors, so nothing was deployed");
         return Err(Failure::Findings);
     }
-    let rt = tokio()?;
+    let rt = Tokio::new()?;
     // Before any file is written or any stack changes: credentials, account, the images named
     // by flags, builds that cannot run, taken exports and oversized templates stop here, and
     // leave no report behind.
-    let (project, rollout) = rt.block_on(Box::pin(async {
+    let (project, rollout) = rt.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         let rollout = project.prepare_deploy(choices, &args.cfg.dir()).await?;
         Ok::<_, Failure>((project, rollout))
-    }))?;
+    })?;
     assembly.write(&args.out)?;
     let env = &settings.environment;
     confirm(
@@ -191,11 +186,11 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let observer: Arc<dyn Observer> = progress.clone();
     let resume = format!("corestack deploy{}", args.cfg.flags());
     let record = Record::default();
-    let deployed = rt.block_on(Box::pin(interruptible(
+    let deployed = rt.run(interruptible(
         async { rollout.run(&project, &observer, &record).await.map_err(Failure::from) },
         &progress,
         &resume,
-    )));
+    ));
     progress.finish();
     let (results, images, statuses) = (record.results(), record.images(), record.runtimes());
     let failure = deployed.as_ref().err().map(failure_text);
@@ -272,14 +267,14 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let observer: Arc<dyn Observer> = progress.clone();
     let resume = format!("corestack destroy{}", args.cfg.flags());
-    let results = tokio()?.block_on(Box::pin(interruptible(
+    let results = Tokio::new()?.run(interruptible(
         async {
             let project = Project::connect(&settings, &assembly).await?;
             project.destroy(&observer).await.map_err(Failure::from)
         },
         &progress,
         &resume,
-    )))?;
+    ))?;
     progress.finish();
     print_results(&results, args.json, out);
     Ok(())
@@ -306,11 +301,11 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
         interval: Duration::from_secs_f64(args.interval.max(0.01)),
         timeout: Duration::from_secs(args.timeout),
     });
-    let statuses = tokio()?.block_on(Box::pin(async {
+    let statuses = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         let progress = |s: &corestack_deploy::status::Status| eprintln!("corestack: {} {}", s.id, s.status);
         project.statuses(wait, &progress).await.map_err(Failure::from)
-    }))?;
+    })?;
     if args.json {
         let _ = writeln!(out, "{}", serde_json::json!({ "runtimes": statuses }));
     } else {
@@ -328,10 +323,10 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
     let settings = args.cfg.load_project("diff")?;
     let assembly = corestack_app::synth(&settings)?;
     let choices = ImageChoices::from_flags(&settings, &args.image_tag, &args.image_uri)?;
-    let diffs = tokio()?.block_on(Box::pin(async {
+    let diffs = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         project.diff(&choices).await.map_err(Failure::from)
-    }))?;
+    })?;
     if args.json {
         let stacks: Vec<serde_json::Value> =
             diffs.iter().map(|(name, diff)| serde_json::json!({"stack": name, "diff": diff})).collect();
@@ -373,7 +368,7 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
     // The runtime is checked before any AWS call, and only its own output is looked for.
     let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
     let assembly = corestack_app::synth(&settings)?;
-    tokio()?.block_on(Box::pin(async {
+    Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         let mut print = |e: &corestack_deploy::logs::Event| {
             writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message)?;
@@ -384,5 +379,5 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
             .tail_logs(&runtime.key, &args.endpoint, since, args.follow, poll, &mut print)
             .await
             .map_err(Failure::from)
-    }))
+    })
 }

@@ -7,6 +7,7 @@ use corestack_app::config::LocalBedrock;
 use corestack_dev::{DevConfig, DevOptions, DevServer, LocalProject, SetupError, local_arn};
 
 use crate::Failure;
+use crate::runtime::Tokio;
 
 /// The default local endpoint port.
 pub(crate) const DEFAULT_PORT: u16 = 8787;
@@ -46,10 +47,6 @@ pub(crate) struct DevArgs {
     max_sessions: usize,
 }
 
-pub(crate) fn runtime_tokio() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
-}
-
 impl From<SetupError> for Failure {
     fn from(e: SetupError) -> Self {
         match e {
@@ -84,8 +81,8 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     // Each session holds a few descriptors; hundreds of sessions need more than the usual soft
     // limit of 1,024.
     corestack_dev::raise_open_files_limit();
-    let rt = runtime_tokio()?;
-    rt.block_on(Box::pin(async {
+    let rt = Tokio::new()?;
+    rt.run(async {
         // The same environment the deployed container gets, plus, for agents on the stand-in,
         // its endpoint and dummy credentials.
         let stand_in = project.start_stand_in().await.map_err(|e| Failure::Other(e.into()))?;
@@ -144,7 +141,7 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         config.max_sessions = args.max_sessions;
         let server = DevServer::new(config, console);
         server.serve(listener, shutdown()).await.map_err(|e| Failure::Other(e.into()))
-    }))
+    })
 }
 
 async fn shutdown() {

@@ -11,7 +11,7 @@ use corestack_invoke::{Invocation, InvokeError, Target};
 use serde_json::Value;
 
 use crate::Failure;
-use crate::dev::runtime_tokio;
+use crate::runtime::Tokio;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct InvokeArgs {
@@ -135,7 +135,7 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let mut collected = Vec::new();
     let mut events = rpc::EventReader::default();
     let mut stream_errors = Vec::new();
-    runtime_tokio()?.block_on(Box::pin(async {
+    Tokio::new()?.run(async {
         // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
         // first. A bearer token with --arn needs none.
         let needs_aws = !args.local && (args.bearer_token.is_none() || args.arn.is_none());
@@ -194,7 +194,7 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             stdout.flush()
         };
         corestack_invoke::invoke(&target, invocation, &mut write).await.map_err(Failure::from)
-    }))?;
+    })?;
     if last != b'\n' {
         let _ = writeln!(out);
     }

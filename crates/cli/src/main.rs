@@ -12,6 +12,7 @@ mod deploy;
 mod dev;
 mod invoke;
 mod progress;
+mod runtime;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
 /// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
