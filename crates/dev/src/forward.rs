@@ -15,8 +15,8 @@ use hyper::header::{CONTENT_LENGTH, HeaderValue};
 
 use crate::session::{Session, elapsed_ms, short, unix_now};
 use crate::{
-    AwsError, Body, Console, MCP_SESSION_HEADER, NoSession, Protocol, SESSION_HEADER, State, aws_error, clock,
-    forwarded, new_session_id, session_for,
+    AwsError, Body, Console, MCP_SESSION_HEADER, Protocol, SESSION_HEADER, State, aws_error, clock, forwarded,
+    new_session_id, session_for,
 };
 
 /// GetAgentCard: the agent card of an A2A runtime's session, as its agent serves it.
@@ -32,8 +32,7 @@ pub(crate) async fn agent_card(state: &State, index: usize, session_id: String) 
     }
     let session = match session_for(state, index, &session_id).await {
         Ok(s) => s,
-        Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
-        Err(NoSession::Quota(n)) => return aws_error(&AwsError::quota(n), Some(&session_id)),
+        Err(no) => return no.answer(&session_id),
     };
     let url = format!("http://127.0.0.1:{}/.well-known/agent-card.json", session.port);
     let request = hyper::Request::get(url).body(Full::new(Bytes::new())).expect("a valid request");
@@ -77,8 +76,7 @@ pub(crate) async fn invoke(
     };
     let session = match session_for(state, index, &session_id).await {
         Ok(s) => s,
-        Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
-        Err(NoSession::Quota(n)) => return aws_error(&AwsError::quota(n), Some(&session_id)),
+        Err(no) => return no.answer(&session_id),
     };
     let runtime = &session.runtime;
     // The payload goes unchanged to the path of the runtime's protocol: /invocations, /mcp or /.

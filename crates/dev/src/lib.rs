@@ -374,6 +374,17 @@ pub(crate) enum NoSession {
     Start(String),
 }
 
+impl NoSession {
+    /// The error the caller of session `session` gets.
+    pub(crate) fn answer(self, session: &str) -> hyper::Response<Body> {
+        let e = match self {
+            NoSession::Start(why) => AwsError::runtime_client(why),
+            NoSession::Quota(n) => AwsError::quota(n),
+        };
+        aws_error(&e, Some(session))
+    }
+}
+
 pub(crate) async fn session_for(state: &State, index: usize, id: &str) -> Result<Arc<Session>, NoSession> {
     let key = (index, id.to_string());
     let slot = {

@@ -12,6 +12,7 @@ use hyper::header::{CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET
 use hyper::{HeaderMap, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
@@ -19,7 +20,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use crate::forward::InFlight;
 use crate::names::percent_decode;
 use crate::session::short;
-use crate::{AwsError, Body, NoSession, Protocol, SESSION_HEADER, State, aws_error, clock, forwarded, session_for};
+use crate::{AwsError, Body, Protocol, SESSION_HEADER, State, aws_error, clock, forwarded, session_for};
 
 /// The query parameters that stand for headers on the data plane's WebSocket URL.
 pub(crate) fn query_headers(query: Option<&str>) -> Vec<(String, String)> {
@@ -62,8 +63,7 @@ pub(crate) async fn bridge(
     };
     let session = match session_for(state, index, &session_id).await {
         Ok(s) => s,
-        Err(NoSession::Start(e)) => return aws_error(&AwsError::runtime_client(e), Some(&session_id)),
-        Err(NoSession::Quota(n)) => return aws_error(&AwsError::quota(n), Some(&session_id)),
+        Err(no) => return no.answer(&session_id),
     };
     // The agent's side first: a refusal there is the caller's error, before any 101.
     let mut headers = HeaderMap::new();
@@ -146,37 +146,37 @@ where
     let (mut count, mut caller_open, mut agent_open) = (0, true, true);
     while caller_open || agent_open {
         tokio::select! {
-            m = caller_rx.next(), if caller_open => match m {
-                Some(Ok(m)) if m.is_text() || m.is_binary() => {
-                    count += 1;
-                    let _ = agent_tx.send(m).await;
-                }
-                Some(Ok(m)) if m.is_close() => {
-                    caller_open = false;
-                    let _ = agent_tx.send(m).await;
-                }
-                Some(Ok(_)) => {}
-                _ => {
-                    caller_open = false;
-                    let _ = agent_tx.close().await;
-                }
-            },
-            m = agent_rx.next(), if agent_open => match m {
-                Some(Ok(m)) if m.is_text() || m.is_binary() => {
-                    count += 1;
-                    let _ = caller_tx.send(m).await;
-                }
-                Some(Ok(m)) if m.is_close() => {
-                    agent_open = false;
-                    let _ = caller_tx.send(m).await;
-                }
-                Some(Ok(_)) => {}
-                _ => {
-                    agent_open = false;
-                    let _ = caller_tx.close().await;
-                }
-            },
+            m = caller_rx.next(), if caller_open => caller_open = relay(m, &mut agent_tx, &mut count).await,
+            m = agent_rx.next(), if agent_open => agent_open = relay(m, &mut caller_tx, &mut count).await,
         }
     }
     count
+}
+
+/// Passes what one side sent on to the other: a message (counted), or its close; pings stay where
+/// they are. Returns whether the sending side is still open.
+async fn relay<S>(
+    read: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    to: &mut S,
+    count: &mut usize,
+) -> bool
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    match read {
+        Some(Ok(m)) if m.is_text() || m.is_binary() => {
+            *count += 1;
+            let _ = to.send(m).await;
+            true
+        }
+        Some(Ok(m)) if m.is_close() => {
+            let _ = to.send(m).await;
+            false
+        }
+        Some(Ok(_)) => true,
+        _ => {
+            let _ = to.close().await;
+            false
+        }
+    }
 }
