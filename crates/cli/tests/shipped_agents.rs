@@ -73,6 +73,27 @@ fn built_package(dockerfile: &Path) -> String {
     package
 }
 
+/// The environment variables of a synthesized runtime resource (`props`), after checking that
+/// `corestack dev` runs the program the image runs (`package`) with the same variables.
+fn deployed_environment(
+    runtime: &corestack_app::config::RuntimeSettings,
+    package: &str,
+    props: &Value,
+) -> Vec<(String, String)> {
+    let local = runtime.local.as_ref().expect("a local command");
+    assert!(local.command[0].ends_with(&format!("/{package}")), "dev runs {:?}, the image {package}", local.command);
+    let env: Vec<(String, String)> = props["EnvironmentVariables"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().expect("a literal value").to_string())).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        env.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+        runtime.spec.environment,
+        "corestack dev passes the same variables"
+    );
+    env
+}
+
 struct Agent(Child);
 impl Drop for Agent {
     fn drop(&mut self) {
@@ -121,23 +142,7 @@ fn every_shipped_agent_serves_with_exactly_its_deployed_environment() {
         let runtime = settings.runtimes.iter().find(|r| logical == format!("{}Runtime", r.logical)).unwrap();
         let build = runtime.build.as_ref().expect("every shipped runtime has a build section");
         let package = built_package(&workspace().join(&build.dockerfile));
-        // What `corestack dev` runs is what the image runs.
-        let local = runtime.local.as_ref().expect("a local command");
-        assert!(
-            local.command[0].ends_with(&format!("/{package}")),
-            "dev runs {:?}, the image {package}",
-            local.command
-        );
-
-        let env: Vec<(String, String)> = props["EnvironmentVariables"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().expect("a literal value").to_string())).collect())
-            .unwrap_or_default();
-        assert_eq!(
-            env.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
-            runtime.spec.environment,
-            "corestack dev passes the same variables"
-        );
+        let env = deployed_environment(runtime, &package, &props);
         let port = free_port();
         let arn = format!("arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/{}-a1b2c3d4e5", runtime.spec.name);
         let mut child = Command::new(debug_binary(&package));
@@ -224,17 +229,7 @@ fn every_protocol_example_agent_serves_its_protocol_with_its_deployed_environmen
         let package = built_package(&dockerfile);
         // The service connects to the protocol's port: the image must listen there.
         assert_eq!(image_port(&dockerfile), protocol.port(), "{}: the image's PORT", dockerfile.display());
-        let local = runtime.local.as_ref().expect("a local command");
-        assert!(
-            local.command[0].ends_with(&format!("/{package}")),
-            "dev runs {:?}, the image {package}",
-            local.command
-        );
-
-        let env: Vec<(String, String)> = props["EnvironmentVariables"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect())
-            .unwrap_or_default();
+        let env = deployed_environment(runtime, &package, props);
         let port = free_port();
         let mut child = Command::new(debug_binary(&package));
         child
