@@ -34,22 +34,13 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 
-/// Whether the environment asks for span export.
-fn endpoint_set() -> bool {
-    ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
-        .iter()
-        .any(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()))
-}
-
 /// The layer that turns tracing spans into exported OpenTelemetry spans, when export is asked
 /// for; `None` otherwise (or when the exporter cannot be built, which is logged).
 pub(crate) fn layer<S>() -> Option<tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::Tracer>>
 where
     S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
 {
-    if !endpoint_set() {
-        return None;
-    }
+    traces_endpoint()?;
     let client = ExportClient::new().map_err(|e| eprintln!("corestack-agent: no span export: {e}")).ok()?;
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
@@ -106,12 +97,12 @@ struct Signer {
         std::sync::Arc<tokio::sync::OnceCell<Option<aws_credential_types::provider::SharedCredentialsProvider>>>,
 }
 
-/// The traces endpoint the exporter will use, as the OpenTelemetry variables give it.
+/// The traces endpoint the exporter will use, as the OpenTelemetry variables give it; `None`
+/// when neither is set, which turns export off.
 fn traces_endpoint() -> Option<String> {
-    let specific = std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").ok().filter(|v| !v.trim().is_empty());
-    specific.or_else(|| {
-        std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().map(|b| format!("{}/v1/traces", b.trim_end_matches('/')))
-    })
+    let set = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        .or_else(|| set("OTEL_EXPORTER_OTLP_ENDPOINT").map(|b| format!("{}/v1/traces", b.trim_end_matches('/'))))
 }
 
 /// The SigV4 service and region an endpoint needs: `xray` for `xray.<region>.amazonaws.com`, or
