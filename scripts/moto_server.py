@@ -6,6 +6,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "moto"))
 
 import corestack_moto.agentcore  # noqa: E402,F401  (registers the resource types)
+import corestack_moto.observability  # noqa: E402,F401  (deliveries and Transaction Search)
 import corestack_moto.quirks  # noqa: E402,F401  (works around moto bugs)
 from moto.server import main  # noqa: E402
 

@@ -8,8 +8,10 @@ use corestack_constructs::monitoring::{self, Watched};
 use corestack_constructs::network::PrivateNetwork;
 use corestack_constructs::role::{ExecutionRole, ExecutionRoleProps};
 use corestack_constructs::runtime::{AgentRuntime, Placement, RuntimeProps};
+use corestack_constructs::runtime_deliveries::LogDelivery;
 use corestack_constructs::security::{EncryptionKey, FlowLogs, RuntimeSecurityGroup};
 use corestack_constructs::storage::AgentRepository;
+use corestack_constructs::transaction_search;
 
 use crate::assembly::{Assembly, RuntimeEntry, RuntimeOutputs};
 use crate::config::{RuntimeSettings, Settings};
@@ -43,6 +45,8 @@ pub struct StandardArchitecture {
     pub monitoring: Vec<Stack>,
     /// Stacks added by the user.
     pub extra: Vec<Stack>,
+    /// The account's Transaction Search, when `[observability] transaction_search` asks for it.
+    pub transaction_search: Option<Stack>,
     /// The network's handles.
     pub private_network: PrivateNetwork,
     /// The encryption key.
@@ -66,10 +70,13 @@ struct Cost {
     alarms: usize,
 }
 
-fn cost(r: &RuntimeSettings, primary: bool) -> Cost {
+fn cost(r: &RuntimeSettings, primary: bool, deliveries: &[LogDelivery]) -> Cost {
     let endpoints = r.spec.endpoints.len();
+    // A delivery is a source, a destination and the delivery, plus a log group unless it is traces.
+    let delivered: usize = deliveries.iter().map(|d| if *d == LogDelivery::Traces { 3 } else { 4 }).sum();
     Cost {
-        resources: 1 + endpoints,
+        // The runtime and its endpoints, each with its log group, and the deliveries.
+        resources: 2 * (1 + endpoints) + delivered,
         // Four per runtime, one per endpoint, one export for monitoring, four more for the primary.
         outputs: 5 + endpoints + if primary { 4 } else { 0 },
         alarms: 4 * (1 + endpoints) + 1,
@@ -77,11 +84,15 @@ fn cost(r: &RuntimeSettings, primary: bool) -> Cost {
 }
 
 /// Splits runtimes into groups that fit one AgentCore stack and one Monitoring stack each.
-fn pack(runtimes: &[RuntimeSettings], per_stack: usize) -> Vec<Vec<&RuntimeSettings>> {
+fn pack<'a>(
+    runtimes: &'a [RuntimeSettings],
+    per_stack: usize,
+    deliveries: &[LogDelivery],
+) -> Vec<Vec<&'a RuntimeSettings>> {
     let mut groups: Vec<Vec<&RuntimeSettings>> = Vec::new();
     let (mut res, mut out, mut alarms) = (0, 0, 1);
     for (i, r) in runtimes.iter().enumerate() {
-        let c = cost(r, i == 0);
+        let c = cost(r, i == 0, deliveries);
         let fits = groups.last().is_some_and(|g| {
             g.len() < per_stack
                 && res + c.resources <= limits::RESOURCES
@@ -212,7 +223,9 @@ impl StandardArchitecture {
         // Alarm actions: the topics the config names, and the topic corestack makes for the
         // config's email addresses (in the first Monitoring stack; the others import it).
         let mut alarm_actions: Vec<Expr> = s.alarm_actions.iter().map(Expr::from).collect();
-        for (i, group) in pack(&s.runtimes, s.runtimes_per_stack as usize).into_iter().enumerate() {
+        for (i, group) in
+            pack(&s.runtimes, s.runtimes_per_stack as usize, &s.observability.deliveries).into_iter().enumerate()
+        {
             let mut stack = new_stack(s, &numbered("AgentCore", i), "AgentCore runtimes and their endpoints");
             let mut watched = Vec::new();
             for r in group {
@@ -224,7 +237,16 @@ impl StandardArchitecture {
                     &runtime_logical_id(r),
                     &runtime,
                     &key.key.arn(),
-                    s.runtime_log_retention_days,
+                    s.observability.runtime_log_retention_days,
+                )?;
+                corestack_constructs::runtime_deliveries::build(
+                    &mut stack,
+                    &runtime_logical_id(r),
+                    &r.spec.name,
+                    &runtime,
+                    &s.observability.deliveries,
+                    &key.key.arn(),
+                    s.observability.runtime_log_retention_days,
                 )?;
                 placements.push(RuntimeEntry {
                     key: r.key.clone(),
@@ -272,6 +294,7 @@ impl StandardArchitecture {
             agentcore,
             monitoring,
             extra: Vec::new(),
+            transaction_search: transaction_search(s)?,
             private_network,
             key,
             runtime_security_group,
@@ -285,8 +308,10 @@ impl StandardArchitecture {
     /// Links the stacks (cross-stack references become exports and imports) and renders the
     /// assembly, in deployment order.
     pub fn synth(self) -> Result<Assembly, SynthError> {
-        let mut stacks: Vec<Stack> = [self.network, self.security, self.storage]
+        let mut stacks: Vec<Stack> = self
+            .transaction_search
             .into_iter()
+            .chain([self.network, self.security, self.storage])
             .chain(self.agentcore)
             .chain(self.monitoring)
             .chain(self.extra)
@@ -306,6 +331,19 @@ fn new_stack(settings: &Settings, part: &str, description: &str) -> Stack {
     );
     stack.set_tags(settings.tags.clone());
     stack
+}
+
+/// The account's Transaction Search stack, named for the account and Region rather than the
+/// project, since the setting is one per account and Region.
+fn transaction_search(settings: &Settings) -> Result<Option<Stack>, SynthError> {
+    let Some(percent) = settings.observability.transaction_search else { return Ok(None) };
+    let mut stack = Stack::new(
+        transaction_search::STACK_NAME,
+        "corestack: CloudWatch Transaction Search for the account and Region (shared by every project here)",
+    );
+    stack.set_tags(settings.tags.clone());
+    transaction_search::build(&mut stack, percent)?;
+    Ok(Some(stack))
 }
 
 fn out(value: Expr, description: &str) -> Output {

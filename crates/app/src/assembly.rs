@@ -25,6 +25,10 @@ pub struct StackEntry {
     pub resources: usize,
     /// Output count.
     pub outputs: usize,
+    /// An account-wide setting, not this environment's: deploy creates it only when the account
+    /// does not have the setting yet, and destroy leaves it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub account_wide: bool,
 }
 
 /// The manifest.
@@ -151,6 +155,7 @@ impl Assembly {
                 parameters: s.parameter_defaults().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect(),
                 resources: s.resource_count(),
                 outputs: s.output_count(),
+                account_wide: s.name() == corestack_constructs::transaction_search::STACK_NAME,
             });
         }
         Ok(Assembly {

@@ -179,11 +179,14 @@ impl RawMonitoring {
 #[schemars(rename = "Observability")]
 pub(crate) struct RawObservability {
     pub(crate) runtime_log_retention_days: Option<u32>,
+    pub(crate) deliveries: Option<Vec<String>>,
+    pub(crate) transaction_search: Option<bool>,
+    pub(crate) transaction_search_indexing_percent: Option<u32>,
 }
 
 impl RawObservability {
     pub(crate) fn merge(&mut self, o: &RawObservability) {
-        merge!(self, o; runtime_log_retention_days);
+        merge!(self, o; runtime_log_retention_days, deliveries, transaction_search, transaction_search_indexing_percent);
     }
 }
 

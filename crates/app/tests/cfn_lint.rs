@@ -66,6 +66,18 @@ fn default_config_dev_and_prod() {
 }
 
 #[test]
+fn observability_on_and_off() {
+    let on = variant("transaction_search = false", "transaction_search = true");
+    let a = synth(&on, "prod");
+    assert_eq!(a.manifest.stacks[0].name, "corestack-transaction-search");
+    lint("observability-on", &a);
+    lint(
+        "observability-off",
+        &synth(&variant("deliveries = [\"application_logs\", \"usage_logs\", \"traces\"]", "deliveries = []"), "dev"),
+    );
+}
+
+#[test]
 fn many_runtimes_over_several_stacks() {
     let a = synth(&corestack_app::fixtures::many_runtimes(25), "dev");
     assert_eq!(a.manifest.stacks.len(), 7, "two AgentCore and two Monitoring stacks");

@@ -14,9 +14,11 @@ pub mod network;
 pub mod role;
 pub mod rules;
 pub mod runtime;
+pub mod runtime_deliveries;
 pub mod runtime_logs;
 pub mod security;
 pub mod storage;
+pub mod transaction_search;
 
 /// One problem found in a construct's input: where, what, and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,6 +17,7 @@ pub mod report;
 pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod transaction_search;
 
 mod error;
 mod operations;

@@ -274,10 +274,20 @@ impl<'a> Project<'a> {
         crate::logs::LogReader::new(&self.config).tail(&group, since_s, follow, poll, sink).await
     }
 
+    /// The names of the assembly's account-wide stacks (see [`crate::transaction_search`]).
+    pub fn account_wide(&self) -> Vec<String> {
+        self.assembly.manifest.stacks.iter().filter(|s| s.account_wide).map(|s| s.name.clone()).collect()
+    }
+
     /// Deletes every stack of the project, dependents first. The image repository is retained,
-    /// and so is the KMS key when the config says so.
+    /// and so is the KMS key when the config says so; account-wide stacks are left, and said so.
     pub async fn destroy(&self, observer: &Arc<dyn Observer>) -> Result<Vec<StackResult>, DeployError> {
         let step = |s: Step<'_>| observer.step(s);
-        self.deployer(observer).destroy(&self.plans(), &step).await
+        let shared = self.account_wide();
+        for name in &shared {
+            observer.note(&crate::transaction_search::left_on_destroy(name));
+        }
+        let plans: Vec<StackPlan> = self.plans().into_iter().filter(|p| !shared.contains(&p.name)).collect();
+        self.deployer(observer).destroy(&plans, &step).await
     }
 }

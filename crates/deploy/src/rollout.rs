@@ -18,6 +18,7 @@ use crate::{DeployError, StackPlan, StackResult, Step};
 /// A deploy checked and ready to run.
 #[derive(Debug)]
 pub struct Rollout {
+    notes: Vec<String>,
     before: Vec<StackPlan>,
     after: Vec<StackPlan>,
     choices: ImageChoices,
@@ -74,13 +75,14 @@ impl Project<'_> {
     pub async fn prepare_deploy(&self, choices: ImageChoices, base: &Path) -> Result<Rollout, DeployError> {
         let settings = self.settings();
         crate::image::preflight(self.docker(), settings, &self.identity().account, &choices, base).await?;
-        let plans = self.plans();
         let deployer =
             crate::Deployer::new(self.config()).with_template_bucket(settings.environment.template_bucket.clone());
+        let (plans, notes) =
+            crate::transaction_search::settle(self.config(), &deployer, self.plans(), &self.account_wide()).await?;
         deployer.check_exports(&plans).await?;
         deployer.check_sizes(&plans)?;
         let (before, after) = StackPlan::split_at_images(plans);
-        Ok(Rollout { before, after, choices, base: base.to_path_buf() })
+        Ok(Rollout { notes, before, after, choices, base: base.to_path_buf() })
     }
 }
 
@@ -98,7 +100,10 @@ impl Rollout {
         observer: &Arc<dyn Observer>,
         record: &Record,
     ) -> Result<(), DeployError> {
-        let Rollout { before, mut after, choices, base } = self;
+        let Rollout { notes, before, mut after, choices, base } = self;
+        for line in &notes {
+            observer.note(line);
+        }
         let settings = project.settings();
         let deployer = project.deployer(observer);
         let step = |s: Step<'_>| {

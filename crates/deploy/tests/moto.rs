@@ -62,6 +62,23 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "READY", "{}", String::from_utf8_lossy(&status.stderr));
 
+    // The runtime's vended deliveries, read back through the CloudWatch Logs API: application and
+    // usage logs to their log groups, traces to X-Ray.
+    let deliveries = Command::new(&python)
+        .args(["-c", &format!("import boto3; c = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+            kinds = {{d['name']: d['deliveryDestinationType'] for d in c.describe_delivery_destinations()['deliveryDestinations']}}\n\
+            sources = {{s['name']: s['logType'] for s in c.describe_delivery_sources()['deliverySources']}}\n\
+            print(sorted((d['deliverySourceName'], sources[d['deliverySourceName']], d['deliveryDestinationType']) for d in c.describe_deliveries()['deliveries']), sorted(kinds.items()))", moto.url())])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&deliveries.stdout).trim(),
+        "[('demo_agent_dev-app', 'APPLICATION_LOGS', 'CWL'), ('demo_agent_dev-traces', 'TRACES', 'XRAY'), ('demo_agent_dev-usage', 'USAGE_LOGS', 'CWL')] \
+         [('demo_agent_dev-app-cwl', 'CWL'), ('demo_agent_dev-traces-xray', 'XRAY'), ('demo_agent_dev-usage-cwl', 'CWL')]",
+        "{}",
+        String::from_utf8_lossy(&deliveries.stderr)
+    );
+
     // A second deploy changes nothing, after a few calls per stack.
     let before = d.calls();
     let started = Instant::now();
@@ -103,6 +120,7 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
            dashboards=boto3.client('cloudwatch', **kw).list_dashboards()['DashboardEntries'],\n\
            exports=boto3.client('cloudformation', **kw).list_exports()['Exports'],\n\
            log_groups=[g['logGroupName'] for g in boto3.client('logs', **kw).describe_log_groups()['logGroups']],\n\
+           deliveries=boto3.client('logs', **kw).describe_deliveries()['deliveries'],\n\
            repositories=[r['repositoryName'] for r in boto3.client('ecr', **kw).describe_repositories()['repositories']],\n\
            keys=[k['KeyId'] for k in boto3.client('kms', **kw).list_keys()['Keys']],\n\
          )\n\
@@ -115,16 +133,14 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     for kind in ["vpcs", "endpoints", "security_groups", "roles", "runtimes", "alarms", "dashboards", "exports"] {
         assert_eq!(left[kind], serde_json::json!([]), "{kind} left after destroy: {left}");
     }
-    // Kept on purpose: the runtime's log group (logs may be needed after the runtime is gone).
-    // The flow logs' group goes with the network.
-    let groups = left["log_groups"].as_array().unwrap();
-    assert_eq!(groups.len(), 1, "{left}");
-    assert!(
-        groups[0]
-            .as_str()
-            .is_some_and(|g| g.starts_with("/aws/bedrock-agentcore/runtimes/") && g.ends_with("-DEFAULT")),
-        "{left}"
-    );
+    // Kept on purpose: the runtime's log group and its vended logs' groups (logs may be needed
+    // after the runtime is gone). The flow logs' group goes with the network.
+    let groups: Vec<&str> = left["log_groups"].as_array().unwrap().iter().filter_map(|g| g.as_str()).collect();
+    assert_eq!(groups.len(), 3, "{left}");
+    assert!(groups[0].starts_with("/aws/bedrock-agentcore/runtimes/") && groups[0].ends_with("-DEFAULT"), "{left}");
+    assert!(groups[1].starts_with("/aws/vendedlogs/bedrock-agentcore/runtime/APPLICATION_LOGS/"), "{left}");
+    assert!(groups[2].starts_with("/aws/vendedlogs/bedrock-agentcore/runtime/USAGE_LOGS/"), "{left}");
+    assert_eq!(left["deliveries"], serde_json::json!([]), "{left}");
     assert_eq!(left["repositories"], serde_json::json!(["agentcore-demo-dev"]), "{left}");
     assert_eq!(left["keys"].as_array().map(Vec::len), Some(1), "{left}");
 }

@@ -275,6 +275,15 @@ fn reliability_operations_and_cost_rules() {
         false,
     );
     fires(&f, "OPS04", "AgentCore", "/Resources/DemoAgentRuntime");
+    // Without its traces delivery, a runtime is fine in dev and an error once marked production.
+    let no_traces = |d: &mut Vec<(String, Value)>| {
+        drop(part(d, "AgentCore")["Resources"].as_object_mut().unwrap().remove("DemoAgentRuntimeTracesDelivery"))
+    };
+    assert!(findings_after(no_traces, false).iter().all(|f| f.rule != "OPS05"));
+    let f = findings_after(no_traces, true);
+    let ops05 = fires(&f, "OPS05", "AgentCore", "/Resources/DemoAgentRuntime");
+    assert_eq!(ops05.severity, Severity::Error);
+    assert!(ops05.message.contains("no TRACES") && !ops05.message.contains("APPLICATION_LOGS"), "{}", ops05.message);
     // The dev assembly's alarms notify nobody: fine in dev, an error once marked production.
     assert!(findings_after(|_| {}, false).iter().all(|f| f.rule != "OPS03"));
     let f = findings_after(|_| {}, true);

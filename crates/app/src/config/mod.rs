@@ -15,6 +15,8 @@ use corestack_constructs::runtime::RuntimeSpec;
 use crate::raw::RawConfig;
 
 mod network;
+mod observability;
+pub use observability::ObservabilitySettings;
 pub(crate) mod project;
 mod runtime;
 mod sections;
@@ -217,8 +219,8 @@ pub struct Settings {
     pub runtimes_per_stack: u32,
     /// Alarm thresholds.
     pub thresholds: Thresholds,
-    /// How long the runtimes' log groups keep events, in days.
-    pub runtime_log_retention_days: u32,
+    /// The runtimes' log groups and deliveries, and the account's Transaction Search.
+    pub observability: ObservabilitySettings,
     /// SNS topic ARNs notified by alarms.
     pub alarm_actions: Vec<String>,
     /// Email addresses subscribed to a topic corestack makes for the alarms.
@@ -372,7 +374,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, list: &mut Vec<Problem>) -> Optio
         sections::storage(raw.storage, &env_raw.storage, &project.name, env_name, problems);
     let runtimes_per_stack = sections::agentcore(raw.agentcore, &env_raw.agentcore, problems);
     let (thresholds, alarm_actions, alarm_emails) = sections::monitoring(raw.monitoring, &env_raw.monitoring, problems);
-    let runtime_log_retention_days = sections::observability(raw.observability, &env_raw.observability, problems);
+    let observability = observability::observability(raw.observability, &env_raw.observability, problems);
     raw.security.merge(&env_raw.security);
     let runtimes = runtime::runtimes(raw.runtimes, env_name, &region, problems);
     Some(Settings {
@@ -386,7 +388,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, list: &mut Vec<Problem>) -> Optio
         keep_images,
         runtimes_per_stack,
         thresholds,
-        runtime_log_retention_days,
+        observability,
         alarm_actions,
         alarm_emails,
         runtimes,

@@ -116,22 +116,3 @@ pub(super) fn monitoring(
     }
     (thresholds, alarm_actions, alarm_emails)
 }
-
-/// How long the runtimes' log groups keep events (`[observability] runtime_log_retention_days`,
-/// default 30 days).
-pub(super) fn observability(
-    mut file: crate::raw::RawObservability,
-    over: &crate::raw::RawObservability,
-    problems: &mut Problems<'_>,
-) -> u32 {
-    file.merge(over);
-    let days = file.runtime_log_retention_days.unwrap_or(30);
-    if !super::network::RETENTION_DAYS.contains(&days) {
-        problems.push(Problem::new(
-            &problems.key("observability", "runtime_log_retention_days", over.runtime_log_retention_days.is_some()),
-            format!("{days} is not a retention CloudWatch Logs accepts"),
-            "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
-        ));
-    }
-    days
-}

@@ -95,6 +95,7 @@ pub mod kms;
 pub mod logs;
 pub mod s3;
 pub mod sns;
+pub mod xray;
 
 /// What the typed layer knows about one resource type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

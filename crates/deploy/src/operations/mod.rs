@@ -148,6 +148,11 @@ impl Deployer {
         }
     }
 
+    /// Whether stack `name` exists.
+    pub async fn exists(&self, name: &str) -> Result<bool, DeployError> {
+        Ok(self.describe(name).await?.is_some())
+    }
+
     /// Why the operation that began at `since` failed, for messages: its first failing resource
     /// event, else the stack's own event that gives a reason (an export in use fails an update or
     /// a delete with no failing resource at all).

@@ -279,6 +279,14 @@ pub static RULES: &[Rule] = &[
         "Otherwise the service creates it with no retention and no customer key, and CloudFormation cannot create it afterwards."
     ),
     rule!(
+        "OPS05",
+        OperationalExcellence,
+        Error,
+        operations::runtime_deliveries,
+        "In production, each runtime delivers its application logs and traces",
+        "The service's vended logs and spans are the record of what each invocation did; AgentCore's observability pages show nothing without them (checked in environments marked production)."
+    ),
+    rule!(
         "COST01",
         Cost,
         Error,

@@ -101,6 +101,46 @@ pub(crate) fn runtime_log_groups(m: &Model, e: &mut Emit<'_>) {
     }
 }
 
+/// In production a runtime must deliver its application logs and its traces: without them the
+/// service's own record of each invocation is gone, and AgentCore's observability pages are empty.
+/// A delivery counts when an `AWS::Logs::Delivery` names a delivery source (by `Ref`) whose
+/// `ResourceArn` refers to the runtime and whose `LogType` is the one needed.
+pub(crate) fn runtime_deliveries(m: &Model, e: &mut Emit<'_>) {
+    if !m.production {
+        return;
+    }
+    let sources: Vec<(usize, &str, String, &str)> = m
+        .resources_of("AWS::Logs::DeliverySource")
+        .filter_map(|(doc, id, r)| {
+            Some((doc, id, r["Properties"]["ResourceArn"].to_string(), r["Properties"]["LogType"].as_str()?))
+        })
+        .collect();
+    let delivered: Vec<(usize, String)> = m
+        .resources_of("AWS::Logs::Delivery")
+        .map(|(doc, _, r)| (doc, r["Properties"]["DeliverySourceName"].to_string()))
+        .collect();
+    for rt in runtimes(m) {
+        let delivers = |kind: &str| {
+            sources.iter().any(|(doc, id, of, log_type)| {
+                *doc == rt.doc
+                    && *log_type == kind
+                    && of.contains(&format!("\"{}\"", rt.id))
+                    && delivered.iter().any(|(d, named)| *d == rt.doc && named.contains(&format!("\"{id}\"")))
+            })
+        };
+        let missing: Vec<&str> = ["APPLICATION_LOGS", "TRACES"].into_iter().filter(|k| !delivers(k)).collect();
+        if !missing.is_empty() {
+            e.at(
+                rt.doc,
+                rt.id,
+                "",
+                format!("the runtime delivers no {} in a production environment", missing.join(" and ")),
+                "set [observability] deliveries to include application_logs and traces (corestack makes the delivery sources, destinations and deliveries), or suppress OPS05 with a reason",
+            );
+        }
+    }
+}
+
 /// The four tags the seed requires.
 pub(crate) const COST_TAGS: [&str; 4] = ["Project", "Environment", "Owner", "CostCenter"];
 
