@@ -58,6 +58,8 @@ async fn each_invocation_is_a_span_continuing_the_callers_trace() {
     assert_eq!(continued.kind, 2, "SPAN_KIND_SERVER");
     assert_eq!(attribute(continued, "session.id").as_deref(), Some(session));
     assert_eq!(attribute(continued, "http.response.status_code").as_deref(), Some("200"));
+    // No CORESTACK_PROTOCOL here: the runtime speaks HTTP unless corestack says otherwise.
+    assert_eq!(attribute(continued, "agentcore.protocol").as_deref(), Some("HTTP"));
     let from_xray =
         spans.iter().find(|s| hex(&s.trace_id) == "5759e988bd862e3fe1be46a994272793").expect("X-Ray's trace");
     assert_eq!(hex(&from_xray.parent_span_id), "53995c3f42cd8ad8");

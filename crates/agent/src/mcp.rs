@@ -96,7 +96,8 @@ impl<S: ServerHandler + Send + 'static> McpRuntime<S> {
     /// Reads `PORT` and `AGENT_BIND_ADDRESS` (default `0.0.0.0:8000`), binds, and serves until
     /// SIGTERM or Ctrl-C, then drains.
     pub async fn run(self) -> Result<(), Error> {
-        let config = Config { addr: Config::from_lookup_on(MCP_PORT, |k| std::env::var(k).ok())?.addr, ..self.config };
+        let config =
+            Config { addr: Config::from_lookup_on(MCP_PORT, |k| std::env::var(k).ok())?.addr, ..self.config.clone() };
         let listener = TcpListener::bind(config.addr).await.map_err(|e| Error::Bind(config.addr, e))?;
         tracing::info!(address = %listener.local_addr().map_err(Error::Io)?, path = MCP_PATH, "MCP server listening");
         self.with_config(config).serve(listener, crate::listen::shutdown_signal()).await

@@ -40,6 +40,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long a SIGTERM waits for in-flight requests before exiting anyway.
     pub drain_timeout: Duration,
+    /// The protocol the service speaks to `/invocations` (`HTTP` or `AGUI`), from
+    /// `CORESTACK_PROTOCOL`, which corestack sets for every runtime; recorded on each invocation's
+    /// span as `agentcore.protocol`.
+    pub protocol: String,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), HTTP_PORT),
             max_body_bytes: MAX_PAYLOAD_BYTES,
             drain_timeout: Duration::from_secs(30),
+            protocol: "HTTP".into(),
         }
     }
 }
@@ -72,6 +77,9 @@ impl Config {
             let port =
                 port.parse().map_err(|_| Error::Config(format!("PORT=`{port}` is not a port number (0-65535)")))?;
             c.addr.set_port(port);
+        }
+        if let Some(p) = get("CORESTACK_PROTOCOL") {
+            c.protocol = p;
         }
         if let Some(ip) = get("AGENT_BIND_ADDRESS") {
             let ip =
@@ -112,6 +120,7 @@ struct App<S> {
     service: S,
     health: Health,
     max_body: usize,
+    protocol: String,
     requests: AtomicU64,
     ws: Option<crate::ws::WsHandler>,
 }
@@ -245,6 +254,7 @@ where
             session_id = session_id.as_deref().unwrap_or(""),
             request_id = %request_id,
             "session.id" = session_id.as_deref().unwrap_or(""),
+            "agentcore.protocol" = self.protocol.as_str(),
             "http.response.status_code" = tracing::field::Empty,
         );
         #[cfg(feature = "otel")]
@@ -360,6 +370,7 @@ where
             service: self.service,
             health: self.health,
             max_body: self.config.max_body_bytes,
+            protocol: self.config.protocol.clone(),
             requests: AtomicU64::new(0),
             ws: self.ws,
         });

@@ -93,7 +93,7 @@ async fn start(max_body_bytes: usize) -> Server {
     let handler = handler_fn(move |req| handle(k.clone(), req));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = Config { addr, max_body_bytes, drain_timeout: Duration::from_secs(10) };
+    let config = Config { addr, max_body_bytes, drain_timeout: Duration::from_secs(10), ..Config::default() };
     let runtime = Runtime::new(handler).with_config(config);
     let health = runtime.health();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -338,7 +338,12 @@ fn an_export_of_another_project_is_found_before_any_stack_and_prefix_exports_avo
     assert!(run.status.success(), "{}", text(&run.stderr));
 
     let second = tempfile::tempdir().unwrap();
-    let rename = |c: String| c.replace("name = \"agentcore-demo\"", "name = \"second-project\"");
+    // Its runtime has a name of its own: AgentCore (and CloudWatch Logs, for the delivery sources
+    // named after it) refuse a second runtime of the same name in an account and region.
+    let rename = |c: String| {
+        c.replace("name = \"agentcore-demo\"", "name = \"second-project\"")
+            .replace("name = \"demo_agent\"", "name = \"second_agent\"")
+    };
     write_config(second.path(), rename);
     let run = corestack(second.path(), &moto, &["deploy", "--yes"]);
     assert_failed(

@@ -101,7 +101,7 @@ pub fn environment_variables(vars: &BTreeMap<String, String>) -> Vec<(String, Vi
             String::new(),
             Violation::new(
                 format!("{} environment variables, over the AgentCore limit of {MAX_ENV_VARS}", vars.len()),
-                "move settings into one JSON-valued variable or into a configuration file in the image (corestack adds AWS_REGION unless you set it)",
+                "move settings into one JSON-valued variable or into a configuration file in the image (corestack adds AWS_REGION and CORESTACK_PROTOCOL unless you set them)",
             ),
         ));
     }

@@ -149,10 +149,14 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
     if !region.is_empty() {
         environment.entry("AWS_REGION".to_string()).or_insert_with(|| region.to_string());
     }
+    // The protocol the service speaks to the container, which the container cannot otherwise tell
+    // apart for HTTP and AG-UI (both on 8080): corestack-agent records it on each invocation span.
+    let protocol = r.protocol.unwrap_or_default();
+    environment.entry("CORESTACK_PROTOCOL".to_string()).or_insert_with(|| protocol.as_str().to_string());
     let spec = RuntimeSpec {
         name,
         description: r.description,
-        protocol: r.protocol.unwrap_or_default(),
+        protocol,
         environment,
         idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(900),
         max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(28_800),
