@@ -73,7 +73,18 @@ pub fn attribute(span: &Span, key: &str) -> Option<String> {
 /// Starts an agent on 127.0.0.1:`port` that exports its spans to `collector` every 50 ms, with
 /// quiet logs (which must not lose spans).
 pub fn spawn_exporting(program: &std::path::Path, port: u16, collector: &str) -> super::Process {
+    spawn_exporting_with(program, port, collector, &[])
+}
+
+/// [`spawn_exporting`] with more environment variables.
+pub fn spawn_exporting_with(
+    program: &std::path::Path,
+    port: u16,
+    collector: &str,
+    env: &[(&str, &str)],
+) -> super::Process {
     let child = std::process::Command::new(program)
+        .envs(env.iter().copied())
         .env("PORT", port.to_string())
         .env("AGENT_BIND_ADDRESS", "127.0.0.1")
         .env("RUST_LOG", "warn")
