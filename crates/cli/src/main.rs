@@ -13,6 +13,7 @@ mod dev;
 mod invoke;
 mod progress;
 mod runtime;
+mod traces;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};
 
 /// Private, least-privilege Amazon Bedrock AgentCore infrastructure from one config file.
@@ -45,6 +46,8 @@ enum Command {
     Diff(deploy::DiffArgs),
     /// A runtime's application logs (CloudWatch Logs); --follow keeps printing.
     Logs(deploy::LogsArgs),
+    /// The deployed runtimes' recent traces (X-Ray); `traces get <id>` shows one as a span tree.
+    Traces(traces::TracesArgs),
     /// Print the JSON Schema of corestack.toml (editors read it from a `#:schema` line).
     Schema,
     /// Print a shell completion script: `corestack completions bash > /etc/bash_completion.d/corestack`.
@@ -310,6 +313,7 @@ fn main() -> ExitCode {
         Command::Status(args) => deploy::run_status(args, &mut out),
         Command::Diff(args) => deploy::run_diff(args, &mut out),
         Command::Logs(args) => deploy::run_logs(args, &mut out),
+        Command::Traces(args) => traces::run_traces(args, &mut out),
         Command::Schema => writeln!(
             out,
             "{}",

@@ -14,6 +14,8 @@ pub mod logs;
 pub mod preflight;
 pub mod project;
 pub mod report;
+#[cfg(feature = "test-util")]
+pub mod scripted_http;
 pub mod status;
 #[cfg(feature = "test-util")]
 pub mod testing;

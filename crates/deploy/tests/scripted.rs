@@ -3,15 +3,13 @@
 //! ROLLBACK_COMPLETE, and a runtime in CREATE_FAILED.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region};
-use bytes::Bytes;
+use corestack_deploy::scripted_http::{self, Answer, Seen};
 use corestack_deploy::status::StatusReader;
 use corestack_deploy::{DeployError, Deployer, Outcome, StackDiff, StackPlan};
-use http_body_util::{BodyExt, Full};
 
 const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
 
@@ -51,45 +49,26 @@ fn missing() -> (u16, String) {
 
 /// Serves the script; records the calls (the form's Action, or the method and path).
 async fn serve(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
-    let script = Arc::new(Mutex::new(script));
+    let script = Mutex::new(script);
     let calls = Arc::new(Mutex::new(Vec::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let log = calls.clone();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let (script, log) = (script.clone(), log.clone());
-            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let (script, log) = (script.clone(), log.clone());
-                async move {
-                    let path = req.uri().path().to_string();
-                    let method = req.method().to_string();
-                    let body =
-                        String::from_utf8_lossy(&req.into_body().collect().await.unwrap().to_bytes()).into_owned();
-                    let key = body
-                        .split('&')
-                        .find_map(|kv| kv.strip_prefix("Action="))
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("{method} {path}"));
-                    log.lock().unwrap().push(key.clone());
-                    let (status, text) = {
-                        let mut s = script.lock().unwrap();
-                        let queue = s.get_mut(&key).unwrap_or_else(|| panic!("unscripted call {key}"));
-                        if queue.len() > 1 { queue.remove(0) } else { queue[0].clone() }
-                    };
-                    let mut r = hyper::Response::new(Full::new(Bytes::from(text)));
-                    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                    let ct = if key.starts_with("GET ") { "application/json" } else { "text/xml" };
-                    r.headers_mut().insert("content-type", ct.parse().unwrap());
-                    Ok::<_, Infallible>(r)
-                }
-            });
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc),
-            );
-        }
-    });
+    let (url, _) = scripted_http::serve(move |seen: &Seen| {
+        let key = seen
+            .body
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("Action="))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{} {}", seen.method, seen.path));
+        log.lock().unwrap().push(key.clone());
+        let (status, text) = {
+            let mut s = script.lock().unwrap();
+            let queue = s.get_mut(&key).unwrap_or_else(|| panic!("unscripted call {key}"));
+            if queue.len() > 1 { queue.remove(0) } else { queue[0].clone() }
+        };
+        let ct = if key.starts_with("GET ") { "application/json" } else { "text/xml" };
+        Answer::new(status, ct, text)
+    })
+    .await;
     (url, calls)
 }
 

@@ -65,3 +65,18 @@ SubnetRouteTableAssociation = resource_class_from_type("AWS::EC2::SubnetRouteTab
 
 RouteTable.delete_from_cloudformation_json = classmethod(_delete_route_table)
 SubnetRouteTableAssociation.delete_from_cloudformation_json = classmethod(_delete_association)
+
+
+def _summary_with_user_list(self, start_time, end_time, filter_expression=None):
+    # moto writes each trace summary's Users as {} where the X-Ray API has a list; the AWS SDK for
+    # Rust (rightly) refuses the answer.
+    result = _summary(self, start_time, end_time, filter_expression)
+    for s in result["TraceSummaries"]:
+        s["Users"] = []
+    return result
+
+
+from moto.xray.models import SegmentCollection  # noqa: E402
+
+_summary = SegmentCollection.summary
+SegmentCollection.summary = _summary_with_user_list

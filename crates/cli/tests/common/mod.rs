@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI's integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod on_moto;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

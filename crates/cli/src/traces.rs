@@ -1,0 +1,125 @@
+//! `corestack traces`: the deployed runtimes' recent traces, and `traces get <id>` for one trace
+//! as a span tree, read from X-Ray.
+
+use std::io::Write;
+use std::time::Duration;
+
+use corestack_deploy::{DeployError, Project, RuntimeOutput};
+use corestack_traces::{Query, RuntimeRef, TraceReader, render};
+
+use crate::Failure;
+use crate::runtime::Tokio;
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct TracesArgs {
+    #[command(subcommand)]
+    get: Option<TracesCommand>,
+    #[command(flatten)]
+    cfg: crate::ConfigArgs,
+    /// Only this runtime's traces (name or config key). Default: every runtime of the config.
+    #[arg(long, value_name = "NAME")]
+    runtime: Option<String>,
+    /// Only this session's traces (the runtime session ID).
+    #[arg(long, value_name = "ID")]
+    session: Option<String>,
+    /// How far back: 90s, 15m, 2h, 1d.
+    #[arg(long, value_name = "D", default_value = "1h")]
+    since: String,
+    /// At most this many traces, newest first.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    limit: usize,
+    /// Print JSON, for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum TracesCommand {
+    /// One trace as an indented span tree.
+    Get {
+        /// The trace ID: X-Ray's `1-5759e988-bd862e3fe1be46a994272793`, or the 32 hex digits
+        /// OpenTelemetry tools show.
+        id: String,
+        #[command(flatten)]
+        cfg: crate::ConfigArgs,
+        /// Print JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn aws(e: corestack_deploy::AwsFailure) -> Failure {
+    Failure::from(DeployError::Aws(Box::new(e)))
+}
+
+pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if let Some(TracesCommand::Get { id, cfg, json }) = &args.get {
+        return run_get(id, cfg, *json, out);
+    }
+    let since = corestack_deploy::logs::parse_since(&args.since).ok_or_else(|| {
+        Failure::Input(anyhow::anyhow!(
+            "--since `{}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m",
+            args.since
+        ))
+    })?;
+    if args.limit == 0 {
+        return Err(Failure::Input(anyhow::anyhow!("--limit 0 lists nothing\n    fix: use --limit 1 or more")));
+    }
+    let settings = args.cfg.load_project("traces")?;
+    let only = match &args.runtime {
+        Some(name) => Some(settings.pick_runtime(Some(name)).map_err(|e| Failure::Input(e.into()))?.key.clone()),
+        None => None,
+    };
+    let assembly = corestack_app::synth(&settings)?;
+    let listed = Tokio::new()?.run(async {
+        let project = Project::connect(&settings, &assembly).await?;
+        let ids = project.runtime_outputs(RuntimeOutput::Id, only.as_deref()).await?;
+        let runtimes = ids.into_iter().map(|(r, id)| RuntimeRef { key: r.key.clone(), id }).collect();
+        let query =
+            Query { since: Duration::from_secs(since), runtimes, session: args.session.clone(), limit: args.limit };
+        TraceReader::new(project.config()).list(&query).await.map_err(aws)
+    })?;
+    if args.json {
+        let rows: Vec<serde_json::Value> = listed
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "id": l.trace.id, "runtime": l.runtime, "start": l.trace.start,
+                    "duration_ms": l.trace.duration_ms, "status": l.trace.status,
+                    "session": l.trace.session, "spans": l.trace.spans().len(),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows).expect("plain data"))?;
+    } else {
+        write!(out, "{}", render::list(&listed))?;
+    }
+    Ok(())
+}
+
+fn run_get(id: &str, cfg: &crate::ConfigArgs, json: bool, out: &mut dyn Write) -> Result<(), Failure> {
+    if corestack_traces::xray_trace_id(id).is_none() {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "`{id}` is not a trace ID\n    fix: use X-Ray's form, 1-<8 hex digits>-<24 hex digits>, or the 32 hex digits of a W3C trace ID"
+        )));
+    }
+    let settings = cfg.load_project("traces get")?;
+    let assembly = corestack_app::synth(&settings)?;
+    let trace = Tokio::new()?.run(async {
+        let project = Project::connect(&settings, &assembly).await?;
+        TraceReader::new(project.config()).get(id).await.map_err(aws)
+    })?;
+    let Some(trace) = trace else {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "X-Ray has no trace {id} in {}\n    fix: check the ID and the environment's region; X-Ray keeps traces 30 days",
+            settings.environment.region
+        )));
+    };
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&trace).expect("plain data"))?;
+    } else {
+        write!(out, "{}", render::tree(&trace))?;
+    }
+    Ok(())
+}
