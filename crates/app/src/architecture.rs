@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use corestack_cfn::{Expr, Output, Parameter, Stack, limits};
 use corestack_constructs::monitoring::{self, Watched};
 use corestack_constructs::network::PrivateNetwork;
+use corestack_constructs::platform::grants;
+use corestack_constructs::platform::monitoring as platform_monitoring;
 use corestack_constructs::role::{ExecutionRole, ExecutionRoleProps};
 use corestack_constructs::runtime::{AgentRuntime, Placement, RuntimeProps};
 use corestack_constructs::runtime_deliveries::LogDelivery;
@@ -47,6 +49,8 @@ pub struct StandardArchitecture {
     pub extra: Vec<Stack>,
     /// The account's Transaction Search, when `[observability] transaction_search` asks for it.
     pub transaction_search: Option<Stack>,
+    /// Memories, gateways and credential providers, when the config has any.
+    pub platform: Option<crate::platform_stack::PlatformStack>,
     /// The network's handles.
     pub private_network: PrivateNetwork,
     /// The encryption key.
@@ -185,6 +189,12 @@ impl StandardArchitecture {
         storage.add_output("RepositoryUri", out(repository.repository.repository_uri(), "Push agent images here"))?;
         storage.add_output("RepositoryArn", out(repository.repository.arn(), "The image repository"))?;
 
+        let platform = crate::platform_stack::PlatformStack::build(
+            s,
+            new_stack(s, "Platform", "AgentCore memories, gateways and credential providers"),
+            &key.key.arn(),
+        )?;
+
         let mut roles = BTreeMap::new();
         for r in &s.runtimes {
             let role = ExecutionRole::build(
@@ -230,7 +240,12 @@ impl StandardArchitecture {
             let mut watched = Vec::new();
             for r in group {
                 let role = &roles[&r.key];
-                let runtime = runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository)?;
+                let extra = platform.as_ref().map(|p| p.environment(r)).unwrap_or_default();
+                let runtime =
+                    runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository, extra)?;
+                if let Some(p) = &platform {
+                    grants::grant(&mut stack, &format!("{}PlatformAccess", r.logical), role, &p.uses(r))?;
+                }
                 let names = outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
                 let log_groups = corestack_constructs::runtime_logs::build(
                     &mut stack,
@@ -274,6 +289,11 @@ impl StandardArchitecture {
                 alarm_actions.push(topic.as_ref());
             }
             monitoring::alarms(&mut mon, &watched, &s.thresholds, &alarm_actions)?;
+            if let (0, Some(p)) = (i, &platform) {
+                let watched = p.watched(s);
+                platform_monitoring::alarms(&mut mon, &watched, &s.thresholds, &alarm_actions)?;
+                platform_monitoring::dashboard(&mut mon, &format!("{}-{env}-platform", s.project.name), &watched)?;
+            }
             monitoring::dashboard(
                 &mut mon,
                 &format!(
@@ -295,6 +315,7 @@ impl StandardArchitecture {
             monitoring,
             extra: Vec::new(),
             transaction_search: transaction_search(s)?,
+            platform,
             private_network,
             key,
             runtime_security_group,
@@ -312,6 +333,7 @@ impl StandardArchitecture {
             .transaction_search
             .into_iter()
             .chain([self.network, self.security, self.storage])
+            .chain(self.platform.as_ref().map(|p| p.stack.clone()))
             .chain(self.agentcore)
             .chain(self.monitoring)
             .chain(self.extra)
@@ -320,7 +342,8 @@ impl StandardArchitecture {
         stacks.sort_by_key(|s| order.iter().position(|n| n == s.name()));
         let mut placements = self.placements;
         placements.sort_by_key(|p| self.settings.runtimes.iter().position(|r| r.key == p.key));
-        Ok(Assembly::from_stacks(&self.settings.environment, &stacks, placements)?)
+        let platform = self.platform.map(|p| p.entries).unwrap_or_default();
+        Ok(Assembly::from_stacks(&self.settings.environment, &stacks, placements)?.with_platform(platform))
     }
 }
 
@@ -357,6 +380,7 @@ fn runtime(
     network: &PrivateNetwork,
     sg: &RuntimeSecurityGroup,
     repository: &AgentRepository,
+    extra_environment: BTreeMap<String, Expr>,
 ) -> Result<AgentRuntime, SynthError> {
     let image = stack.add_parameter(
         &image_parameter(r),
@@ -383,6 +407,7 @@ fn runtime(
         spec: r.spec.clone(),
         container_uri: Expr::join("", [repository.repository.repository_uri(), image]),
         placement,
+        extra_environment,
     };
     Ok(AgentRuntime::build(stack, &runtime_logical_id(r), &props, role)?)
 }

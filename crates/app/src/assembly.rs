@@ -46,6 +46,9 @@ pub struct Manifest {
     /// these instead of deriving them from strings.
     #[serde(default)]
     pub runtimes: Vec<RuntimeEntry>,
+    /// Where each memory and gateway is, and the outputs that name it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform: Vec<crate::platform_stack::PlatformEntry>,
 }
 
 /// One runtime in the manifest: the names that tie it to its stack, parameter and outputs.
@@ -170,9 +173,16 @@ impl Assembly {
                 },
                 stacks: entries,
                 runtimes,
+                platform: Vec::new(),
             },
             templates,
         })
+    }
+
+    /// The assembly with the manifest's platform entries.
+    pub fn with_platform(mut self, platform: Vec<crate::platform_stack::PlatformEntry>) -> Assembly {
+        self.manifest.platform = platform;
+        self
     }
 
     /// The manifest as pretty JSON with a final newline.

@@ -19,7 +19,9 @@ pub mod config;
 pub mod fixtures;
 pub mod init;
 mod parse_error;
+pub mod platform_stack;
 mod raw;
+mod raw_platform;
 
 pub use architecture::{StandardArchitecture, SynthError};
 pub use assembly::{Assembly, RuntimeEntry, RuntimeOutputs, WriteError};

@@ -29,6 +29,12 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) runtimes: Vec<RawRuntime>,
     #[serde(default)]
+    pub(crate) memories: Vec<crate::raw_platform::RawMemory>,
+    #[serde(default)]
+    pub(crate) gateways: Vec<crate::raw_platform::RawGateway>,
+    #[serde(default)]
+    pub(crate) credential_providers: Vec<crate::raw_platform::RawProvider>,
+    #[serde(default)]
     pub(crate) check: RawCheck,
     #[serde(default)]
     pub(crate) environments: BTreeMap<String, RawEnvironment>,
@@ -215,6 +221,10 @@ pub(crate) struct RawRuntime {
     pub(crate) endpoints: Vec<RawEndpoint>,
     pub(crate) local: Option<RawLocal>,
     pub(crate) build: Option<RawBuild>,
+    #[serde(default)]
+    pub(crate) memories: Vec<String>,
+    #[serde(default)]
+    pub(crate) gateways: Vec<String>,
 }
 
 /// How `corestack deploy` builds the agent's image.

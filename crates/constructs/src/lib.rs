@@ -11,6 +11,7 @@ pub mod cidr;
 pub mod models;
 pub mod monitoring;
 pub mod network;
+pub mod platform;
 pub mod role;
 pub mod rules;
 pub mod runtime;

@@ -113,6 +113,7 @@ pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &
                         treat_missing_data: Some("notBreaching".into()),
                         ok_actions: alarm_actions.clone(),
                         alarm_actions,
+                        metrics: vec![],
                         tags: vec![],
                     },
                 )?;

@@ -16,7 +16,8 @@ use crate::cidr::Cidr;
 pub const REQUIRED_INTERFACE_ENDPOINTS: &[&str] = &["bedrock-agentcore", "ecr.api", "ecr.dkr", "logs"];
 
 /// Interface endpoints an agent may also need: model calls, STS, X-Ray traces and custom metrics.
-pub const OPTIONAL_INTERFACE_ENDPOINTS: &[&str] = &["bedrock-runtime", "monitoring", "sts", "xray"];
+pub const OPTIONAL_INTERFACE_ENDPOINTS: &[&str] =
+    &["bedrock-runtime", "monitoring", "sts", "xray", "bedrock-agentcore.gateway"];
 
 /// How runtimes reach anything outside the VPC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

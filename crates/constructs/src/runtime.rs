@@ -137,6 +137,9 @@ pub struct RuntimeProps {
     pub container_uri: Expr,
     /// Network placement.
     pub placement: Placement,
+    /// Variables whose values are template expressions (a memory's ID, a gateway's URL), on top
+    /// of the spec's.
+    pub extra_environment: BTreeMap<String, Expr>,
 }
 
 /// A built runtime.
@@ -263,7 +266,12 @@ impl AgentRuntime {
                 network_configuration: Some(network),
                 protocol_configuration: Some(spec.protocol.as_str().into()),
                 description: spec.description.as_deref().map(Expr::from),
-                environment_variables: spec.environment.iter().map(|(k, v)| (k.clone(), Expr::from(v))).collect(),
+                environment_variables: spec
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Expr::from(v)))
+                    .chain(props.extra_environment.clone())
+                    .collect(),
                 lifecycle_configuration: Some(LifecycleConfiguration {
                     idle_runtime_session_timeout: Some(spec.idle_timeout_seconds.into()),
                     max_lifetime: Some(spec.max_lifetime_seconds.into()),

@@ -16,6 +16,7 @@ use crate::raw::RawConfig;
 
 mod network;
 mod observability;
+mod platform;
 pub use observability::ObservabilitySettings;
 pub(crate) mod project;
 mod runtime;
@@ -149,6 +150,10 @@ pub struct RuntimeSettings {
     pub local: Option<LocalCommand>,
     /// How `corestack deploy` builds its image, if the file says.
     pub build: Option<BuildSettings>,
+    /// The memories it uses, by config name.
+    pub memories: Vec<String>,
+    /// The gateways it calls, by config name.
+    pub gateways: Vec<String>,
 }
 
 /// An image build for `corestack deploy`: always `linux/arm64` (the service runs nothing else).
@@ -221,6 +226,8 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// The runtimes' log groups and deliveries, and the account's Transaction Search.
     pub observability: ObservabilitySettings,
+    /// Memories, gateways and credential providers.
+    pub platform: corestack_constructs::platform::PlatformSpec,
     /// SNS topic ARNs notified by alarms.
     pub alarm_actions: Vec<String>,
     /// Email addresses subscribed to a topic corestack makes for the alarms.
@@ -270,7 +277,8 @@ impl Settings {
             return Err(ConfigError::UnknownEnvironment { path: path.into(), name: env_name, known });
         }
         let mut problems = Vec::new();
-        let settings = resolve(raw, &env_name, &mut problems);
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let settings = resolve(raw, &env_name, base, &mut problems);
         if problems.is_empty() {
             if let Some(s) = settings {
                 return Ok(s);
@@ -360,7 +368,7 @@ impl Problems<'_> {
 }
 
 /// One validator per section; the environment's section overrides the file's field by field.
-fn resolve(mut raw: RawConfig, env_name: &str, list: &mut Vec<Problem>) -> Option<Settings> {
+fn resolve(mut raw: RawConfig, env_name: &str, base: &Path, list: &mut Vec<Problem>) -> Option<Settings> {
     let env_raw = raw.environments.remove(env_name).unwrap_or_default();
     let problems = &mut Problems { list, env_key: format!("environments.{env_name}") };
     project::environment_name(env_name, problems);
@@ -377,6 +385,16 @@ fn resolve(mut raw: RawConfig, env_name: &str, list: &mut Vec<Problem>) -> Optio
     let observability = observability::observability(raw.observability, &env_raw.observability, problems);
     raw.security.merge(&env_raw.security);
     let runtimes = runtime::runtimes(raw.runtimes, env_name, &region, problems);
+    let platform = platform::platform(
+        std::mem::take(&mut raw.memories),
+        std::mem::take(&mut raw.gateways),
+        std::mem::take(&mut raw.credential_providers),
+        (&project.name, env_name),
+        base,
+        problems,
+    );
+    let mut network = network;
+    platform::uses(&runtimes, &platform, &mut network, problems);
     Some(Settings {
         project,
         environment,
@@ -389,6 +407,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, list: &mut Vec<Problem>) -> Optio
         runtimes_per_stack,
         thresholds,
         observability,
+        platform,
         alarm_actions,
         alarm_emails,
         runtimes,

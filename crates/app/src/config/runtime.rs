@@ -227,5 +227,7 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
         spec,
         local,
         build,
+        memories: r.memories,
+        gateways: r.gateways,
     }
 }

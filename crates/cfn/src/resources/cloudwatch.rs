@@ -16,6 +16,8 @@ resource!(
         dimensions: Vec<Dimension>, statistic: Option<Expr>, extended_statistic: Option<Expr>, period: Option<Expr>,
         evaluation_periods: Expr, datapoints_to_alarm: Option<Expr>, threshold: Option<Expr>,
         comparison_operator: Expr, treat_missing_data: Option<Expr>, alarm_actions: Vec<Expr>,
+        /// Metric math or a Metrics Insights query, instead of a single metric.
+        metrics: Vec<Expr>,
         #[serde(rename = "OKActions")]
         ok_actions: Vec<Expr>,
         tags: Vec<Tag>,

@@ -87,6 +87,7 @@ macro_rules! resource {
 }
 
 pub mod agentcore;
+pub mod agentcore_platform;
 pub mod cloudwatch;
 pub mod ec2;
 pub mod ecr;
@@ -122,6 +123,11 @@ macro_rules! registry {
 registry!(
     agentcore::Runtime,
     agentcore::RuntimeEndpoint,
+    agentcore_platform::Memory,
+    agentcore_platform::Gateway,
+    agentcore_platform::GatewayTarget,
+    agentcore_platform::ApiKeyCredentialProvider,
+    agentcore_platform::OAuth2CredentialProvider,
     cloudwatch::Alarm,
     cloudwatch::Dashboard,
     ec2::Vpc,
@@ -144,8 +150,13 @@ registry!(
     kms::Key,
     kms::Alias,
     logs::LogGroup,
+    logs::DeliverySource,
+    logs::DeliveryDestination,
+    logs::Delivery,
+    logs::ResourcePolicy,
     s3::Bucket,
     sns::Topic,
+    xray::TransactionSearchConfig,
 );
 
 /// What the typed layer knows about a type, if anything.

@@ -1,0 +1,64 @@
+//! What a runtime gets of the memories and gateways it names: exactly their data-plane actions on
+//! exactly their ARNs, as a policy on its execution role, and their IDs and URLs as environment
+//! variables.
+
+use std::collections::BTreeMap;
+
+use corestack_cfn::policy::Statement;
+use corestack_cfn::{Expr, Stack};
+
+use crate::Error;
+use crate::role::ExecutionRole;
+
+/// The memory data-plane actions an agent uses: short-term events, sessions and actors, and
+/// long-term records (AgentCore developer guide, memory; the Service Authorization Reference).
+pub const MEMORY_ACTIONS: [&str; 9] = [
+    "bedrock-agentcore:CreateEvent",
+    "bedrock-agentcore:GetEvent",
+    "bedrock-agentcore:ListEvents",
+    "bedrock-agentcore:DeleteEvent",
+    "bedrock-agentcore:ListSessions",
+    "bedrock-agentcore:ListActors",
+    "bedrock-agentcore:RetrieveMemoryRecords",
+    "bedrock-agentcore:GetMemoryRecord",
+    "bedrock-agentcore:ListMemoryRecords",
+];
+
+/// Calling a gateway with SigV4 (`AWS_IAM` inbound authorization).
+pub const GATEWAY_ACTION: &str = "bedrock-agentcore:InvokeGateway";
+
+/// What one runtime uses: memory ARNs, and the ARNs of the gateways it calls with IAM.
+#[derive(Clone, Debug, Default)]
+pub struct Uses {
+    /// The memories' ARNs.
+    pub memories: Vec<Expr>,
+    /// The IAM-authorized gateways' ARNs.
+    pub gateways: Vec<Expr>,
+}
+
+/// Adds policy `id` to `role` in `stack` with exactly what `uses` needs; nothing when it names
+/// nothing.
+pub fn grant(stack: &mut Stack, id: &str, role: &ExecutionRole, uses: &Uses) -> Result<(), Error> {
+    let mut statements = Vec::new();
+    if !uses.memories.is_empty() {
+        statements.push(Statement::allow("UseMemories", MEMORY_ACTIONS, uses.memories.clone()));
+    }
+    if !uses.gateways.is_empty() {
+        statements.push(Statement::allow("CallGateways", [GATEWAY_ACTION], uses.gateways.clone()));
+    }
+    if !statements.is_empty() {
+        role.grant(stack, id, statements)?;
+    }
+    Ok(())
+}
+
+/// The environment variables that hand a runtime its memories' IDs and gateways' URLs.
+pub fn environment(memories: &[(String, Expr)], gateways: &[(String, Expr)]) -> BTreeMap<String, Expr> {
+    let mut env: BTreeMap<String, Expr> =
+        memories.iter().map(|(k, id)| (super::memory_variable(k), id.clone())).collect();
+    if let [(_, id)] = memories {
+        env.insert(super::SINGLE_MEMORY_VARIABLE.to_string(), id.clone());
+    }
+    env.extend(gateways.iter().map(|(k, url)| (super::gateway_variable(k), url.clone())));
+    env
+}
