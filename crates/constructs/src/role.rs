@@ -116,33 +116,39 @@ fn statements(props: &ExecutionRoleProps) -> Vec<Statement> {
     out
 }
 
+/// A role the AgentCore service assumes for its resources `<resource>-*` (`runtime/<name>`,
+/// `memory/<name>`, `gateway/<name>`): trusted only from this account and for those resources, the
+/// conditions that keep the service from being a confused deputy.
+pub fn service_role(stack: &mut Stack, id: &str, resource: &str, description: &str) -> Result<Handle<Role>, Error> {
+    let trust = Statement::allow("AgentCoreAssumesRole", ["sts:AssumeRole"], vec![])
+        .principal(Principal::Service("bedrock-agentcore.amazonaws.com".into()))
+        .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", []))
+        .when(
+            "ArnLike",
+            "aws:SourceArn",
+            Expr::sub(&format!("{P}:bedrock-agentcore:${{AWS::Region}}:${{AWS::AccountId}}:{resource}-*"), []),
+        );
+    Ok(stack.add(
+        id,
+        Role {
+            assume_role_policy_document: Some(PolicyDocument::new(vec![trust])),
+            description: Some(description.into()),
+            ..Default::default()
+        },
+    )?)
+}
+
 impl ExecutionRole {
     /// Adds the role (logical ID `<id>`) and its policy (`<id>Policy`).
     pub fn build(stack: &mut Stack, id: &str, props: &ExecutionRoleProps) -> Result<ExecutionRole, Error> {
         if let Err(v) = crate::rules::runtime_name(&props.runtime_name) {
             return Err(Error::Invalid(vec![Problem::from_violation("runtime_name", v)]));
         }
-        let trust = Statement::allow("AgentCoreAssumesRole", ["sts:AssumeRole"], vec![])
-            .principal(Principal::Service("bedrock-agentcore.amazonaws.com".into()))
-            .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", []))
-            .when(
-                "ArnLike",
-                "aws:SourceArn",
-                Expr::sub(
-                    &format!(
-                        "{P}:bedrock-agentcore:${{AWS::Region}}:${{AWS::AccountId}}:runtime/{}-*",
-                        props.runtime_name
-                    ),
-                    [],
-                ),
-            );
-        let role = stack.add(
+        let role = service_role(
+            stack,
             id,
-            Role {
-                assume_role_policy_document: Some(PolicyDocument::new(vec![trust])),
-                description: Some(format!("Execution role of AgentCore runtime {}", props.runtime_name).into()),
-                ..Default::default()
-            },
+            &format!("runtime/{}", props.runtime_name),
+            &format!("Execution role of AgentCore runtime {}", props.runtime_name),
         )?;
         let policy = stack.add(
             &format!("{id}Policy"),

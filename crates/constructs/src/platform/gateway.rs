@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use corestack_cfn::policy::{PolicyDocument, Principal, Statement};
+use corestack_cfn::policy::{PolicyDocument, Statement};
 use corestack_cfn::resources::agentcore_platform::{Gateway, GatewayTarget};
 use corestack_cfn::resources::iam::{Policy, Role};
 use corestack_cfn::{Expr, Handle, Stack};
@@ -230,24 +230,11 @@ pub fn build(
     if !missing.is_empty() {
         return Err(Error::Invalid(missing));
     }
-    let trust = Statement::allow("GatewayAssumesRole", ["sts:AssumeRole"], vec![])
-        .principal(Principal::Service("bedrock-agentcore.amazonaws.com".into()))
-        .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", []))
-        .when(
-            "ArnLike",
-            "aws:SourceArn",
-            Expr::sub(
-                &format!("{P}:bedrock-agentcore:${{AWS::Region}}:${{AWS::AccountId}}:gateway/{}-*", spec.name),
-                [],
-            ),
-        );
-    let role = stack.add(
+    let role = crate::role::service_role(
+        stack,
         &format!("{id}Role"),
-        Role {
-            assume_role_policy_document: Some(PolicyDocument::new(vec![trust])),
-            description: Some(format!("Role of AgentCore gateway {}: calls its targets", spec.name).into()),
-            ..Default::default()
-        },
+        &format!("gateway/{}", spec.name),
+        &format!("Role of AgentCore gateway {}: calls its targets", spec.name),
     )?;
     let granted = statements(spec, providers, provider_specs);
     let policy = if granted.is_empty() {

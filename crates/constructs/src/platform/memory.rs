@@ -2,15 +2,13 @@
 //! users' conversations), with its strategies, and an execution role only when a custom
 //! strategy runs a model of its own.
 
-use corestack_cfn::policy::{PolicyDocument, Principal, Statement};
+use corestack_cfn::policy::PolicyDocument;
 use corestack_cfn::resources::agentcore_platform::Memory;
 use corestack_cfn::resources::iam::{Policy, Role};
 use corestack_cfn::{Expr, Handle, Stack};
 
 use super::{MemorySpec, StrategyKind, StrategySpec};
 use crate::Error;
-
-const P: &str = "arn:${AWS::Partition}";
 
 /// A built memory.
 #[derive(Clone, Debug)]
@@ -64,26 +62,11 @@ pub fn build(stack: &mut Stack, id: &str, spec: &MemorySpec, key_arn: &Expr) -> 
     let role = if models.is_empty() {
         None
     } else {
-        let trust = Statement::allow("MemoryAssumesRole", ["sts:AssumeRole"], vec![])
-            .principal(Principal::Service("bedrock-agentcore.amazonaws.com".into()))
-            .when("StringEquals", "aws:SourceAccount", Expr::sub("${AWS::AccountId}", []))
-            .when(
-                "ArnLike",
-                "aws:SourceArn",
-                Expr::sub(
-                    &format!("{P}:bedrock-agentcore:${{AWS::Region}}:${{AWS::AccountId}}:memory/{}-*", spec.name),
-                    [],
-                ),
-            );
-        let role = stack.add(
+        let role = crate::role::service_role(
+            stack,
             &format!("{id}Role"),
-            Role {
-                assume_role_policy_document: Some(PolicyDocument::new(vec![trust])),
-                description: Some(
-                    format!("Runs the custom strategies' models of AgentCore memory {}", spec.name).into(),
-                ),
-                ..Default::default()
-            },
+            &format!("memory/{}", spec.name),
+            &format!("Runs the custom strategies' models of AgentCore memory {}", spec.name),
         )?;
         stack.add(
             &format!("{id}RolePolicy"),
