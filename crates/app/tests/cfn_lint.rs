@@ -78,6 +78,12 @@ fn observability_on_and_off() {
 }
 
 #[test]
+fn the_platform_example_in_dev_and_prod() {
+    lint("platform-dev", &platform_example("dev"));
+    lint("platform-prod", &platform_example("prod"));
+}
+
+#[test]
 fn many_runtimes_over_several_stacks() {
     let a = synth(&corestack_app::fixtures::many_runtimes(25), "dev");
     assert_eq!(a.manifest.stacks.len(), 7, "two AgentCore and two Monitoring stacks");

@@ -52,7 +52,7 @@ fn check_with_no_path_checks_the_configured_environment_and_passes() {
     let dir = tempfile::tempdir().unwrap();
     let run = corestack(dir.path(), &["check", "--env", "prod"]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
-    assert_eq!(text(&run.stdout), "0 error(s), 0 warning(s), 0 suppressed; 29 rules over 5 template(s)\n");
+    assert_eq!(text(&run.stdout), "0 error(s), 0 warning(s), 0 suppressed; 35 rules over 5 template(s)\n");
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn json_and_sarif_reports_carry_suppressed_findings() {
     let sarif: Value = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let run0 = &sarif["runs"][0];
-    assert_eq!(run0["tool"]["driver"]["rules"].as_array().unwrap().len(), 29);
+    assert_eq!(run0["tool"]["driver"]["rules"].as_array().unwrap().len(), 35);
     let result = &run0["results"][0];
     assert_eq!((result["ruleId"].as_str(), result["level"].as_str()), (Some("VPC01"), Some("error")));
     assert_eq!(result["suppressions"][0]["justification"], "public demo without data");
@@ -136,7 +136,7 @@ fn list_rules_names_every_rule_with_its_pillar() {
     let run = corestack(Path::new("."), &["check", "--list-rules", "--format", "json"]);
     let rules: Value = serde_json::from_slice(&run.stdout).unwrap();
     let ids: Vec<&str> = rules.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.len(), 29);
+    assert_eq!(ids.len(), 35);
     assert!(ids.contains(&"VPC03") && ids.contains(&"COST01"));
     assert_eq!(rules[0]["pillar"], "Security");
     let run = corestack(Path::new("."), &["check", "--list-rules"]);

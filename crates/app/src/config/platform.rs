@@ -553,16 +553,16 @@ pub(super) fn uses(
 ) {
     for (i, r) in runtimes.iter().enumerate() {
         let at = format!("runtimes[{i}]");
-        for (field, wanted, known) in [
-            ("memories", &r.memories, platform.memories.iter().map(|m| m.key.as_str()).collect::<Vec<_>>()),
-            ("gateways", &r.gateways, platform.gateways.iter().map(|g| g.key.as_str()).collect::<Vec<_>>()),
+        for (field, one, wanted, known) in [
+            ("memories", "memory", &r.memories, platform.memories.iter().map(|m| m.key.as_str()).collect::<Vec<_>>()),
+            ("gateways", "gateway", &r.gateways, platform.gateways.iter().map(|g| g.key.as_str()).collect::<Vec<_>>()),
         ] {
             for (j, w) in wanted.iter().enumerate() {
                 if !known.contains(&w.as_str()) {
                     let have = if known.is_empty() { "none".to_string() } else { known.join(", ") };
                     problems.push(Problem::new(
                         &format!("{at}.{field}[{j}]"),
-                        format!("no {} `{w}` in the config (it has {have})", &field[..field.len() - 1]),
+                        format!("no {one} `{w}` in the config (it has {have})"),
                         format!("add [[{field}]] name = \"{w}\", or remove it here"),
                     ));
                 } else if wanted[..j].contains(w) {

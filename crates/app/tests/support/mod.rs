@@ -83,3 +83,11 @@ impl Template {
         self.0["Outputs"].get(id).unwrap_or_else(|| panic!("no output {id}"))
     }
 }
+
+/// `examples/platform/corestack.toml` (two runtimes, a memory, a gateway, an API-key provider),
+/// read from its directory so that its schema files are found.
+pub fn platform_example(env: &str) -> Assembly {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/platform/corestack.toml");
+    let settings = Settings::load(&path, Some(env)).unwrap_or_else(|e| panic!("{e}"));
+    corestack_app::synth(&settings).unwrap_or_else(|e| panic!("{e}"))
+}
