@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import corestack_moto.agentcore  # noqa: E402,F401  (registers the resource types)
 import corestack_moto.observability  # noqa: E402,F401  (deliveries and Transaction Search)
+import corestack_moto.platform  # noqa: E402,F401  (memories, gateways, targets, credential providers)
 import corestack_moto.quirks  # noqa: E402,F401  (works around moto bugs)
 from moto.server import main  # noqa: E402
 

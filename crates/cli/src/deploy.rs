@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corestack_deploy::image::ImageChoices;
+use corestack_deploy::platform_status::PlatformStatus;
 use corestack_deploy::{Observer, Project, Record, StackDiff, StackResult, Wait, describe_outcome};
 
 use crate::Failure;
@@ -301,13 +302,16 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
         interval: Duration::from_secs_f64(args.interval.max(0.01)),
         timeout: Duration::from_secs(args.timeout),
     });
-    let statuses = Tokio::new()?.run(async {
+    let (statuses, platform) = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         let progress = |s: &corestack_deploy::status::Status| eprintln!("corestack: {} {}", s.id, s.status);
-        project.statuses(wait, &progress).await.map_err(Failure::from)
+        let statuses = project.statuses(wait, &progress).await?;
+        let progress = |s: &PlatformStatus| eprintln!("corestack: {} {} {}", s.kind, s.name, s.status);
+        let platform = project.platform_statuses(wait, &progress).await?;
+        Ok::<_, Failure>((statuses, platform))
     })?;
     if args.json {
-        let _ = writeln!(out, "{}", serde_json::json!({ "runtimes": statuses }));
+        let _ = writeln!(out, "{}", serde_json::json!({ "runtimes": statuses, "platform": platform }));
     } else {
         for r in &statuses {
             let _ = writeln!(out, "{}: {}", r.name, status_line(&r.status));
@@ -315,8 +319,18 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
                 let _ = writeln!(out, "  endpoint {}: {}", e.name, status_line(&e.status));
             }
         }
+        for p in &platform {
+            let reasons = if p.reasons.is_empty() { String::new() } else { format!(" ({})", p.reasons.join("; ")) };
+            let _ = writeln!(out, "{} {}: {} {}{reasons}", p.kind, p.name, p.status, p.id);
+            for t in &p.targets {
+                let reasons = if t.reasons.is_empty() { String::new() } else { format!(" ({})", t.reasons.join("; ")) };
+                let _ = writeln!(out, "  target {}: {}{reasons}", t.name, t.status);
+            }
+        }
     }
-    if statuses.iter().any(|r| r.status.status.ends_with("_FAILED")) { Err(Failure::Findings) } else { Ok(()) }
+    let failed =
+        statuses.iter().any(|r| r.status.status.ends_with("_FAILED")) || platform.iter().any(PlatformStatus::failed);
+    if failed { Err(Failure::Findings) } else { Ok(()) }
 }
 
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {

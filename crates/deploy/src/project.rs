@@ -222,6 +222,32 @@ impl<'a> Project<'a> {
         Ok(found)
     }
 
+    /// The deployed memories and gateways (those whose stack has their outputs) with their IDs.
+    pub async fn platform_ids(
+        &self,
+    ) -> Result<Vec<(corestack_app::platform_stack::PlatformEntry, String)>, DeployError> {
+        let entries = &self.assembly.manifest.platform;
+        let deployer = Deployer::new(&self.config);
+        let mut outputs = BTreeMap::new();
+        for stack in entries.iter().map(|e| e.stack.clone()).collect::<std::collections::BTreeSet<_>>() {
+            outputs.insert(stack.clone(), deployer.outputs(&stack).await?);
+        }
+        Ok(crate::platform_status::deployed(entries, &outputs))
+    }
+
+    /// Each deployed memory's and gateway's status (with its targets); with `wait`, after polling
+    /// until memories are ACTIVE and gateways and targets READY.
+    pub async fn platform_statuses(
+        &self,
+        wait: Option<Wait>,
+        progress: &(dyn Fn(&crate::platform_status::PlatformStatus) + Sync),
+    ) -> Result<Vec<crate::platform_status::PlatformStatus>, DeployError> {
+        let ids = self.platform_ids().await?;
+        crate::platform_status::PlatformReader::new(&self.config)
+            .statuses(&ids, wait.map(|w| (w.interval, w.timeout)), progress)
+            .await
+    }
+
     /// What a deploy with these image choices would change, stack by stack.
     pub async fn diff(&self, choices: &ImageChoices) -> Result<Vec<(String, StackDiff)>, DeployError> {
         let mut plans = self.plans();
@@ -288,6 +314,15 @@ impl<'a> Project<'a> {
             observer.note(&crate::transaction_search::left_on_destroy(name));
         }
         let plans: Vec<StackPlan> = self.plans().into_iter().filter(|p| !shared.contains(&p.name)).collect();
-        self.deployer(observer).destroy(&plans, &step).await
+        // Memories are retained with their stack: read their IDs first, to say what is left.
+        let kept: Vec<(String, String)> =
+            self.platform_ids().await?.into_iter().filter(|(e, _)| e.retained).map(|(e, id)| (e.name, id)).collect();
+        let results = self.deployer(observer).destroy(&plans, &step).await?;
+        for (name, id) in kept {
+            observer.note(&format!(
+                "kept memory {name} ({id}): memories hold users' data and are retained; delete it yourself when nothing needs it (aws bedrock-agentcore-control delete-memory --memory-id {id})"
+            ));
+        }
+        Ok(results)
     }
 }
