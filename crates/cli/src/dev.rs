@@ -73,6 +73,27 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         )));
     }
     let mut project = LocalProject::new(&settings, &cwd, &options)?;
+    let uses_platform = settings
+        .pick_runtimes(options.runtime.as_deref())
+        .map_err(|e| Failure::Input(e.into()))?
+        .iter()
+        .any(|r| !r.memories.is_empty() || !r.gateways.is_empty());
+    if uses_platform {
+        // The deployed runtime gets its memories' IDs and gateways' URLs from the Platform stack;
+        // dev reads the same values from the deployed stacks when it can.
+        let values = Tokio::new()?.run(async {
+            let assembly = corestack_app::synth(&settings).map_err(|e| e.to_string())?;
+            let project = corestack_deploy::Project::connect(&settings, &assembly).await.map_err(|e| e.to_string())?;
+            project.platform_values().await.map_err(|e| e.to_string())
+        });
+        let values = values.unwrap_or_else(|e| {
+            let _ = writeln!(err, "corestack dev: cannot read the deployed memories and gateways: {e}");
+            Default::default()
+        });
+        for line in project.platform_environment(&settings, &values) {
+            let _ = writeln!(err, "corestack dev: {line}");
+        }
+    }
     if !args.no_build {
         project.build(&cwd, &mut |line| {
             let _ = writeln!(err, "corestack dev: {line}");

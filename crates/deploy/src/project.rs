@@ -235,6 +235,21 @@ impl<'a> Project<'a> {
         Ok(crate::platform_status::deployed(entries, &outputs))
     }
 
+    /// What runtimes are handed of each deployed memory (its ID) and gateway (its MCP URL), by
+    /// (`memory` or `gateway`, config name); those not deployed are left out.
+    pub async fn platform_values(&self) -> Result<BTreeMap<(String, String), String>, DeployError> {
+        let deployer = Deployer::new(&self.config);
+        let mut values = BTreeMap::new();
+        for e in &self.assembly.manifest.platform {
+            let outputs = deployer.outputs(&e.stack).await?;
+            let output = e.url_output.as_ref().unwrap_or(&e.id_output);
+            if let Some(v) = outputs.get(output) {
+                values.insert((e.kind.clone(), e.key.clone()), v.clone());
+            }
+        }
+        Ok(values)
+    }
+
     /// Each deployed memory's and gateway's status (with its targets); with `wait`, after polling
     /// until memories are ACTIVE and gateways and targets READY.
     pub async fn platform_statuses(

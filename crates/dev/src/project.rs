@@ -114,6 +114,42 @@ impl LocalProject {
         }
     }
 
+    /// Gives each agent the variables its deployed runtime gets for the memories and gateways it
+    /// names, with `values` (by kind and config name: a memory's ID, a gateway's URL, read from
+    /// the deployed stacks); returns a line for each variable left unset because its memory or
+    /// gateway is not deployed.
+    pub fn platform_environment(
+        &mut self,
+        settings: &Settings,
+        values: &std::collections::BTreeMap<(String, String), String>,
+    ) -> Vec<String> {
+        use corestack_constructs::platform::{SINGLE_MEMORY_VARIABLE, gateway_variable, memory_variable};
+        let mut missing = Vec::new();
+        for local in &mut self.runtimes {
+            let Some(r) = settings.runtimes.iter().find(|s| s.spec.name == local.name) else { continue };
+            let mut handed = Vec::new();
+            for key in &r.memories {
+                handed.push(("memory", key, memory_variable(key)));
+                if r.memories.len() == 1 {
+                    handed.push(("memory", key, SINGLE_MEMORY_VARIABLE.to_string()));
+                }
+            }
+            handed.extend(r.gateways.iter().map(|key| ("gateway", key, gateway_variable(key))));
+            for (kind, key, variable) in handed {
+                match values.get(&(kind.to_string(), key.clone())) {
+                    Some(v) => {
+                        local.environment.insert(variable, v.clone());
+                    }
+                    None => missing.push(format!(
+                        "{}: {variable} is not set: {kind} {key} is not deployed in environment {} (deploy it, or set the variable under the runtime's environment for local runs)",
+                        local.name, settings.environment.name
+                    )),
+                }
+            }
+        }
+        missing
+    }
+
     /// Starts the Bedrock stand-in when an agent uses it, and gives those agents its endpoint and
     /// dummy credentials (on top of their deployed environment).
     pub async fn start_stand_in(&mut self) -> std::io::Result<Option<BedrockStandIn>> {
