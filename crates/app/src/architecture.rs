@@ -244,7 +244,12 @@ impl StandardArchitecture {
                 let runtime =
                     runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository, extra)?;
                 if let Some(p) = &platform {
-                    grants::grant(&mut stack, &format!("{}PlatformAccess", r.logical), role, &p.uses(r))?;
+                    grants::grant(
+                        &mut stack,
+                        &format!("{}PlatformAccess", r.logical),
+                        role,
+                        &p.uses(r, &key.key.arn()),
+                    )?;
                 }
                 let names = outputs(&mut stack, s, r, &runtime, primary.as_deref() == Some(r.key.as_str()))?;
                 let log_groups = corestack_constructs::runtime_logs::build(

@@ -131,8 +131,9 @@ impl PlatformStack {
     }
 
     /// What runtime `r` is granted: its memories, and the gateways it calls with IAM.
-    pub fn uses(&self, r: &RuntimeSettings) -> grants::Uses {
+    pub fn uses(&self, r: &RuntimeSettings, key_arn: &Expr) -> grants::Uses {
         grants::Uses {
+            key: Some(key_arn.clone()),
             memories: r.memories.iter().map(|k| self.memories[k].memory.memory_arn()).collect(),
             gateways: r
                 .gateways

@@ -42,6 +42,11 @@ fn the_platform_stack_holds_the_memory_gateway_targets_and_provider() {
         statements.as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no {sid}"))
     };
     assert_eq!(
+        by_sid("UseProjectKey")["Action"],
+        json!(["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"])
+    );
+    assert_eq!(by_sid("UseProjectKey")["Resource"], json!([key]));
+    assert_eq!(
         by_sid("InvokeTargetFunctions")["Resource"],
         json!(["arn:aws:lambda:us-east-1:123456789012:function:weather-tools"])
     );
@@ -117,12 +122,22 @@ fn each_runtime_gets_exactly_what_it_names() {
             .iter()
             .all(|a| a.as_str().unwrap().starts_with("bedrock-agentcore:"))
     );
+    assert_eq!(assistant[1]["Sid"], "UseMemoryKey");
     assert_eq!(
-        assistant[1],
+        assistant[1]["Resource"],
+        json!([{"Fn::ImportValue": "agentcore-platform-dev-Security:ExportEncryptionKeyArn"}])
+    );
+    assert_eq!(
+        assistant[1]["Condition"]["StringEquals"]["kms:ViaService"],
+        json!({"Fn::Sub": "bedrock-agentcore.${AWS::Region}.amazonaws.com"})
+    );
+    assert_eq!(
+        assistant[2],
         json!({"Sid": "CallGateways", "Effect": "Allow", "Action": ["bedrock-agentcore:InvokeGateway"], "Resource": [import("ToolsGatewayGatewayArn")]})
     );
     let notetaker = statements("Notetaker");
-    assert_eq!(notetaker.as_array().unwrap().len(), 1, "{notetaker}");
+    let sids: Vec<&str> = notetaker.as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+    assert_eq!(sids, ["UseMemories", "UseMemoryKey"], "{notetaker}");
 
     // The default config names nothing: no Platform stack, no grants, no variables.
     let d = default_assembly();

@@ -152,14 +152,22 @@ fn credential_configuration(t: &TargetSpec, providers: &BTreeMap<String, BuiltPr
     }
 }
 
-/// The gateway role's statements: invoke its Lambda functions; for its credential providers, its
-/// workload identity's token, the providers' credentials, and their secrets.
+/// The gateway role's statements: use the project key; invoke its Lambda functions; for its
+/// credential providers, its workload identity's token, the providers' credentials, and their
+/// secrets.
 fn statements(
     spec: &GatewaySpec,
+    key_arn: &Expr,
     providers: &BTreeMap<String, BuiltProvider>,
     specs: &[ProviderSpec],
 ) -> Vec<Statement> {
-    let mut out = Vec::new();
+    // The gateway's data is encrypted with the project key, which its role uses (AgentCore
+    // developer guide, "Encrypt your AgentCore gateway with a customer-managed KMS key").
+    let mut out = vec![Statement::allow(
+        "UseProjectKey",
+        ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+        vec![key_arn.clone()],
+    )];
     let lambdas: Vec<Expr> = spec
         .targets
         .iter()
@@ -236,7 +244,7 @@ pub fn build(
         &format!("gateway/{}", spec.name),
         &format!("Role of AgentCore gateway {}: calls its targets", spec.name),
     )?;
-    let granted = statements(spec, providers, provider_specs);
+    let granted = statements(spec, key_arn, providers, provider_specs);
     let policy = if granted.is_empty() {
         None
     } else {

@@ -34,6 +34,8 @@ pub struct Uses {
     pub memories: Vec<Expr>,
     /// The IAM-authorized gateways' ARNs.
     pub gateways: Vec<Expr>,
+    /// The key the memories are encrypted with.
+    pub key: Option<Expr>,
 }
 
 /// Adds policy `id` to `role` in `stack` with exactly what `uses` needs; nothing when it names
@@ -42,6 +44,18 @@ pub fn grant(stack: &mut Stack, id: &str, role: &ExecutionRole, uses: &Uses) -> 
     let mut statements = Vec::new();
     if !uses.memories.is_empty() {
         statements.push(Statement::allow("UseMemories", MEMORY_ACTIONS, uses.memories.clone()));
+        // Memories encrypted with a customer managed key are read and written with the caller's
+        // permissions on that key, through the service only (derived from KMS's forward-access
+        // model; the AgentCore memory guide does not list it).
+        if let Some(key) = &uses.key {
+            statements.push(
+                Statement::allow("UseMemoryKey", ["kms:Decrypt", "kms:GenerateDataKey"], vec![key.clone()]).when(
+                    "StringEquals",
+                    "kms:ViaService",
+                    Expr::sub("bedrock-agentcore.${AWS::Region}.amazonaws.com", []),
+                ),
+            );
+        }
     }
     if !uses.gateways.is_empty() {
         statements.push(Statement::allow("CallGateways", [GATEWAY_ACTION], uses.gateways.clone()));
