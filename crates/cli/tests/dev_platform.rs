@@ -1,7 +1,8 @@
 //! `corestack dev` hands a local agent the same memory IDs and gateway URLs as the deployed
 //! runtime gets: the platform example deployed to moto, the variables `dev` sets read back from the
 //! deployed stacks and compared with the runtime's environment in the control plane; and with
-//! nothing deployed, `dev` says which variables are missing and still serves.
+//! nothing deployed, `dev` says which variables are missing and still serves; and `deploy`,
+//! `status --wait` and `destroy` of the example through the CLI.
 
 use std::io::BufRead;
 use std::process::{Command, Stdio};
@@ -99,4 +100,49 @@ fn with_nothing_deployed_dev_names_each_missing_variable_and_still_serves() {
     );
     assert!(all.contains("notetaker_dev: CORESTACK_MEMORY_CONVERSATIONS_ID is not set"), "{all}");
     assert!(banner.starts_with("corestack dev: serving 2 runtime(s)"), "{banner}");
+}
+
+/// The platform example in `dir` (with its schemas), building its images from this directory.
+fn platform_project(dir: &std::path::Path) -> std::path::PathBuf {
+    let dockerfile = workspace().join("agents/echo-agent/Dockerfile");
+    let text = std::fs::read_to_string(example())
+        .unwrap()
+        .replace("../../agents/echo-agent/Dockerfile", &dockerfile.display().to_string())
+        .replace("context = \"../..\"", "context = \".\"");
+    assert!(text.contains(&dockerfile.display().to_string()));
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    for file in ["weather-tools.json", "petstore-openapi.json"] {
+        std::fs::copy(workspace().join("examples/platform/schemas").join(file), dir.join("schemas").join(file))
+            .unwrap();
+    }
+    std::fs::write(dir.join(".dockerignore"), "corestack.out\ndocs\ndocker.log*\n").unwrap();
+    let path = dir.join("corestack.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn deploy_status_and_destroy_of_the_platform_example_from_the_cli() {
+    use common::on_moto::corestack;
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    platform_project(dir.path());
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+
+    let run = corestack(dir.path(), &moto, &["status", "--wait", "--interval", "0.05", "--timeout", "30"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = text(&run.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.iter().any(|l| l.starts_with("memory conversations_dev: ACTIVE ")), "{out}");
+    assert!(lines.iter().any(|l| l.starts_with("gateway tools-dev: READY ")), "{out}");
+    assert!(lines.contains(&"  target weather: READY") && lines.contains(&"  target petstore: READY"), "{out}");
+    let run = corestack(dir.path(), &moto, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&text(&run.stdout)).unwrap();
+    assert_eq!(json["platform"][1]["targets"].as_array().map(Vec::len), Some(2), "{json}");
+
+    let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let said = text(&run.stderr);
+    assert!(said.contains("kept memory conversations_dev (") && said.contains("delete-memory --memory-id"), "{said}");
 }
