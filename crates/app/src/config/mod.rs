@@ -14,6 +14,7 @@ use corestack_constructs::runtime::RuntimeSpec;
 
 use crate::raw::RawConfig;
 
+mod gateways;
 mod network;
 mod observability;
 mod platform;

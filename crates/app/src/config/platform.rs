@@ -1,20 +1,17 @@
-//! `[[memories]]`, `[[gateways]]` and `[[credential_providers]]`: each checked against the
-//! service's rules, with the files a target names read and parsed here, relative to the config
-//! file's directory. Every problem names its key.
+//! `[[memories]]`, `[[gateways]]` (in `gateways.rs`) and `[[credential_providers]]`: each checked
+//! against the service's rules, and what runtimes name checked against them. Every problem names
+//! its key.
 
 use std::path::Path;
 
 use corestack_constructs::Problem;
-use corestack_constructs::platform::gateway::tool_definitions;
 use corestack_constructs::platform::names;
 use corestack_constructs::platform::{
-    ApiKeyPlacement, GatewayAuth, GatewaySpec, MemorySpec, PlatformSpec, ProviderKind, ProviderSpec, StrategyKind,
-    StrategyOverride, StrategySpec, TargetCredential, TargetKind, TargetSpec,
+    GatewaySpec, MemorySpec, PlatformSpec, ProviderKind, ProviderSpec, StrategyKind, StrategyOverride, StrategySpec,
 };
-use corestack_constructs::runtime::JwtAuthorizer;
 
 use super::Problems;
-use crate::raw_platform::{RawGateway, RawMemory, RawProvider, RawTarget};
+use crate::raw_platform::{RawGateway, RawMemory, RawProvider};
 
 /// `CredentialProviderVendor` values (registry schema, `AWS::BedrockAgentCore::OAuth2CredentialProvider`).
 pub(super) const OAUTH2_VENDORS: [&str; 25] = [
@@ -60,8 +57,11 @@ pub(super) fn platform(
     let memories: Vec<MemorySpec> =
         memories.into_iter().enumerate().map(|(i, m)| memory(m, i, env, problems)).collect();
     duplicates(memories.iter().map(|m| m.key.as_str()), "memories", problems);
-    let gateways: Vec<GatewaySpec> =
-        gateways.into_iter().enumerate().map(|(i, g)| gateway(g, i, env, base, &providers, problems)).collect();
+    let gateways: Vec<GatewaySpec> = gateways
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| super::gateways::gateway(g, i, env, base, &providers, problems))
+        .collect();
     duplicates(gateways.iter().map(|g| g.key.as_str()), "gateways", problems);
     PlatformSpec { memories, gateways, providers }
 }
@@ -267,274 +267,6 @@ fn provider(p: RawProvider, i: usize, project: &str, env: &str, problems: &mut P
         secret_arn,
         secret_json_key: p.secret_json_key.unwrap_or_else(|| default_key.to_string()),
     })
-}
-
-fn gateway(
-    g: RawGateway,
-    i: usize,
-    env: &str,
-    base: &Path,
-    providers: &[ProviderSpec],
-    problems: &mut Problems<'_>,
-) -> GatewaySpec {
-    let at = format!("gateways[{i}]");
-    let name = format!("{}-{env}", g.name).replace('_', "-");
-    if !names::hyphenated_name(&name, 48) {
-        problems.push(Problem::new(
-            &format!("{at}.name"),
-            format!(
-                "gateway name `{name}` (`<name>-<environment>`) breaks the AgentCore rule ([0-9a-zA-Z][-]?){{1,48}}"
-            ),
-            "use letters and digits with single hyphens, short enough to leave room for the environment",
-        ));
-    }
-    let auth = match (g.authorizer.as_deref().unwrap_or("iam"), g.jwt) {
-        ("iam", None) => GatewayAuth::Iam,
-        ("none", None) => GatewayAuth::None,
-        ("jwt", Some(j)) => {
-            if let Err(v) = corestack_constructs::rules::jwt_discovery_url(&j.discovery_url) {
-                problems.push(Problem::from_violation(&format!("{at}.jwt.discovery_url"), v));
-            }
-            if j.allowed_audience.is_empty() && j.allowed_clients.is_empty() {
-                problems.push(Problem::new(
-                    &format!("{at}.jwt"),
-                    "a JWT authorizer that checks neither audience nor client accepts any token the issuer signs",
-                    "set allowed_audience or allowed_clients",
-                ));
-            }
-            GatewayAuth::Jwt(JwtAuthorizer {
-                discovery_url: j.discovery_url,
-                allowed_audience: j.allowed_audience,
-                allowed_clients: j.allowed_clients,
-                allowed_scopes: j.allowed_scopes,
-            })
-        }
-        ("jwt", None) => {
-            problems.push(Problem::new(
-                &format!("{at}.jwt"),
-                "authorizer = \"jwt\" needs a [gateways.jwt] section",
-                "add discovery_url and allowed_audience or allowed_clients under [gateways.jwt]",
-            ));
-            GatewayAuth::Iam
-        }
-        (other @ ("iam" | "none"), Some(_)) => {
-            problems.push(Problem::new(
-                &format!("{at}.jwt"),
-                format!("[gateways.jwt] is only for authorizer = \"jwt\", not `{other}`"),
-                "remove [gateways.jwt] or set authorizer = \"jwt\"",
-            ));
-            GatewayAuth::Iam
-        }
-        (other, _) => {
-            problems.push(Problem::new(
-                &format!("{at}.authorizer"),
-                format!("`{other}` is not a gateway authorizer"),
-                "use iam (SigV4, the default), jwt or none",
-            ));
-            GatewayAuth::Iam
-        }
-    };
-    let mut targets = Vec::new();
-    for (j, t) in g.targets.into_iter().enumerate() {
-        if let Some(t) = target(t, &format!("{at}.targets[{j}]"), base, providers, problems) {
-            if targets.iter().any(|x: &TargetSpec| x.name == t.name) {
-                problems.push(Problem::new(
-                    &format!("{at}.targets[{j}].name"),
-                    format!("target `{}` is listed twice", t.name),
-                    "give each target its own name",
-                ));
-            }
-            targets.push(t);
-        }
-    }
-    GatewaySpec {
-        key: g.name,
-        name,
-        description: g.description,
-        auth,
-        semantic_search: g.semantic_search.unwrap_or(false),
-        targets,
-    }
-}
-
-fn read_json(at: &str, file: &str, base: &Path, problems: &mut Problems<'_>) -> Option<(String, serde_json::Value)> {
-    let path = base.join(file);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            problems.push(Problem::new(
-                at,
-                format!("cannot read {}: {e}", path.display()),
-                "give a path relative to the config file's directory",
-            ));
-            return None;
-        }
-    };
-    match serde_json::from_str(&text) {
-        Ok(v) => Some((text, v)),
-        Err(e) => {
-            problems.push(Problem::new(
-                at,
-                format!("{} is not JSON: line {}, column {}: {e}", path.display(), e.line(), e.column()),
-                "write the schema as JSON (YAML is not read yet)",
-            ));
-            None
-        }
-    }
-}
-
-fn target(
-    t: RawTarget,
-    at: &str,
-    base: &Path,
-    providers: &[ProviderSpec],
-    problems: &mut Problems<'_>,
-) -> Option<TargetSpec> {
-    if !names::hyphenated_name(&t.name, 100) {
-        problems.push(Problem::new(
-            &format!("{at}.name"),
-            format!("target name `{}` breaks ([0-9a-zA-Z][-]?){{1,100}}", t.name),
-            "use letters and digits with single hyphens",
-        ));
-    }
-    let given = [t.lambda.is_some(), t.openapi.is_some(), t.smithy.is_some(), t.mcp_server.is_some()];
-    if given.iter().filter(|g| **g).count() != 1 {
-        problems.push(Problem::new(
-            at,
-            "a target is exactly one of lambda, openapi, smithy and mcp_server",
-            "keep one of them",
-        ));
-        return None;
-    }
-    if t.tool_schema.is_some() && t.lambda.is_none() {
-        problems.push(Problem::new(
-            &format!("{at}.tool_schema"),
-            "only a Lambda target takes a tool schema",
-            "remove tool_schema",
-        ));
-    }
-    let kind = if let Some(arn) = t.lambda {
-        if !names::lambda_arn(&arn) {
-            problems.push(Problem::new(
-                &format!("{at}.lambda"),
-                format!("`{arn}` is not a Lambda function ARN"),
-                "use arn:aws:lambda:<region>:<account>:function:<name>",
-            ));
-        }
-        let Some(file) = t.tool_schema else {
-            problems.push(Problem::new(&format!("{at}.tool_schema"), "a Lambda target needs its tools", "set tool_schema to a JSON file listing the tools as MCP's tools/list does ([{name, description, inputSchema}])"));
-            return None;
-        };
-        let (_, json) = read_json(&format!("{at}.tool_schema"), &file, base, problems)?;
-        match tool_definitions(&json) {
-            Ok(tools) => TargetKind::Lambda { arn, tools },
-            Err(e) => {
-                problems.push(Problem::new(
-                    &format!("{at}.tool_schema"),
-                    format!("{file}: {e}"),
-                    "list each tool with name, description and inputSchema (a JSON Schema with a type)",
-                ));
-                return None;
-            }
-        }
-    } else if let Some(file) = t.openapi {
-        let (text, json) = read_json(&format!("{at}.openapi"), &file, base, problems)?;
-        if !json["openapi"].as_str().is_some_and(|v| v.starts_with('3')) {
-            problems.push(Problem::new(
-                &format!("{at}.openapi"),
-                format!("{file} is not an OpenAPI 3 document (no \"openapi\": \"3.x\")"),
-                "give an OpenAPI 3.0 or 3.1 document",
-            ));
-        }
-        TargetKind::OpenApi(text)
-    } else if let Some(file) = t.smithy {
-        let (text, json) = read_json(&format!("{at}.smithy"), &file, base, problems)?;
-        if json["smithy"].is_null() || !json["shapes"].is_object() {
-            problems.push(Problem::new(
-                &format!("{at}.smithy"),
-                format!("{file} is not a Smithy JSON AST model (no \"smithy\" version and \"shapes\")"),
-                "build the model's JSON AST (smithy build) and name that file",
-            ));
-        }
-        TargetKind::Smithy(text)
-    } else {
-        let url = t.mcp_server.unwrap_or_default();
-        if !url.starts_with("https://") || url.len() <= 8 {
-            problems.push(Problem::new(
-                &format!("{at}.mcp_server"),
-                format!("`{url}` is not an https URL"),
-                "a gateway reaches MCP servers over https",
-            ));
-        }
-        TargetKind::McpServer(url)
-    };
-    let credential = match t.credential_provider {
-        None => {
-            if matches!(kind, TargetKind::OpenApi(_)) {
-                problems.push(Problem::new(
-                    &format!("{at}.credential_provider"),
-                    "an OpenAPI target calls its API with an API key or an OAuth2 token",
-                    "name a [[credential_providers]] entry",
-                ));
-            }
-            None
-        }
-        Some(_) if matches!(kind, TargetKind::Lambda { .. } | TargetKind::Smithy(_)) => {
-            problems.push(Problem::new(
-                &format!("{at}.credential_provider"),
-                "Lambda and Smithy targets are called with the gateway's own role",
-                "remove credential_provider",
-            ));
-            None
-        }
-        Some(name) => match providers.iter().find(|p| p.key == name) {
-            None => {
-                problems.push(Problem::new(
-                    &format!("{at}.credential_provider"),
-                    format!("no credential provider `{name}`"),
-                    format!(
-                        "add [[credential_providers]] name = \"{name}\", or use one of: {}",
-                        providers.iter().map(|p| p.key.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-                None
-            }
-            Some(p) if p.kind == ProviderKind::ApiKey => {
-                let location = match t.credential_location.as_deref().unwrap_or("header") {
-                    "header" => "HEADER",
-                    "query_parameter" => "QUERY_PARAMETER",
-                    other => {
-                        problems.push(Problem::new(
-                            &format!("{at}.credential_location"),
-                            format!("`{other}` is not where an API key goes"),
-                            "use header or query_parameter",
-                        ));
-                        "HEADER"
-                    }
-                };
-                Some(TargetCredential {
-                    provider: name,
-                    api_key: Some(ApiKeyPlacement {
-                        location: location.into(),
-                        parameter_name: t.credential_parameter_name,
-                        prefix: t.credential_prefix,
-                    }),
-                    scopes: Vec::new(),
-                })
-            }
-            Some(_) => {
-                if t.scopes.is_empty() {
-                    problems.push(Problem::new(
-                        &format!("{at}.scopes"),
-                        "an OAuth2 target needs the scopes to ask for",
-                        "set scopes = [\"...\"]",
-                    ));
-                }
-                Some(TargetCredential { provider: name, api_key: None, scopes: t.scopes })
-            }
-        },
-    };
-    Some(TargetSpec { name: t.name, description: t.description, kind, credential })
 }
 
 /// The data plane of gateways, which a runtime in a VPC reaches through an interface endpoint
