@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use corestack_cfn::{Expr, Output, Parameter, Stack, limits};
+use corestack_constructs::deliveries::LogDelivery;
 use corestack_constructs::monitoring::{self, Watched};
 use corestack_constructs::network::PrivateNetwork;
 use corestack_constructs::platform::grants;
 use corestack_constructs::platform::monitoring as platform_monitoring;
 use corestack_constructs::role::{ExecutionRole, ExecutionRoleProps};
 use corestack_constructs::runtime::{AgentRuntime, Placement, RuntimeProps};
-use corestack_constructs::runtime_deliveries::LogDelivery;
 use corestack_constructs::security::{EncryptionKey, FlowLogs, RuntimeSecurityGroup};
 use corestack_constructs::storage::AgentRepository;
 use corestack_constructs::transaction_search;
@@ -259,11 +259,16 @@ impl StandardArchitecture {
                     &key.key.arn(),
                     s.observability.runtime_log_retention_days,
                 )?;
-                corestack_constructs::runtime_deliveries::build(
+                let source = corestack_constructs::deliveries::Source {
+                    kind: "runtime",
+                    name: r.spec.name.clone(),
+                    arn: runtime.runtime.agent_runtime_arn(),
+                    id: runtime.runtime.agent_runtime_id(),
+                };
+                corestack_constructs::deliveries::build(
                     &mut stack,
                     &runtime_logical_id(r),
-                    &r.spec.name,
-                    &runtime,
+                    &source,
                     &s.observability.deliveries,
                     &key.key.arn(),
                     s.observability.runtime_log_retention_days,

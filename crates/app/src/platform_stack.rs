@@ -1,10 +1,12 @@
 //! The Platform stack: the config's credential providers, memories and gateways, between Storage
-//! (whose key encrypts them) and the AgentCore stacks (whose runtimes use them). Its outputs are
+//! (whose key encrypts them) and the AgentCore stacks (whose runtimes use them), with the
+//! memories' and gateways' vended logs and traces as `[observability] deliveries` asks. Its outputs are
 //! what the runtimes' environment and grants refer to, and what `status` and `dev` read back.
 
 use std::collections::BTreeMap;
 
 use corestack_cfn::{Expr, Output, Stack, pascal_case};
+use corestack_constructs::deliveries::{self, Source};
 use corestack_constructs::platform::gateway::BuiltGateway;
 use corestack_constructs::platform::memory::BuiltMemory;
 use corestack_constructs::platform::monitoring::Watched;
@@ -64,6 +66,7 @@ impl PlatformStack {
             return Ok(None);
         }
         let mut stack = stack;
+        let retention = s.observability.runtime_log_retention_days;
         let mut entries = Vec::new();
         let mut providers = BTreeMap::new();
         for spec in &p.providers {
@@ -82,6 +85,13 @@ impl PlatformStack {
                 &format!("{id}Arn"),
                 out(built.memory.memory_arn(), &format!("ARN of memory {}", spec.name)),
             )?;
+            let source = Source {
+                kind: "memory",
+                name: format!("m-{}", spec.name),
+                arn: built.memory.memory_arn(),
+                id: built.memory.memory_id(),
+            };
+            deliveries::build(&mut stack, &id, &source, &s.observability.deliveries, key_arn, retention)?;
             entries.push(PlatformEntry {
                 kind: "memory".into(),
                 key: spec.key.clone(),
@@ -100,6 +110,13 @@ impl PlatformStack {
             let id = format!("{}Gateway", pascal_case(&spec.key));
             let built = gateway::build(&mut stack, &id, spec, key_arn, &providers, &p.providers)?;
             let g = &built.gateway;
+            let source = Source {
+                kind: "gateway",
+                name: format!("g-{}", spec.name),
+                arn: g.gateway_arn(),
+                id: g.gateway_identifier(),
+            };
+            deliveries::build(&mut stack, &id, &source, &s.observability.deliveries, key_arn, retention)?;
             stack
                 .add_output(&format!("{id}Id"), out(g.gateway_identifier(), &format!("ID of gateway {}", spec.name)))?;
             stack.add_output(&format!("{id}Arn"), out(g.gateway_arn(), &format!("ARN of gateway {}", spec.name)))?;

@@ -51,7 +51,7 @@ fn every_runtime_delivers_its_logs_to_encrypted_groups_and_its_traces_to_xray() 
         assert_eq!(group["DeletionPolicy"], "Retain");
         assert_eq!(
             group["Properties"]["LogGroupName"],
-            json!({"Fn::Sub": [format!("/aws/vendedlogs/bedrock-agentcore/runtime/{log_type}/${{RuntimeId}}"), {"RuntimeId": runtime_id}]})
+            json!({"Fn::Sub": [format!("/aws/vendedlogs/bedrock-agentcore/runtime/{log_type}/${{ResourceId}}"), {"ResourceId": runtime_id}]})
         );
         assert_eq!(group["Properties"]["RetentionInDays"], 90);
         assert_eq!(

@@ -8,6 +8,7 @@
 use std::fmt;
 
 pub mod cidr;
+pub mod deliveries;
 pub mod models;
 pub mod monitoring;
 pub mod network;
@@ -15,7 +16,6 @@ pub mod platform;
 pub mod role;
 pub mod rules;
 pub mod runtime;
-pub mod runtime_deliveries;
 pub mod runtime_logs;
 pub mod security;
 pub mod storage;

@@ -68,6 +68,20 @@ async fn the_platform_example_deploys_hands_its_ids_to_the_runtimes_and_keeps_it
     assert!(gateway_url.starts_with("https://") && gateway_url.ends_with("/mcp"), "{gateway_url}");
     assert!(made["env"]["notetaker_dev"].get("CORESTACK_GATEWAY_TOOLS_URL").is_none());
 
+    // The memory's and gateway's vended logs and traces, read back through CloudWatch Logs.
+    let script = format!(
+        "import boto3, json\nc = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         print(json.dumps(sorted(d['deliverySourceName'] for d in c.describe_deliveries()['deliveries'] if d['deliverySourceName'][:2] in ('m-', 'g-'))))",
+        moto.url()
+    );
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"["g-tools-dev-app", "g-tools-dev-traces", "m-conversations_dev-app", "m-conversations_dev-traces"]"#,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // status: every memory, gateway and target, waited for.
     let identity = Identity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/test".into() };
     let project = Project::with_config(&settings, &assembly, config.clone(), identity);

@@ -2,7 +2,7 @@
 //! Transaction Search opt-in, with the environment's section over the file's.
 
 use corestack_constructs::Problem;
-use corestack_constructs::runtime_deliveries::LogDelivery;
+use corestack_constructs::deliveries::LogDelivery;
 
 use super::Problems;
 use crate::raw::RawObservability;

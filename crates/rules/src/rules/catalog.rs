@@ -240,7 +240,7 @@ pub static RULES: &[Rule] = &[
         "OPS05",
         OperationalExcellence,
         Error,
-        operations::runtime_deliveries,
+        operations::deliveries,
         "In production, each runtime delivers its application logs and traces",
         "The service's vended logs and spans are the record of what each invocation did; AgentCore's observability pages show nothing without them (checked in environments marked production)."
     ),

@@ -105,7 +105,7 @@ pub(crate) fn runtime_log_groups(m: &Model, e: &mut Emit<'_>) {
 /// service's own record of each invocation is gone, and AgentCore's observability pages are empty.
 /// A delivery counts when an `AWS::Logs::Delivery` names a delivery source (by `Ref`) whose
 /// `ResourceArn` refers to the runtime and whose `LogType` is the one needed.
-pub(crate) fn runtime_deliveries(m: &Model, e: &mut Emit<'_>) {
+pub(crate) fn deliveries(m: &Model, e: &mut Emit<'_>) {
     if !m.production {
         return;
     }
