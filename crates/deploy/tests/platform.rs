@@ -82,6 +82,34 @@ async fn the_platform_example_deploys_hands_its_ids_to_the_runtimes_and_keeps_it
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // A changed expiry and description update the Platform stack in place: same memory, new values.
+    let text = std::fs::read_to_string(workspace().join("examples/platform/corestack.toml")).unwrap();
+    let changed = text
+        .replace("event_expiry_days = 30", "event_expiry_days = 60")
+        .replace("description = \"The assistant's tools\"", "description = \"Weather and pets\"");
+    assert_ne!(changed, text);
+    let changed = corestack_app::Settings::from_toml(
+        &changed,
+        &workspace().join("examples/platform/corestack.toml"),
+        Some("dev"),
+    )
+    .unwrap();
+    let redone = deployer
+        .deploy(&StackPlan::from_assembly(&corestack_app::synth(&changed).unwrap()), &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let outcomes: Vec<(&str, bool)> = redone
+        .iter()
+        .map(|r| (r.name.rsplit('-').next().unwrap(), matches!(r.outcome, Outcome::Updated { .. })))
+        .collect();
+    assert!(outcomes.contains(&("Platform", true)) && outcomes.iter().filter(|(_, u)| *u).count() == 1, "{redone:?}");
+    let now = control(
+        &moto,
+        "m = c.list_memories()['memories']\ng = c.list_gateways()['items'][0]\n\
+         print(json.dumps({'ids': [x['id'] for x in m], 'days': c.get_memory(memoryId=m[0]['id'])['memory']['eventExpiryDuration'], 'about': c.get_gateway(gatewayIdentifier=g['gatewayId'])['description']}))",
+    );
+    assert_eq!(now, serde_json::json!({"ids": [memory_id], "days": 60, "about": "Weather and pets"}));
+
     // status: every memory, gateway and target, waited for.
     let identity = Identity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/test".into() };
     let project = Project::with_config(&settings, &assembly, config.clone(), identity);

@@ -65,6 +65,18 @@ class Memory(_Model, CloudFormationModel):
         return cls(m.memory_id, {"MemoryArn": m.memory_arn, "MemoryId": m.memory_id, "Status": "CREATING", "FailureReason": ""})
 
     @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # In place, as the service updates a memory (its name and key are create-only, so a change
+        # to them is a new resource, which CloudFormation creates first).
+        p = cloudformation_json["Properties"]
+        _backend(account_id, region_name).update_memory(
+            memory_id=original_resource.pid, description=p.get("Description"),
+            event_expiry_duration=int(p["EventExpiryDuration"]),
+            memory_execution_role_arn=p.get("MemoryExecutionRoleArn"), memory_strategies=None,
+        )
+        return original_resource
+
+    @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         backend = _backend(account_id, region_name)
         if resource_name in backend.memories:
@@ -96,6 +108,18 @@ class Gateway(_Model, CloudFormationModel):
         return cls(g.gateway_id, {"GatewayArn": g.gateway_arn, "GatewayIdentifier": g.gateway_id, "GatewayUrl": url, "Status": "CREATING"})
 
     @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        _backend(account_id, region_name).update_gateway(
+            gateway_identifier=original_resource.pid, name=p["Name"], role_arn=p["RoleArn"],
+            protocol_type=p.get("ProtocolType", "MCP"), authorizer_type=p["AuthorizerType"],
+            description=p.get("Description"), protocol_configuration=_camel(p.get("ProtocolConfiguration")),
+            authorizer_configuration=_camel(p.get("AuthorizerConfiguration")), kms_key_arn=p.get("KmsKeyArn"),
+            interceptor_configurations=None, policy_engine_configuration=None, exception_level=p.get("ExceptionLevel"),
+        )
+        return original_resource
+
+    @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         backend = _backend(account_id, region_name)
         if resource_name in backend.gateways:
@@ -121,6 +145,18 @@ class GatewayTarget(_Model, CloudFormationModel):
         return cls(f"{t.gateway_id}|{t.target_id}", {"TargetId": t.target_id, "Status": "CREATING"})
 
     @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        gateway_id, _, target_id = original_resource.pid.partition("|")
+        _backend(account_id, region_name).update_gateway_target(
+            gateway_identifier=gateway_id, target_id=target_id, name=p["Name"],
+            target_configuration=_camel(p["TargetConfiguration"]), description=p.get("Description"),
+            credential_provider_configurations=_camel(p.get("CredentialProviderConfigurations")),
+            metadata_configuration=None,
+        )
+        return original_resource
+
+    @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
         gateway_id, _, target_id = resource_name.partition("|")
         backend = _backend(account_id, region_name)
@@ -143,6 +179,13 @@ class _Provider(_Model):
         arn = f"arn:aws:bedrock-agentcore:{region_name}:{account_id}:token-vault/default/{cls.SEGMENT}/{p['Name']}"
         PROVIDERS.setdefault((account_id, region_name), {})[p["Name"]] = dict(p, CredentialProviderArn=arn)
         return cls(p["Name"], {"CredentialProviderArn": arn})
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        cls.check(p)
+        PROVIDERS.setdefault((account_id, region_name), {})[original_resource.pid].update(p)
+        return original_resource
 
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):

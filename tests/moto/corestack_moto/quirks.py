@@ -80,3 +80,17 @@ from moto.xray.models import SegmentCollection  # noqa: E402
 
 _summary = SegmentCollection.summary
 SegmentCollection.summary = _summary_with_user_list
+
+
+def _gateway_updates_settle(self, *args, **kwargs):
+    # moto's gateways move CREATING -> READY only: an update leaves them UPDATING for ever, where
+    # the service settles on READY.
+    _gateway_update(self, *args, **kwargs)
+    if ("UPDATING", "READY") not in self._transitions:
+        self._transitions = self._transitions + [("UPDATING", "READY")]
+
+
+from moto.bedrockagentcorecontrol.models import Gateway  # noqa: E402
+
+_gateway_update = Gateway.update
+Gateway.update = _gateway_updates_settle
