@@ -353,6 +353,19 @@ impl Problems<'_> {
         if set_by_env { format!("{}.{section}.{field}", self.env_key) } else { format!("{section}.{field}") }
     }
 
+    /// A log retention in days, which must be one CloudWatch Logs accepts.
+    pub(crate) fn retention(&mut self, (section, field, set_by_env): (&str, &str, bool), days: u32) {
+        if !network::RETENTION_DAYS.contains(&days) {
+            let key = self.key(section, field, set_by_env);
+            let values: Vec<String> = network::RETENTION_DAYS.iter().map(u32::to_string).collect();
+            self.push(Problem::new(
+                &key,
+                format!("{days} is not a retention CloudWatch Logs accepts"),
+                format!("use one of {}", values.join(", ")),
+            ));
+        }
+    }
+
     /// A whole-number setting that must lie in `range`.
     pub(crate) fn within(
         &mut self,

@@ -169,11 +169,10 @@ pub(super) fn network(
             format!("run `aws ec2 describe-managed-prefix-lists --region {region} --filters Name=prefix-list-name,Values=com.amazonaws.{region}.s3` and copy its PrefixListId")));
     }
     let flow_log_retention_days = n.flow_log_retention_days.unwrap_or(90);
-    if !RETENTION_DAYS.contains(&flow_log_retention_days) {
-        problems.push(Problem::new(&problems.key("network", "flow_log_retention_days", over.flow_log_retention_days.is_some()),
-            format!("{flow_log_retention_days} is not a retention CloudWatch Logs accepts"),
-            "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"));
-    }
+    problems.retention(
+        ("network", "flow_log_retention_days", over.flow_log_retention_days.is_some()),
+        flow_log_retention_days,
+    );
 
     NetworkSettings { props: network_props, s3_prefix_list_id, flow_log_retention_days }
 }

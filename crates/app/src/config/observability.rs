@@ -18,9 +18,6 @@ pub struct ObservabilitySettings {
     pub transaction_search: Option<u32>,
 }
 
-/// Retention values CloudWatch Logs accepts.
-const RETENTIONS: &str = "use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
-
 pub(super) fn observability(
     mut file: RawObservability,
     over: &RawObservability,
@@ -28,13 +25,8 @@ pub(super) fn observability(
 ) -> ObservabilitySettings {
     file.merge(over);
     let days = file.runtime_log_retention_days.unwrap_or(30);
-    if !super::network::RETENTION_DAYS.contains(&days) {
-        problems.push(Problem::new(
-            &problems.key("observability", "runtime_log_retention_days", over.runtime_log_retention_days.is_some()),
-            format!("{days} is not a retention CloudWatch Logs accepts"),
-            RETENTIONS,
-        ));
-    }
+    problems
+        .retention(("observability", "runtime_log_retention_days", over.runtime_log_retention_days.is_some()), days);
     let mut deliveries = Vec::new();
     let names = file.deliveries.unwrap_or_else(|| LogDelivery::ALL.iter().map(|d| d.key().to_string()).collect());
     for (i, name) in names.iter().enumerate() {
