@@ -4,7 +4,7 @@
 //! ACTIVE; gateways and targets have no waiter).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_bedrockagentcorecontrol::Client;
 use corestack_app::platform_stack::PlatformEntry;
@@ -153,7 +153,6 @@ impl PlatformReader {
         wait: Option<(Duration, Duration)>,
         progress: &(dyn Fn(&PlatformStatus) + Sync),
     ) -> Result<Vec<PlatformStatus>, DeployError> {
-        let started = Instant::now();
         let Some((interval, timeout)) = wait else {
             let mut all = Vec::new();
             for (e, id) in entries {
@@ -161,38 +160,36 @@ impl PlatformReader {
             }
             return Ok(all);
         };
-        let mut delay = interval;
-        loop {
+        crate::status::poll(interval, timeout, "ready", move || async move {
             let mut all = Vec::new();
             for (e, id) in entries {
                 let s = self.read(e, id).await?;
                 progress(&s);
                 all.push(s);
             }
-            if let Some(f) = all.iter().find(|s| s.failed()) {
-                let reasons: Vec<String> =
-                    f.reasons.iter().chain(f.targets.iter().flat_map(|t| &t.reasons)).cloned().collect();
-                return Err(DeployError::Failed {
-                    stack: format!("{} {}", f.kind, f.name),
-                    status: f.status.clone(),
-                    reason: if reasons.is_empty() { "the service gave no reason".into() } else { reasons.join("; ") },
-                });
-            }
-            if all.iter().all(PlatformStatus::ready) {
-                return Ok(all);
-            }
-            if started.elapsed() + delay > timeout {
-                let waiting: Vec<String> =
-                    all.iter().filter(|s| !s.ready()).map(|s| format!("{} {} {}", s.kind, s.name, s.status)).collect();
-                return Err(DeployError::Failed {
-                    stack: waiting.join(", "),
-                    status: "not ready".into(),
-                    reason: format!("still not ready after {} s; wait longer with --timeout", timeout.as_secs()),
-                });
-            }
-            tokio::time::sleep(delay).await;
-            delay = delay.mul_f32(1.5).min(Duration::from_secs(15));
-        }
+            Ok(all)
+        })
+        .await
+    }
+}
+
+impl crate::status::Awaited for PlatformStatus {
+    fn settled(&self) -> bool {
+        self.ready()
+    }
+
+    fn failure(&self) -> Option<DeployError> {
+        let reasons: Vec<String> =
+            self.reasons.iter().chain(self.targets.iter().flat_map(|t| &t.reasons)).cloned().collect();
+        self.failed().then(|| DeployError::Failed {
+            stack: format!("{} {}", self.kind, self.name),
+            status: self.status.clone(),
+            reason: if reasons.is_empty() { "the service gave no reason".into() } else { reasons.join("; ") },
+        })
+    }
+
+    fn label(&self) -> String {
+        format!("{} {} {}", self.kind, self.name, self.status)
     }
 }
 

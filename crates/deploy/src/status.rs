@@ -99,36 +99,79 @@ impl StatusReader {
         timeout: Duration,
         progress: &(dyn Fn(&Status) + Sync),
     ) -> Result<Vec<Status>, DeployError> {
-        let started = Instant::now();
-        let mut delay = interval;
-        loop {
+        poll(interval, timeout, "READY", move || async move {
             let mut all = Vec::new();
             for id in ids {
                 let s = self.runtime(id).await?;
                 progress(&s);
                 all.push(s);
             }
-            if let Some(failed) = all.iter().find(|s| s.status.ends_with("_FAILED")) {
-                return Err(DeployError::Failed {
-                    stack: failed.id.clone(),
-                    status: failed.status.clone(),
-                    reason: failed.failure_reason.clone().unwrap_or_else(|| "the service gave no failureReason".into()),
-                });
-            }
-            if all.iter().all(Status::settled) {
-                return Ok(all);
-            }
-            if started.elapsed() + delay > timeout {
-                let waiting: Vec<String> =
-                    all.iter().filter(|s| !s.settled()).map(|s| format!("{} {}", s.id, s.status)).collect();
-                return Err(DeployError::Failed {
-                    stack: waiting.join(", "),
-                    status: "not READY".into(),
-                    reason: format!("still not READY after {} s; wait longer with --timeout", timeout.as_secs()),
-                });
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay.mul_f32(1.5)).min(Duration::from_secs(15));
+            Ok(all)
+        })
+        .await
+    }
+}
+
+/// What [`poll`] waits for.
+pub(crate) trait Awaited {
+    /// Nothing more to wait for.
+    fn settled(&self) -> bool;
+    /// The error to stop with when it failed.
+    fn failure(&self) -> Option<DeployError>;
+    /// What it is and its status, for a timeout's message.
+    fn label(&self) -> String;
+}
+
+impl Awaited for Status {
+    fn settled(&self) -> bool {
+        Status::settled(self)
+    }
+
+    fn failure(&self) -> Option<DeployError> {
+        self.status.ends_with("_FAILED").then(|| DeployError::Failed {
+            stack: self.id.clone(),
+            status: self.status.clone(),
+            reason: self.failure_reason.clone().unwrap_or_else(|| "the service gave no failureReason".into()),
+        })
+    }
+
+    fn label(&self) -> String {
+        format!("{} {}", self.id, self.status)
+    }
+}
+
+/// Reads with `read` until every item is settled, sleeping from `interval` between reads, longer
+/// by half each time, to 15 s at most. A failed item ends it with its error; so does `timeout`,
+/// naming what is not `word` (READY, ready) yet.
+pub(crate) async fn poll<T, Fut>(
+    interval: Duration,
+    timeout: Duration,
+    word: &str,
+    mut read: impl FnMut() -> Fut,
+) -> Result<Vec<T>, DeployError>
+where
+    T: Awaited,
+    Fut: std::future::Future<Output = Result<Vec<T>, DeployError>>,
+{
+    let started = Instant::now();
+    let mut delay = interval;
+    loop {
+        let all = read().await?;
+        if let Some(failed) = all.iter().find_map(Awaited::failure) {
+            return Err(failed);
         }
+        if all.iter().all(Awaited::settled) {
+            return Ok(all);
+        }
+        if started.elapsed() + delay > timeout {
+            let waiting: Vec<String> = all.iter().filter(|s| !s.settled()).map(Awaited::label).collect();
+            return Err(DeployError::Failed {
+                stack: waiting.join(", "),
+                status: format!("not {word}"),
+                reason: format!("still not {word} after {} s; wait longer with --timeout", timeout.as_secs()),
+            });
+        }
+        tokio::time::sleep(delay).await;
+        delay = delay.mul_f32(1.5).min(Duration::from_secs(15));
     }
 }
