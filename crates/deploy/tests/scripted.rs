@@ -273,6 +273,23 @@ async fn wait_ready_goes_from_updating_to_ready() {
     assert_eq!(seen.into_inner().unwrap(), vec!["UPDATING", "UPDATING", "READY"]);
 }
 
+#[tokio::test]
+async fn wait_ready_gives_up_at_the_timeout_naming_what_is_not_ready() {
+    let (url, _) = serve(script(vec![("GET /runtimes/a-AbCdE12345", vec![runtime("UPDATING", None)])])).await;
+    let reader = StatusReader::new(&config(&url).await);
+    let err = reader
+        .wait_ready(&["a-AbCdE12345".into()], Duration::from_millis(10), Duration::from_millis(50), &|_| {})
+        .await
+        .unwrap_err();
+    match err {
+        DeployError::Failed { stack, status, reason } => {
+            assert_eq!((stack.as_str(), status.as_str()), ("a-AbCdE12345 UPDATING", "not READY"));
+            assert_eq!(reason, "still not READY after 0 s; wait longer with --timeout");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 fn event(id: u32, logical: &str, kind: &str, status: &str, at: i64) -> String {
     let ts = aws_smithy_types::DateTime::from_secs(at).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap();
     format!(
