@@ -222,32 +222,40 @@ impl<'a> Project<'a> {
         Ok(found)
     }
 
+    /// The outputs of the stacks that hold memories and gateways, by stack name (one
+    /// DescribeStacks each; empty for a stack not deployed).
+    async fn platform_outputs(&self) -> Result<BTreeMap<String, BTreeMap<String, String>>, DeployError> {
+        let deployer = Deployer::new(&self.config);
+        let mut outputs = BTreeMap::new();
+        for e in &self.assembly.manifest.platform {
+            if !outputs.contains_key(&e.stack) {
+                outputs.insert(e.stack.clone(), deployer.outputs(&e.stack).await?);
+            }
+        }
+        Ok(outputs)
+    }
+
     /// The deployed memories and gateways (those whose stack has their outputs) with their IDs.
     pub async fn platform_ids(
         &self,
     ) -> Result<Vec<(corestack_app::platform_stack::PlatformEntry, String)>, DeployError> {
-        let entries = &self.assembly.manifest.platform;
-        let deployer = Deployer::new(&self.config);
-        let mut outputs = BTreeMap::new();
-        for stack in entries.iter().map(|e| e.stack.clone()).collect::<std::collections::BTreeSet<_>>() {
-            outputs.insert(stack.clone(), deployer.outputs(&stack).await?);
-        }
-        Ok(crate::platform_status::deployed(entries, &outputs))
+        Ok(crate::platform_status::deployed(&self.assembly.manifest.platform, &self.platform_outputs().await?))
     }
 
     /// What runtimes are handed of each deployed memory (its ID) and gateway (its MCP URL), by
     /// (`memory` or `gateway`, config name); those not deployed are left out.
     pub async fn platform_values(&self) -> Result<BTreeMap<(String, String), String>, DeployError> {
-        let deployer = Deployer::new(&self.config);
-        let mut values = BTreeMap::new();
-        for e in &self.assembly.manifest.platform {
-            let outputs = deployer.outputs(&e.stack).await?;
-            let output = e.url_output.as_ref().unwrap_or(&e.id_output);
-            if let Some(v) = outputs.get(output) {
-                values.insert((e.kind.clone(), e.key.clone()), v.clone());
-            }
-        }
-        Ok(values)
+        let outputs = self.platform_outputs().await?;
+        Ok(self
+            .assembly
+            .manifest
+            .platform
+            .iter()
+            .filter_map(|e| {
+                let output = e.url_output.as_ref().unwrap_or(&e.id_output);
+                Some(((e.kind.clone(), e.key.clone()), outputs.get(&e.stack)?.get(output)?.clone()))
+            })
+            .collect())
     }
 
     /// Each deployed memory's and gateway's status (with its targets); with `wait`, after polling
