@@ -372,12 +372,7 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
 }
 
 pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let since = corestack_deploy::logs::parse_since(&args.since).ok_or_else(|| {
-        Failure::Input(anyhow::anyhow!(
-            "--since `{}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m",
-            args.since
-        ))
-    })?;
+    let since = crate::since_flag(&args.since)?;
     let settings = args.cfg.load_project("logs")?;
     // The runtime is checked before any AWS call, and only its own output is looked for.
     let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;

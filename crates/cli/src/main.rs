@@ -185,6 +185,15 @@ impl From<WriteError> for Failure {
     }
 }
 
+/// A `--since` value (90s, 15m, 2h, 1d) in seconds, or the input error that says how to write it.
+pub(crate) fn since_flag(text: &str) -> Result<u64, Failure> {
+    corestack_deploy::logs::parse_since(text).ok_or_else(|| {
+        Failure::Input(anyhow::anyhow!(
+            "--since `{text}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m"
+        ))
+    })
+}
+
 /// Where the configuration comes from; shared by every command.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConfigArgs {

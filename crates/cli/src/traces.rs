@@ -57,12 +57,7 @@ pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), F
     if let Some(TracesCommand::Get { id, cfg, json }) = &args.get {
         return run_get(id, cfg, *json, out);
     }
-    let since = corestack_deploy::logs::parse_since(&args.since).ok_or_else(|| {
-        Failure::Input(anyhow::anyhow!(
-            "--since `{}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m",
-            args.since
-        ))
-    })?;
+    let since = crate::since_flag(&args.since)?;
     if args.limit == 0 {
         return Err(Failure::Input(anyhow::anyhow!("--limit 0 lists nothing\n    fix: use --limit 1 or more")));
     }
