@@ -240,7 +240,7 @@ pub static RULES: &[Rule] = &[
         "OPS05",
         OperationalExcellence,
         Error,
-        operations::deliveries,
+        operations::runtime_deliveries,
         "In production, each runtime delivers its application logs and traces",
         "The service's vended logs and spans are the record of what each invocation did; AgentCore's observability pages show nothing without them (checked in environments marked production)."
     ),

@@ -105,29 +105,24 @@ pub(crate) fn runtime_log_groups(m: &Model, e: &mut Emit<'_>) {
 /// service's own record of each invocation is gone, and AgentCore's observability pages are empty.
 /// A delivery counts when an `AWS::Logs::Delivery` names a delivery source (by `Ref`) whose
 /// `ResourceArn` refers to the runtime and whose `LogType` is the one needed.
-pub(crate) fn deliveries(m: &Model, e: &mut Emit<'_>) {
+pub(crate) fn runtime_deliveries(m: &Model, e: &mut Emit<'_>) {
     if !m.production {
         return;
     }
-    let sources: Vec<(usize, &str, String, &str)> = m
-        .resources_of("AWS::Logs::DeliverySource")
-        .filter_map(|(doc, id, r)| {
-            Some((doc, id, r["Properties"]["ResourceArn"].to_string(), r["Properties"]["LogType"].as_str()?))
-        })
-        .collect();
+    // The sources some delivery names, with the resource each is of and its log type.
     let delivered: Vec<(usize, String)> = m
         .resources_of("AWS::Logs::Delivery")
-        .map(|(doc, _, r)| (doc, r["Properties"]["DeliverySourceName"].to_string()))
+        .filter_map(|(doc, _, r)| m.target(doc, &r["Properties"]["DeliverySourceName"]))
+        .collect();
+    let sources: Vec<((usize, String), &str)> = m
+        .resources_of("AWS::Logs::DeliverySource")
+        .filter(|(doc, id, _)| delivered.iter().any(|(d, i)| d == doc && i == id))
+        .filter_map(|(doc, _, r)| {
+            Some((m.target(doc, &r["Properties"]["ResourceArn"])?, r["Properties"]["LogType"].as_str()?))
+        })
         .collect();
     for rt in runtimes(m) {
-        let delivers = |kind: &str| {
-            sources.iter().any(|(doc, id, of, log_type)| {
-                *doc == rt.doc
-                    && *log_type == kind
-                    && of.contains(&format!("\"{}\"", rt.id))
-                    && delivered.iter().any(|(d, named)| *d == rt.doc && named.contains(&format!("\"{id}\"")))
-            })
-        };
+        let delivers = |kind: &str| sources.iter().any(|((d, of), t)| *d == rt.doc && of == rt.id && *t == kind);
         let missing: Vec<&str> = ["APPLICATION_LOGS", "TRACES"].into_iter().filter(|k| !delivers(k)).collect();
         if !missing.is_empty() {
             e.at(
