@@ -36,7 +36,7 @@ async fn dev_gives_each_agent_the_deployed_memory_ids_and_gateway_urls() {
     let mut local = LocalProject::new(&settings, &workspace(), &DevOptions::default()).unwrap();
     let missing = local.platform_environment(&settings, &project.platform_values().await.unwrap());
     assert_eq!(missing.len(), 5, "{missing:#?}");
-    assert!(missing[0].starts_with("assistant_dev: CORESTACK_MEMORY_CONVERSATIONS_ID is not set: memory conversations is not deployed in environment dev"), "{missing:#?}");
+    assert!(missing[2].starts_with("assistant_dev: CORESTACK_MEMORY_CONVERSATIONS_ID is not set: memory conversations is not deployed in environment dev"), "{missing:#?}");
 
     Deployer::new(&config)
         .with_poll_interval(Duration::from_millis(100))
@@ -82,7 +82,7 @@ fn with_nothing_deployed_dev_names_each_missing_variable_and_still_serves() {
     let stderr = dev.stderr.take().unwrap();
     let mut lines = Vec::new();
     for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
-        let done = line.contains("notetaker_dev: BEDROCK_AGENTCORE_MEMORY_ID is not set");
+        let done = line.contains("notetaker_dev: CORESTACK_MEMORY_CONVERSATIONS_ID is not set");
         lines.push(line);
         if done {
             break;

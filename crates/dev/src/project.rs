@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use corestack_app::Settings;
 use corestack_app::config::{LocalBedrock, RuntimeSettings};
+use corestack_constructs::platform::grants;
 
 use crate::LocalRuntime;
 use crate::bedrock::BedrockStandIn;
@@ -123,22 +124,25 @@ impl LocalProject {
         settings: &Settings,
         values: &std::collections::BTreeMap<(String, String), String>,
     ) -> Vec<String> {
-        use corestack_constructs::platform::{SINGLE_MEMORY_VARIABLE, gateway_variable, memory_variable};
         let mut missing = Vec::new();
         for local in &mut self.runtimes {
             let Some(r) = settings.runtimes.iter().find(|s| s.spec.name == local.name) else { continue };
-            let mut handed = Vec::new();
-            for key in &r.memories {
-                handed.push(("memory", key, memory_variable(key)));
-                if r.memories.len() == 1 {
-                    handed.push(("memory", key, SINGLE_MEMORY_VARIABLE.to_string()));
-                }
+            // Each variable with what it hands over and its deployed value, if there is one.
+            #[derive(Clone)]
+            struct Handed {
+                kind: &'static str,
+                key: String,
+                value: Option<String>,
             }
-            handed.extend(r.gateways.iter().map(|key| ("gateway", key, gateway_variable(key))));
-            for (kind, key, variable) in handed {
-                match values.get(&(kind.to_string(), key.clone())) {
+            let with_value = |kind: &'static str, keys: &[String]| -> Vec<(String, Handed)> {
+                let value = |k: &String| values.get(&(kind.to_string(), k.clone())).cloned();
+                keys.iter().map(|k| (k.clone(), Handed { kind, key: k.clone(), value: value(k) })).collect()
+            };
+            let handed = grants::environment(&with_value("memory", &r.memories), &with_value("gateway", &r.gateways));
+            for (variable, Handed { kind, key, value }) in handed {
+                match value {
                     Some(v) => {
-                        local.environment.insert(variable, v.clone());
+                        local.environment.insert(variable, v);
                     }
                     None => missing.push(format!(
                         "{}: {variable} is not set: {kind} {key} is not deployed in environment {} (deploy it, or set the variable under the runtime's environment for local runs)",

@@ -66,10 +66,11 @@ pub fn grant(stack: &mut Stack, id: &str, role: &ExecutionRole, uses: &Uses) -> 
     Ok(())
 }
 
-/// The environment variables that hand a runtime its memories' IDs and gateways' URLs.
-pub fn environment(memories: &[(String, Expr)], gateways: &[(String, Expr)]) -> BTreeMap<String, Expr> {
-    let mut env: BTreeMap<String, Expr> =
-        memories.iter().map(|(k, id)| (super::memory_variable(k), id.clone())).collect();
+/// The environment variables that hand a runtime its memories' IDs and gateways' URLs, from
+/// `(config name, value)` pairs: template expressions in synth, deployed values in `corestack
+/// dev`, so that both give the same variables.
+pub fn environment<V: Clone>(memories: &[(String, V)], gateways: &[(String, V)]) -> BTreeMap<String, V> {
+    let mut env: BTreeMap<String, V> = memories.iter().map(|(k, id)| (super::memory_variable(k), id.clone())).collect();
     if let [(_, id)] = memories {
         env.insert(super::SINGLE_MEMORY_VARIABLE.to_string(), id.clone());
     }
