@@ -339,11 +339,15 @@ impl StandardArchitecture {
     /// Links the stacks (cross-stack references become exports and imports) and renders the
     /// assembly, in deployment order.
     pub fn synth(self) -> Result<Assembly, SynthError> {
+        let (platform_stack, platform) = match self.platform {
+            Some(p) => (Some(p.stack), p.entries),
+            None => (None, Vec::new()),
+        };
         let mut stacks: Vec<Stack> = self
             .transaction_search
             .into_iter()
             .chain([self.network, self.security, self.storage])
-            .chain(self.platform.as_ref().map(|p| p.stack.clone()))
+            .chain(platform_stack)
             .chain(self.agentcore)
             .chain(self.monitoring)
             .chain(self.extra)
@@ -352,7 +356,6 @@ impl StandardArchitecture {
         stacks.sort_by_key(|s| order.iter().position(|n| n == s.name()));
         let mut placements = self.placements;
         placements.sort_by_key(|p| self.settings.runtimes.iter().position(|r| r.key == p.key));
-        let platform = self.platform.map(|p| p.entries).unwrap_or_default();
         Ok(Assembly::from_stacks(&self.settings.environment, &stacks, placements)?.with_platform(platform))
     }
 }
