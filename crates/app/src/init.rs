@@ -47,33 +47,21 @@ pub enum InitError {
         .0.join(", ")
     )]
     Taken(Vec<String>),
-    /// A file could not be written.
-    #[error("cannot write {path}: {reason}")]
-    Write {
-        /// The file.
-        path: String,
-        /// Why.
-        reason: std::io::Error,
-    },
+    /// A file could not be written (a link or file where a folder goes, or the file system
+    /// refused); nothing was left behind.
+    #[error("{0}; nothing was written\n    fix: init a new or empty directory, with no links in it")]
+    Write(crate::new_files::NewFilesError),
 }
 
 /// Writes a new project into `dir` (made if missing) and returns its files, relative to `dir`.
-/// When any of them exists already, nothing is written.
+/// All or nothing, and never through a link ([`crate::new_files::write_all`]).
 pub fn write_project(dir: &Path, o: &InitOptions) -> Result<Vec<PathBuf>, InitError> {
+    use crate::new_files::{NewFilesError, write_all};
     let files = project_files(o)?;
-    let taken: Vec<String> =
-        files.iter().map(|(p, _)| dir.join(p)).filter(|p| p.exists()).map(|p| p.display().to_string()).collect();
-    if !taken.is_empty() {
-        return Err(InitError::Taken(taken));
-    }
-    for (path, text) in &files {
-        let path = dir.join(path);
-        let failed = |reason| InitError::Write { path: path.display().to_string(), reason };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(failed)?;
-        }
-        std::fs::write(&path, text).map_err(failed)?;
-    }
+    write_all(dir, &files).map_err(|e| match e {
+        NewFilesError::Taken(taken) => InitError::Taken(taken),
+        other => InitError::Write(other),
+    })?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 

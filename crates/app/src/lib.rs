@@ -18,6 +18,7 @@ pub mod assembly;
 pub mod config;
 pub mod fixtures;
 pub mod init;
+pub mod new_files;
 mod parse_error;
 pub mod platform_stack;
 mod raw;

@@ -87,7 +87,7 @@ fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let agent = if args.agent == "python" { AgentKind::Python } else { AgentKind::Rust };
     let options = InitOptions { name, agent, region: args.region.clone(), agent_crate };
     let files = write_project(&args.dir, &options).map_err(|e| match e {
-        InitError::Write { .. } => Failure::Other(e.into()),
+        InitError::Write(corestack_app::new_files::NewFilesError::Io { .. }) => Failure::Other(e.into()),
         other => Failure::Input(other.into()),
     })?;
     writeln!(out, "Started project {} in {} ({} agent):", options.name, args.dir.display(), args.agent)?;

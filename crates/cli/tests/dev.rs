@@ -199,6 +199,28 @@ fn a_jwt_runtime_is_invoked_with_the_bearer_token() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("a bearer token goes over HTTPS only"));
 }
 
+/// Issue 27, 1: `http://127.0.0.1:1@127.0.0.2:PORT` names the host 127.0.0.2; neither `invoke
+/// --bearer-token` nor `--ws` may send the token there, and nothing may even connect.
+#[test]
+fn a_bearer_token_never_goes_to_the_host_behind_userinfo() {
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/demo_agent_dev-abc";
+    for ws in [false, true] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corestack"));
+        cmd.current_dir(workspace())
+            .env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", format!("http://127.0.0.1:1@127.0.0.2:{port}"))
+            .args(["invoke", "--arn", arn, "--bearer-token", "secret-token"]);
+        cmd.arg(if ws { "--ws" } else { "{}" });
+        let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--ws {ws}: {err}");
+        assert!(err.contains("user name or password"), "{err}");
+        assert!(listener.accept().is_err(), "--ws {ws}: something connected to 127.0.0.2");
+    }
+}
+
 /// The default config as shipped: `corestack dev` runs the agent the image is built from
 /// (bedrock-agent) with the deployed environment, and its model calls go to the local stand-in.
 #[test]

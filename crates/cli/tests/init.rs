@@ -76,3 +76,43 @@ fn init_overwrites_nothing_and_checks_its_input() {
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run.stderr).contains("region mars-1 has no known list"), "{}", text(&run.stderr));
 }
+
+/// Issue 27, 2: init never writes through a link, and on any error leaves nothing behind.
+#[test]
+fn init_never_writes_through_a_link_and_leaves_nothing_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let listing = |p: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(p).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    // A dangling corestack.toml link pointing outside the project.
+    let project = dir.path().join("dangling");
+    std::fs::create_dir(&project).unwrap();
+    std::os::unix::fs::symlink(outside.join("stolen.toml"), project.join("corestack.toml")).unwrap();
+    let run = corestack(dir.path(), &["init", project.to_str().unwrap(), "--name", "p"]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(text(&run.stderr).contains("corestack.toml already exist(s)"), "{}", text(&run.stderr));
+    assert_eq!(listing(&project), ["corestack.toml"]);
+    // A src/ linked outside the project.
+    let project = dir.path().join("linked-src");
+    std::fs::create_dir(&project).unwrap();
+    std::os::unix::fs::symlink(&outside, project.join("src")).unwrap();
+    let run = corestack(dir.path(), &["init", project.to_str().unwrap(), "--name", "p", "--agent", "rust"]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(text(&run.stderr).contains("src is a symbolic link"), "{}", text(&run.stderr));
+    assert!(text(&run.stderr).contains("nothing was written"), "{}", text(&run.stderr));
+    assert_eq!(listing(&project), ["src"]);
+    // A plain file named src: exit 2 and nothing else written (it was four files and exit 6).
+    let project = dir.path().join("file-src");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::write(project.join("src"), "mine").unwrap();
+    let run = corestack(dir.path(), &["init", project.to_str().unwrap(), "--name", "p", "--agent", "rust"]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(text(&run.stderr).contains("src is a file"), "{}", text(&run.stderr));
+    assert_eq!(listing(&project), ["src"]);
+    assert!(listing(&outside).is_empty(), "{:?}", listing(&outside));
+}

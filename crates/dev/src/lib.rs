@@ -317,26 +317,10 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         .into_iter()
         .flatten()
         .find(|(k, _)| k.eq_ignore_ascii_case(SESSION_HEADER))
-        .map(|(_, v)| Ok(v));
-    let session_id = match req.headers().get(SESSION_HEADER).map(|v| v.to_str().map(str::to_string)).or(from_query) {
-        Some(Err(_)) => {
-            let e = AwsError::validation(
-                "runtimeSessionId must be printable ASCII (letters, digits, `-` and `_`); this one has other bytes",
-            );
-            return Ok(aws_error(&e, None));
-        }
-        Some(Ok(id)) if !names::SESSION_ID_LENGTH.contains(&id.len()) => {
-            let e =
-                AwsError::validation(format!("runtimeSessionId must be 33 to 256 characters; `{id}` has {}", id.len()));
-            return Ok(aws_error(&e, None));
-        }
-        Some(Ok(id)) => id,
-        // An MCP client carries its session in Mcp-Session-Id, which the service gave it: the
-        // service adds one to a request without it, and one ID names both (runtime-mcp docs).
-        None => match req.headers().get(MCP_SESSION_HEADER).and_then(|v| v.to_str().ok()) {
-            Some(id) if state.runtimes[index].protocol == Protocol::Mcp && !id.is_empty() => id.to_string(),
-            _ => new_session_id(),
-        },
+        .map(|(_, v)| v);
+    let session_id = match session_id(&state, index, &req, from_query) {
+        Ok(id) => id,
+        Err(message) => return Ok(aws_error(&AwsError::validation(message), None)),
     };
     Ok(match op {
         Operation::StopSession => stop_session(&state, index, &session_id).await,
@@ -344,6 +328,31 @@ async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hype
         Operation::GetAgentCard => forward::agent_card(&state, index, session_id).await,
         Operation::WebSocket => websocket::bridge(&state, index, session_id, req).await,
     })
+}
+
+/// The request's session: the header, else the WebSocket URL's query, else an MCP client's
+/// `Mcp-Session-Id`, else a new one; any given ID must pass [`names::session_id_problem`].
+fn session_id(
+    state: &State,
+    index: usize,
+    req: &hyper::Request<Incoming>,
+    from_query: Option<String>,
+) -> Result<String, String> {
+    let given = match req.headers().get(SESSION_HEADER) {
+        Some(v) => Some(("runtimeSessionId", String::from_utf8_lossy(v.as_bytes()).into_owned())),
+        None => from_query.map(|id| ("runtimeSessionId", id)),
+    };
+    // An MCP client carries its session in Mcp-Session-Id, which the service gave it: the
+    // service adds one to a request without it, and one ID names both (runtime-mcp docs).
+    let given = given.or_else(|| {
+        let mcp = req.headers().get(MCP_SESSION_HEADER).filter(|_| state.runtimes[index].protocol == Protocol::Mcp)?;
+        Some((MCP_SESSION_HEADER, String::from_utf8_lossy(mcp.as_bytes()).into_owned()))
+            .filter(|(_, id)| !id.is_empty())
+    });
+    match given {
+        Some((what, id)) => names::session_id_problem(what, &id).map_or(Ok(id), Err),
+        None => Ok(new_session_id()),
+    }
 }
 
 async fn stop_session(state: &State, index: usize, id: &str) -> hyper::Response<Body> {
@@ -395,6 +404,10 @@ pub(crate) async fn session_for(state: &State, index: usize, id: &str) -> Result
         slots.entry(key.clone()).or_default().clone()
     };
     let runtime = state.runtimes[index].clone();
+    // Whatever ends this start (an error, a panic in it, the client going away and the future
+    // being dropped), a slot that holds no session is freed, or it would count against
+    // --max-sessions forever.
+    let _unstarted = FreeIfUnstarted { state, key: &key, slot: &slot };
     let started = slot
         .0
         .get_or_try_init(|| async {
@@ -414,10 +427,28 @@ pub(crate) async fn session_for(state: &State, index: usize, id: &str) -> Result
         .await
         .cloned();
     if let Err(e) = &started {
-        forget(state, &key, &slot);
         (state.console)(&format!("{} {} session {} failed to start: {e}", clock(), runtime.name, short(id)));
     }
     started.map_err(NoSession::Start)
+}
+
+/// Frees a slot on drop when it still holds no session and no other request waits on it (the
+/// map and this guard's request hold the only references; both are counted under the map's
+/// lock, where requests take theirs).
+struct FreeIfUnstarted<'a> {
+    state: &'a State,
+    key: &'a Key,
+    slot: &'a Arc<Slot>,
+}
+
+impl Drop for FreeIfUnstarted<'_> {
+    fn drop(&mut self) {
+        let mut slots = self.state.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let ours = slots.get(self.key).is_some_and(|s| Arc::ptr_eq(s, self.slot));
+        if ours && self.slot.0.get().is_none() && Arc::strong_count(self.slot) <= 2 {
+            slots.remove(self.key);
+        }
+    }
 }
 
 /// Drops a session's slot, if it is still this one.

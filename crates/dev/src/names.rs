@@ -65,6 +65,27 @@ pub fn runtime_name(reference: &str) -> &str {
 /// Session IDs: 33 to 256 characters (facts §5.1).
 pub const SESSION_ID_LENGTH: std::ops::RangeInclusive<usize> = 33..=256;
 
+/// Why `id` cannot name a session, or `None`: 33 to 256 visible ASCII characters (`!` to `~`),
+/// wherever the ID came from (the header, the WebSocket URL's query, `Mcp-Session-Id`). `what`
+/// names the field in the message.
+pub(crate) fn session_id_problem(what: &str, id: &str) -> Option<String> {
+    if let Some(bad) = id.chars().find(|c| !('!'..='~').contains(c)) {
+        return Some(format!(
+            "{what} must be visible ASCII (letters, digits, `-`, `_` and the like); this one has {bad:?}"
+        ));
+    }
+    (!SESSION_ID_LENGTH.contains(&id.len()))
+        .then(|| format!("{what} must be 33 to 256 characters; `{}` has {}", shorten(id, 40), id.len()))
+}
+
+/// The first `n` characters of `s` (never cut inside a character), with `...` when cut.
+pub(crate) fn shorten(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((end, _)) => format!("{}...", &s[..end]),
+        None => s.to_string(),
+    }
+}
+
 /// A new session ID: 36 characters in the UUID layout, like the AWS SDKs generate.
 pub fn new_session_id() -> String {
     let mut h = RandomState::new().build_hasher();
@@ -131,6 +152,20 @@ mod tests {
         let (r, op) = parse_path("/runtimes/peer_a2a-x/invocations/.well-known/agent-card.json").unwrap();
         assert_eq!((r.as_str(), op), ("peer_a2a-x", Operation::GetAgentCard));
         assert_eq!(parse_path("/runtimes/%zz/invocations"), None);
+    }
+
+    /// Issue 27, 3: the rules hold for IDs from any source, and nothing panics on multibyte text.
+    #[test]
+    fn session_ids_are_visible_ascii_of_33_to_256() {
+        assert_eq!(session_id_problem("id", &"a".repeat(33)), None);
+        assert_eq!(session_id_problem("id", &"~".repeat(256)), None);
+        assert!(session_id_problem("id", "x").unwrap().contains("33 to 256"));
+        assert!(session_id_problem("id", &"x".repeat(60_000)).unwrap().contains("has 60000"));
+        let multibyte = format!("a\u{e9}{}", "b".repeat(40));
+        assert!(session_id_problem("id", &multibyte).unwrap().contains("visible ASCII"));
+        assert!(session_id_problem("id", &format!("{} b", "a".repeat(40))).is_some());
+        assert_eq!(shorten("\u{e9}\u{e9}\u{e9}", 2), "\u{e9}\u{e9}...");
+        assert_eq!(shorten("abc", 8), "abc");
     }
 
     #[test]

@@ -141,7 +141,74 @@ async fn a_session_id_that_is_not_ascii_is_refused_for_what_it_is() {
     let mut answer = String::new();
     s.read_to_string(&mut answer).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
-    assert!(answer.contains("ValidationException") && answer.contains("must be printable ASCII"), "{answer}");
+    assert!(answer.contains("ValidationException") && answer.contains("must be visible ASCII"), "{answer}");
     assert!(!answer.contains("0 characters") && !answer.contains("has 0"), "{answer}");
+    dev.shutdown().await;
+}
+
+/// One raw request on a new connection; the whole answer.
+async fn raw(url: &str, head: &str) -> String {
+    let addr = url.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("{head}host: {addr}\r\nconnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Issue 27, 3: a percent-encoded multibyte session ID in the WebSocket query panicked at byte
+/// 8 and leaked a session slot; a thousand such requests locked every client out with 402. Now
+/// it is refused as the header would be, and `Mcp-Session-Id` follows the same rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_session_ids_are_refused_and_hold_no_slot() {
+    let echo = echo_agent().display().to_string();
+    let mut mcp = runtime("tools_dev", vec![echo.clone()], 900, 28_800);
+    mcp.protocol = corestack_dev::Protocol::Mcp;
+    let mut config = test_config(vec![runtime("demo_agent_dev", vec![echo], 900, 28_800), mcp]);
+    config.max_sessions = 2;
+    let dev = start_with(config).await;
+    let upgrade = "connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let id = format!("a{}", "%C3%A9".repeat(20));
+    for _ in 0..50 {
+        let head = format!(
+            "GET /runtimes/demo_agent_dev/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id={id} HTTP/1.1\r\n{upgrade}"
+        );
+        let answer = raw(&dev.url, &head).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+        assert!(answer.contains("runtimeSessionId must be visible ASCII"), "{answer}");
+    }
+    for bad in ["x".to_string(), "x".repeat(60_000), format!("{} {}", "a".repeat(20), "b".repeat(20))] {
+        let head =
+            format!("POST /runtimes/tools_dev/invocations HTTP/1.1\r\nmcp-session-id: {bad}\r\ncontent-length: 0\r\n");
+        let answer = raw(&dev.url, &head).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "{}", &answer[..answer.len().min(300)]);
+        assert!(answer.contains("mcp-session-id must be"), "{}", &answer[..answer.len().min(300)]);
+    }
+    assert!(dev.handle.sessions().is_empty());
+    // Both slots are free: two sessions start.
+    let client = sdk(&dev.url);
+    for n in 0..2 {
+        invoke(&client, &session(n), json!({}), "application/json").await;
+    }
+    assert_eq!(dev.handle.sessions().len(), 2);
+    dev.shutdown().await;
+}
+
+/// Issue 27, 3: a start the caller abandons frees its slot (it counted against --max-sessions
+/// forever, so with a cap of one the next session got 402).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_start_frees_its_session_slot() {
+    let env = [("TEST_AGENT_CHILD", "1"), ("TEST_AGENT_START_DELAY", "30")];
+    let echo = runtime("demo_agent_dev", vec![echo_agent().display().to_string()], 900, 28_800);
+    let mut config = test_config(vec![test_agent("slowstart_dev", 900, &env), echo]);
+    config.max_sessions = 1;
+    let dev = start_with(config).await;
+    let conn = send_invoke(&dev.url, "slowstart_dev", &session(1), "{}").await;
+    let child = pid_in(&wait_for_line(&dev, "child pid ", Duration::from_secs(20)).await, "child pid ");
+    drop(conn);
+    wait_dead(child, Duration::from_secs(5)).await;
+    let client = sdk(&dev.url);
+    let (_, body, _) = invoke(&client, &session(2), json!({}), "application/json").await;
+    assert!(String::from_utf8_lossy(&body).contains("echo"));
     dev.shutdown().await;
 }

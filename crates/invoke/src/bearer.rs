@@ -19,20 +19,43 @@ pub fn endpoint(region: &str) -> String {
         .unwrap_or_else(|| format!("https://bedrock-agentcore.{region}.amazonaws.com"))
 }
 
-/// `POST <endpoint>/runtimes/<ARN, percent-encoded>/invocations?qualifier=<q>`.
+/// `POST <endpoint>/runtimes/<ARN, percent-encoded>/invocations?qualifier=<q>`, once
+/// [`token_may_go_to`] allows the endpoint.
 pub fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String> {
     let endpoint = endpoint.trim_end_matches('/');
-    if !endpoint.starts_with("https://") && !is_loopback(endpoint) {
-        return Err(format!(
-            "{endpoint}: a bearer token goes over HTTPS only (plain HTTP only to this machine, for corestack dev)"
-        ));
-    }
+    token_may_go_to(endpoint)?;
     Ok(format!("{endpoint}/runtimes/{}/invocations?qualifier={}", encode(arn), encode(qualifier)))
 }
 
-/// Whether an endpoint is this machine (where plain HTTP may carry a token, for corestack dev).
-pub(crate) fn is_loopback(endpoint: &str) -> bool {
-    ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| endpoint.starts_with(p))
+/// Whether a bearer token may be sent to `endpoint`: over TLS (`https`, `wss`) to any host, over
+/// plain HTTP (`http`, `ws`) only to this machine (for `corestack dev`). The URL is parsed and its
+/// real host judged, never a prefix of the text: `http://127.0.0.1:1@evil:80` names the host
+/// `evil`. Userinfo is refused outright, as nothing corestack talks to takes it.
+pub(crate) fn token_may_go_to(endpoint: &str) -> Result<(), String> {
+    let parsed = ::url::Url::parse(endpoint).map_err(|e| format!("{endpoint}: not a URL ({e})"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!(
+            "{endpoint}: the endpoint URL has a user name or password before its host; a bearer token is sent to none such (remove the part before `@`)"
+        ));
+    }
+    match parsed.scheme() {
+        "https" | "wss" => Ok(()),
+        "http" | "ws" if is_loopback_host(&parsed) => Ok(()),
+        "http" | "ws" => Err(format!(
+            "{endpoint}: a bearer token goes over HTTPS only (plain HTTP only to this machine, for corestack dev)"
+        )),
+        other => Err(format!("{endpoint}: scheme `{other}` is not HTTP(S); use an https:// endpoint")),
+    }
+}
+
+/// Whether the URL's host is this machine: an IPv4 or IPv6 loopback address, or `localhost`.
+fn is_loopback_host(url: &::url::Url) -> bool {
+    match url.host() {
+        Some(::url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(::url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(::url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -127,5 +150,28 @@ mod tests {
     fn a_token_never_goes_over_plain_http_to_another_machine() {
         assert!(url("http://example.com", "a", "DEFAULT").unwrap_err().contains("HTTPS only"));
         assert!(url("http://127.0.0.1:8787", "a", "DEFAULT").is_ok());
+        assert!(url("http://[::1]:8787", "a", "DEFAULT").is_ok());
+        assert!(url("http://localhost:8787", "a", "DEFAULT").is_ok());
+        assert!(url("https://example.com", "a", "DEFAULT").is_ok());
+    }
+
+    /// Issue 27, 1: a prefix of the text is not the host.
+    #[test]
+    fn the_real_host_is_judged_not_a_prefix_of_the_text() {
+        for hostile in [
+            "http://127.0.0.1:1@127.0.0.2:8080",
+            "http://127.0.0.1@example.com",
+            "http://localhost:x@example.com",
+            "http://127.0.0.1.example.com:80",
+            "http://localhost.example.com",
+            "ws://127.0.0.1:1@10.0.0.1",
+            "https://user:pass@example.com",
+        ] {
+            assert!(token_may_go_to(hostile).is_err(), "{hostile} was allowed");
+        }
+        assert!(token_may_go_to("http://127.0.0.1:1@127.0.0.2:8080").unwrap_err().contains("user name or password"));
+        assert!(token_may_go_to("ftp://127.0.0.1/").unwrap_err().contains("not HTTP"));
+        assert!(token_may_go_to("ws://127.0.0.1:9/").is_ok());
+        assert!(token_may_go_to("wss://bedrock-agentcore.eu-west-2.amazonaws.com").is_ok());
     }
 }

@@ -66,9 +66,7 @@ pub async fn open(target: &Target, arn: &str, qualifier: &str, session: &str) ->
     );
     match target {
         Target::Bearer { token, .. } => {
-            if address.starts_with("ws://") && !crate::bearer::is_loopback(&endpoint) {
-                return Err(InvokeError::Insecure(format!("{endpoint}: a bearer token goes over TLS only")));
-            }
+            crate::bearer::token_may_go_to(&address).map_err(InvokeError::Insecure)?;
             let value = format!("Bearer {token}")
                 .parse()
                 .map_err(|_| InvokeError::Request("the token cannot be a header".into()))?;
