@@ -20,7 +20,7 @@ fn the_platform_stack_holds_the_memory_gateway_targets_and_provider() {
     let key = json!({"Fn::ImportValue": "agentcore-platform-dev-Security:ExportEncryptionKeyArn"});
 
     let memory = p.resource("ConversationsMemory");
-    assert_eq!(memory["DeletionPolicy"], "Retain", "memories hold user data");
+    assert_eq!(memory["DeletionPolicy"], "RetainExceptOnCreate", "memories hold user data");
     assert_eq!(memory["Properties"]["Name"], "conversations_dev");
     assert_eq!(memory["Properties"]["EventExpiryDuration"], 30);
     assert_eq!(memory["Properties"]["EncryptionKeyArn"], key);
@@ -54,10 +54,20 @@ fn the_platform_stack_holds_the_memory_gateway_targets_and_provider() {
         by_sid("ReadTargetSecrets")["Resource"],
         json!(["arn:aws:secretsmanager:us-east-1:123456789012:secret:petstore-api-key-AbCdEf"])
     );
+    // Issue 20: the directory, the gateway's workload identity, the vault and the provider, as the
+    // Identity guide's "scope credential provider access" page grants them.
     assert_eq!(
-        by_sid("GetTargetApiKeys")["Resource"][1],
-        json!({"Fn::GetAtt": ["PetstoreKeyCredentialProvider", "CredentialProviderArn"]})
+        by_sid("GetTargetApiKeys")["Resource"],
+        json!([
+            {"Fn::Sub": "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}:${AWS::AccountId}:workload-identity-directory/default"},
+            {"Fn::Sub": "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}:${AWS::AccountId}:workload-identity-directory/default/workload-identity/tools-dev-*"},
+            {"Fn::Sub": "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}:${AWS::AccountId}:token-vault/default"},
+            {"Fn::GetAtt": ["PetstoreKeyCredentialProvider", "CredentialProviderArn"]}
+        ])
     );
+    // Issue 20: the gateway is created after its role may use the key.
+    let depends = &p.resource("ToolsGateway")["DependsOn"];
+    assert!(depends.as_array().is_some_and(|d| d.contains(&json!("ToolsGatewayRolePolicy"))), "{depends}");
     assert!(statements.to_string().matches("\"*\"").count() == 0, "no wildcard resource: {statements}");
 
     let weather = &p.resource("ToolsGatewayWeatherTarget")["Properties"];

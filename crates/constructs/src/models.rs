@@ -13,7 +13,11 @@ use corestack_cfn::policy::Statement;
 const P: &str = "arn:${AWS::Partition}";
 
 /// The destination Regions of each geography's system-defined inference profiles, as the Bedrock
-/// User Guide lists them. A profile routes only inside its geography; `global.` profiles route to
+/// User Guide lists them (read 2026-12-02: "Geographic cross-Region inference"; the per-model
+/// lists now live on each model's page, so the union is taken as the AWS CDK's
+/// `CrossRegionInferenceProfileRegion` has it, which adds ap-southeast-5, ap-southeast-7, ap-east-2
+/// and me-central-1 to `apac.`). A Region a profile may route to but this list lacks would fail
+/// that request with AccessDenied, so the list errs on the wide side. A profile routes only inside its geography; `global.` profiles route to
 /// every commercial Region, so their model is granted in any Region.
 pub const PROFILE_GEOGRAPHIES: &[(&str, &[&str])] = &[
     ("us.", &["us-east-1", "us-east-2", "us-west-1", "us-west-2"]),
@@ -44,6 +48,10 @@ pub const PROFILE_GEOGRAPHIES: &[(&str, &[&str])] = &[
             "ap-southeast-2",
             "ap-southeast-3",
             "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-7",
+            "ap-east-2",
+            "me-central-1",
         ],
     ),
     ("jp.", &["ap-northeast-1", "ap-northeast-3"]),
@@ -173,6 +181,18 @@ mod tests {
             json["Condition"],
             serde_json::json!({"StringEquals": {"aws:CalledViaLast": "bedrock.amazonaws.com"}})
         );
+    }
+
+    /// Issue 20: APAC profiles route to the Regions the CDK's table adds (a request served
+    /// there was refused before).
+    #[test]
+    fn an_apac_profile_is_granted_in_every_apac_destination() {
+        let st = statements(&["apac.anthropic.claude-haiku-5-5".to_string()]);
+        let granted = subs(&st[0]);
+        for region in ["ap-southeast-5", "ap-southeast-7", "ap-east-2", "me-central-1", "ap-south-2"] {
+            assert!(granted.iter().any(|g| g.contains(&format!(":bedrock:{region}::"))), "{region}: {granted:#?}");
+        }
+        assert_eq!(granted.len(), 1 + 13);
     }
 
     #[test]

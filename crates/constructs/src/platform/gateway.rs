@@ -188,13 +188,21 @@ fn statements(
     }
     let directory =
         format!("{P}:bedrock-agentcore:${{AWS::Region}}:${{AWS::AccountId}}:workload-identity-directory/default");
+    // The gateway's own workload identity is named after it by the service.
+    let identity =
+        [Expr::sub(&directory, []), Expr::sub(&format!("{directory}/workload-identity/{}-*", spec.name), [])];
     out.push(Statement::allow(
         "GetGatewayWorkloadToken",
         ["bedrock-agentcore:GetWorkloadAccessToken"],
-        vec![Expr::sub(&directory, []), Expr::sub(&format!("{directory}/workload-identity/{}-*", spec.name), [])],
+        identity.to_vec(),
     ));
     let vault =
         Expr::sub(&format!("{P}:bedrock-agentcore:${{AWS::Region}}:${{AWS::AccountId}}:token-vault/default"), []);
+    // A credential read is authorized on the workload identity directory, the workload identity,
+    // the token vault and the provider (AgentCore developer guide, Identity, "Scope down access to
+    // credential providers by workload identity"; cfn-lint's Policies.json lists the same four
+    // resource types for both actions): with the vault and provider alone, every API-key and
+    // OAuth target's tool call fails with AccessDenied.
     for (sid, action, api_key) in [
         ("GetTargetApiKeys", "bedrock-agentcore:GetResourceApiKey", true),
         ("GetTargetOAuth2Tokens", "bedrock-agentcore:GetResourceOauth2Token", false),
@@ -202,7 +210,8 @@ fn statements(
         let arns: Vec<Expr> =
             used.iter().filter(|k| providers[**k].api_key == api_key).map(|k| providers[*k].arn.clone()).collect();
         if !arns.is_empty() {
-            out.push(Statement::allow(sid, [action], std::iter::once(vault.clone()).chain(arns).collect()));
+            let resources = identity.iter().cloned().chain([vault.clone()]).chain(arns).collect();
+            out.push(Statement::allow(sid, [action], resources));
         }
     }
     let secrets: Vec<Expr> =
@@ -291,6 +300,11 @@ pub fn build(
             ..Default::default()
         },
     )?;
+    // The role may use the key before the gateway is created with it (AgentCore developer guide,
+    // "Encrypt your AgentCore gateway with a customer-managed KMS key", prerequisites).
+    if let Some(p) = &policy {
+        stack.add_dependency(&gateway, p);
+    }
     let mut targets = Vec::new();
     for t in &spec.targets {
         let target = stack.add(
