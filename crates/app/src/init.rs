@@ -38,7 +38,7 @@ pub enum InitError {
     Name(String),
     /// The region has no known AZ IDs for AgentCore's VPC mode.
     #[error(
-        "region {0} has no known list of the AZ IDs where AgentCore supports VPC mode\n    fix: pass --region with one of {1}"
+        "region {0} is not one where AgentCore Runtime runs (the developer guide's Supported AWS Regions page), or its Availability Zones are not known to corestack\n    fix: pass --region with one of {1}"
     )]
     Region(String, String),
     /// Files the project would write are there already.
@@ -65,32 +65,16 @@ pub fn write_project(dir: &Path, o: &InitOptions) -> Result<Vec<PathBuf>, InitEr
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }
 
-/// The S3 managed prefix lists corestack knows (`com.amazonaws.<region>.s3`); others are looked up
-/// by the user, as the config's comment says.
-fn s3_prefix_list(region: &str) -> Option<&'static str> {
-    match region {
-        "us-east-1" => Some("pl-63a5400a"),
-        _ => None,
-    }
-}
-
 /// The new project's files, relative to its directory.
 pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitError> {
     if !crate::config::project::project_name_ok(&o.name) {
         return Err(InitError::Name(o.name.clone()));
     }
     let Some(zones) = corestack_constructs::rules::supported_az_ids(&o.region) else {
-        let known = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"];
+        let known: Vec<&str> = corestack_constructs::rules::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
         return Err(InitError::Region(o.region.clone(), known.join(", ")));
     };
     let zones: Vec<String> = zones.iter().take(2).map(|z| format!("\"{z}\"")).collect();
-    let prefix_list = match s3_prefix_list(&o.region) {
-        Some(pl) => format!("s3_prefix_list_id = \"{pl}\""),
-        None => format!(
-            "# Find it with: aws ec2 describe-managed-prefix-lists --region {r} --filters Name=prefix-list-name,Values=com.amazonaws.{r}.s3\ns3_prefix_list_id = \"pl-REPLACE\"",
-            r = o.region
-        ),
-    };
     let (local, build_note) = match o.agent {
         AgentKind::Rust => {
             ("build = \"cargo build --quiet\"\ncommand = \"target/debug/agent\"", "a Rust agent on corestack-agent")
@@ -107,6 +91,8 @@ default_environment = "dev"
 
 [project]
 name = "{name}"
+# Exports are named <project>-<env>-..., so projects share an account without clashing.
+prefix_exports = true
 owner = "{name}-team"        # the Owner tag
 cost_center = "cc-0000"      # the CostCenter tag
 
@@ -114,7 +100,8 @@ cost_center = "cc-0000"      # the CostCenter tag
 egress = "endpoints-only"
 
 [[runtimes]]
-name = "agent"
+# Runtime names are unique in an account and Region: named after the project by default.
+name = "{runtime}"
 description = "The {name} agent"
 image_tag = "v1"
 idle_timeout_seconds = 900
@@ -139,9 +126,11 @@ region = "{region}"
 
 [environments.dev.network]
 availability_zone_ids = [{zones}]
-{prefix_list}
+# The Region's S3 prefix list (com.amazonaws.{region}.s3) is looked up by deploy; set
+# s3_prefix_list_id = "pl-..." to pin it.
 "#,
         name = o.name,
+        runtime = o.name.replace('-', "_"),
         region = o.region,
         zones = zones.join(", "),
     );

@@ -74,7 +74,11 @@ fn init_overwrites_nothing_and_checks_its_input() {
     assert!(text(&run.stderr).contains("`Bad_Name` is not a project name"), "{}", text(&run.stderr));
     let run = corestack(Path::new("."), &["init", dir.path().join("y").to_str().unwrap(), "--region", "mars-1"]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run.stderr).contains("region mars-1 has no known list"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("region mars-1 is not one where AgentCore Runtime runs"),
+        "{}",
+        text(&run.stderr)
+    );
 }
 
 /// Issue 27, 2: init never writes through a link, and on any error leaves nothing behind.
@@ -115,4 +119,28 @@ fn init_never_writes_through_a_link_and_leaves_nothing_on_error() {
     assert!(text(&run.stderr).contains("src is a file"), "{}", text(&run.stderr));
     assert_eq!(listing(&project), ["src"]);
     assert!(listing(&outside).is_empty(), "{:?}", listing(&outside));
+}
+
+/// Issue 20: every Region where AgentCore Runtime runs gets a project that synthesizes and
+/// checks clean with nothing edited (no prefix list to look up: deploy does it).
+#[test]
+fn init_then_synth_and_check_work_in_every_runtime_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let regions: Vec<&str> = corestack_app::constructs::rules::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
+    assert_eq!(regions.len(), 22);
+    for region in regions {
+        let project = dir.path().join(region);
+        let run = corestack(dir.path(), &["init", project.to_str().unwrap(), "--name", "p", "--region", region]);
+        assert!(run.status.success(), "{region}: {}", text(&run.stderr));
+        let config = std::fs::read_to_string(project.join("corestack.toml")).unwrap();
+        assert!(!config.contains("REPLACE"), "{region}: {config}");
+        let run = corestack(&project, &["synth"]);
+        assert!(run.status.success(), "{region}: {}", text(&run.stderr));
+        let run = corestack(&project, &["check"]);
+        assert!(text(&run.stdout).contains("0 error(s)"), "{region}: {}{}", text(&run.stdout), text(&run.stderr));
+        let security = std::fs::read_to_string(project.join("corestack.out/p-dev-Security.template.json"))
+            .or_else(|_| std::fs::read_to_string(project.join("corestack.out/agentcore-p-dev-Security.template.json")))
+            .unwrap();
+        assert!(security.contains("\"S3PrefixListId\""), "{region}: the list is a parameter deploy fills");
+    }
 }

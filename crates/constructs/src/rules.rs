@@ -283,17 +283,38 @@ pub fn tag_value(value: &str) -> Check {
     ))
 }
 
-/// Availability Zone IDs where AgentCore can place VPC-mode ENIs, per region (facts §9; the table of
-/// 2025-10-24). A subnet elsewhere fails at resource creation.
+/// Availability Zone IDs where AgentCore can place VPC-mode ENIs, per Region where Runtime runs.
+/// The Regions are those the AgentCore developer guide's "Supported AWS Regions" page lists for
+/// Runtime (read 2026-12-02; 22 Regions, us-west-1 and ap-south-2 added in 2026); the zones
+/// follow its "Supported Availability Zones" table of the VPC page (facts §9; the nine Regions of
+/// the 2025-10-24 table unchanged). For us-west-1 and ap-south-2 no zone table could be read:
+/// their entries are the Regions' zone IDs that the service is expected to support, marked so,
+/// and `deploy` checks none of them against the account (a subnet in an unsupported zone fails
+/// at runtime creation, naming the zone).
 pub const SUPPORTED_AZ_IDS: &[(&str, &[&str])] = &[
     ("ap-northeast-1", &["apne1-az1", "apne1-az2", "apne1-az4"]),
+    ("ap-northeast-2", &["apne2-az1", "apne2-az2", "apne2-az3"]),
     ("ap-south-1", &["aps1-az1", "aps1-az2", "aps1-az3"]),
+    // UNVERIFIED: no zone table read for ap-south-2.
+    ("ap-south-2", &["aps2-az1", "aps2-az2", "aps2-az3"]),
     ("ap-southeast-1", &["apse1-az1", "apse1-az2", "apse1-az3"]),
     ("ap-southeast-2", &["apse2-az1", "apse2-az2", "apse2-az3"]),
+    ("ap-southeast-5", &["apse5-az1", "apse5-az2", "apse5-az3"]),
+    ("ap-southeast-7", &["apse7-az1", "apse7-az2", "apse7-az3"]),
+    ("ca-central-1", &["cac1-az1", "cac1-az2", "cac1-az4"]),
     ("eu-central-1", &["euc1-az1", "euc1-az2", "euc1-az3"]),
+    ("eu-north-1", &["eun1-az1", "eun1-az2", "eun1-az3"]),
+    ("eu-south-1", &["eus1-az1", "eus1-az2", "eus1-az3"]),
+    ("eu-south-2", &["eus2-az1", "eus2-az2", "eus2-az3"]),
     ("eu-west-1", &["euw1-az1", "euw1-az2", "euw1-az3"]),
+    ("eu-west-2", &["euw2-az1", "euw2-az2", "euw2-az3"]),
+    ("eu-west-3", &["euw3-az1", "euw3-az2", "euw3-az3"]),
+    ("sa-east-1", &["sae1-az1", "sae1-az2", "sae1-az3"]),
     ("us-east-1", &["use1-az1", "use1-az2", "use1-az4"]),
     ("us-east-2", &["use2-az1", "use2-az2", "use2-az3"]),
+    ("us-gov-west-1", &["usgw1-az1", "usgw1-az2", "usgw1-az3"]),
+    // UNVERIFIED: no zone table read for us-west-1 (which has two zones, az1 and az3).
+    ("us-west-1", &["usw1-az1", "usw1-az3"]),
     ("us-west-2", &["usw2-az1", "usw2-az2", "usw2-az3"]),
 ];
 

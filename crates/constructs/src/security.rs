@@ -93,12 +93,12 @@ pub struct RuntimeSecurityGroup {
 impl RuntimeSecurityGroup {
     /// Adds the group, and a rule on the endpoint group that admits it on 443.
     ///
-    /// `s3_prefix_list_id` is the region's `com.amazonaws.<region>.s3` managed prefix list;
-    /// CloudFormation cannot look it up (facts §9).
+    /// `s3_prefix_list` is the region's `com.amazonaws.<region>.s3` managed prefix list (an ID,
+    /// or a reference to a parameter); CloudFormation cannot look it up (facts §9).
     pub fn build(
         stack: &mut Stack,
         network: &PrivateNetwork,
-        s3_prefix_list_id: &str,
+        s3_prefix_list: Expr,
         name: &str,
     ) -> Result<RuntimeSecurityGroup, Error> {
         let https = |description: &str| EgressRule {
@@ -114,7 +114,7 @@ impl RuntimeSecurityGroup {
                 ..https("HTTPS to the interface VPC endpoints")
             },
             EgressRule {
-                destination_prefix_list_id: Some(s3_prefix_list_id.into()),
+                destination_prefix_list_id: Some(s3_prefix_list),
                 ..https("HTTPS to S3 through the gateway endpoint (image layers)")
             },
         ];

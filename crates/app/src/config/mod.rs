@@ -107,8 +107,9 @@ pub struct Environment {
 pub struct NetworkSettings {
     /// What the network construct builds.
     pub props: NetworkProps,
-    /// The region's S3 managed prefix list, for the runtime security group.
-    pub s3_prefix_list_id: String,
+    /// The region's S3 managed prefix list, for the runtime security group; `None`: a stack
+    /// parameter that deploy fills.
+    pub s3_prefix_list_id: Option<String>,
     /// Flow log retention.
     pub flow_log_retention_days: u32,
 }

@@ -154,19 +154,23 @@ pub(super) fn network(
             problems.push(Problem { at: problem.at.replacen(&field, &base, 1), ..problem });
         }
     }
+    // Optional: without it, the Security stack takes the list as a parameter that deploy fills
+    // from ec2:DescribeManagedPrefixLists (corestack_deploy::prefix_list).
     let pl_at = problems.key("network", "s3_prefix_list_id", over.s3_prefix_list_id.is_some());
-    let s3_prefix_list_id = n.s3_prefix_list_id.clone().unwrap_or_default();
-    let pl_ok = s3_prefix_list_id
-        .strip_prefix("pl-")
-        .is_some_and(|h| (8..=17).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()));
-    if !pl_ok {
-        let what = if s3_prefix_list_id.is_empty() {
-            "`s3_prefix_list_id` is required".to_string()
-        } else {
-            format!("`{s3_prefix_list_id}` is not a prefix list ID")
-        };
-        problems.push(Problem::new(&pl_at, format!("{what}: the runtime security group allows HTTPS to S3 only through this list, and CloudFormation cannot look it up"),
-            format!("run `aws ec2 describe-managed-prefix-lists --region {region} --filters Name=prefix-list-name,Values=com.amazonaws.{region}.s3` and copy its PrefixListId")));
+    let s3_prefix_list_id = n.s3_prefix_list_id.clone();
+    if let Some(given) = &s3_prefix_list_id {
+        let pl_ok = given
+            .strip_prefix("pl-")
+            .is_some_and(|h| (8..=17).contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()));
+        if !pl_ok {
+            problems.push(Problem::new(
+                &pl_at,
+                format!("`{given}` is not a prefix list ID (pl- and 8 to 17 hex digits)"),
+                format!(
+                    "leave it out, and deploy looks up com.amazonaws.{region}.s3 itself; or copy the PrefixListId of `aws ec2 describe-managed-prefix-lists --region {region} --filters Name=prefix-list-name,Values=com.amazonaws.{region}.s3`"
+                ),
+            ));
+        }
     }
     let flow_log_retention_days = n.flow_log_retention_days.unwrap_or(90);
     problems.retention(
