@@ -48,7 +48,7 @@ fn every_runtime_delivers_its_logs_to_encrypted_groups_and_its_traces_to_xray() 
                                {"Group": {"Ref": group_id}}]})
         );
         let group = t.resource(&group_id);
-        assert_eq!(group["DeletionPolicy"], "Retain");
+        assert_eq!(group["DeletionPolicy"], "RetainExceptOnCreate");
         assert_eq!(
             group["Properties"]["LogGroupName"],
             json!({"Fn::Sub": [format!("/aws/vendedlogs/bedrock-agentcore/runtime/{log_type}/${{ResourceId}}"), {"ResourceId": runtime_id}]})

@@ -33,7 +33,7 @@ fn every_endpoint_gets_a_retained_encrypted_log_group_with_the_configured_retent
         serde_json::from_str(&a.templates.iter().find(|(n, _)| n.ends_with("-AgentCore.template.json")).unwrap().1)
             .unwrap();
     let group = &body["Resources"]["DemoAgentRuntimeLogslive"];
-    assert_eq!(group["DeletionPolicy"], "Retain");
+    assert_eq!(group["DeletionPolicy"], "RetainExceptOnCreate");
     assert_eq!(group["UpdateReplacePolicy"], "Retain");
     assert_eq!(group["Condition"], "DemoAgentRuntimeLogsliveCreated");
     assert_eq!(

@@ -142,7 +142,7 @@ fn key_rotates_and_lets_cloudwatch_logs_use_it() {
     let sec = template(&default_assembly(), "Security");
     sec.has_resource_properties("AWS::KMS::Key", json!({"EnableKeyRotation": true}));
     let key = sec.resource("EncryptionKey");
-    assert_eq!(key["DeletionPolicy"], "Retain");
+    assert_eq!(key["DeletionPolicy"], "RetainExceptOnCreate");
     let statements = key["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap();
     let logs = statements.iter().find(|s| s["Sid"] == "CloudWatchLogsEncryptsLogGroups").unwrap();
     assert_eq!(logs["Principal"], json!({"Service": sub("logs.${AWS::Region}.amazonaws.com")}));
@@ -262,7 +262,10 @@ fn repository_is_encrypted_immutable_scanned_and_retained() {
         }),
     );
     let repo = t.resource("AgentRepository");
-    assert_eq!((&repo["DeletionPolicy"], &repo["UpdateReplacePolicy"]), (&json!("Retain"), &json!("Retain")));
+    assert_eq!(
+        (&repo["DeletionPolicy"], &repo["UpdateReplacePolicy"]),
+        (&json!("RetainExceptOnCreate"), &json!("Retain"))
+    );
     let policy: Value =
         serde_json::from_str(repo["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"].as_str().unwrap()).unwrap();
     // Images deploys ran on first (never expired), then untagged ones, then the newest 30.

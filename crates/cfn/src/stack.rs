@@ -346,7 +346,11 @@ impl Stack {
                     m.insert("DependsOn".into(), json!(r.depends_on));
                 }
                 if r.retain {
-                    m.insert("DeletionPolicy".into(), json!("Retain"));
+                    // Kept by every stack operation but the rollback of the create that made it,
+                    // so a failed first create leaves nothing behind to collide with the retry
+                    // (CloudFormation User Guide, "DeletionPolicy attribute":
+                    // RetainExceptOnCreate; What's New, 2023-07-31).
+                    m.insert("DeletionPolicy".into(), json!("RetainExceptOnCreate"));
                     m.insert("UpdateReplacePolicy".into(), json!("Retain"));
                 }
                 if let Some(c) = &r.condition {

@@ -82,7 +82,7 @@ fn dependency_and_retain_are_written() {
     s.retain(&pol);
     let t = s.template();
     assert_eq!(t["Resources"]["Role"]["DependsOn"], json!(["Pol"]));
-    assert_eq!(t["Resources"]["Pol"]["DeletionPolicy"], json!("Retain"));
+    assert_eq!(t["Resources"]["Pol"]["DeletionPolicy"], json!("RetainExceptOnCreate"));
     assert_eq!(t["Resources"]["Pol"]["UpdateReplacePolicy"], json!("Retain"));
 }
 

@@ -177,8 +177,22 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     })?;
     assembly.write(&args.out)?;
     let env = &settings.environment;
+    let orphans = rollout.orphans();
+    let deleting = if orphans.is_empty() {
+        String::new()
+    } else {
+        let each: Vec<String> = orphans
+            .iter()
+            .map(|o| {
+                let kept =
+                    if o.retained.is_empty() { String::new() } else { format!(", keeping {}", o.retained.join(", ")) };
+                format!("{} ({} resource(s){kept})", o.stack, o.resources)
+            })
+            .collect();
+        format!(", and delete {} stack(s) the config no longer names: {}", orphans.len(), each.join("; "))
+    };
     confirm(
-        &format!("deploy {} stacks of environment {} to {}", rollout.stack_count(), env.name, env.region),
+        &format!("deploy {} stacks of environment {} to {}{deleting}", rollout.stack_count(), env.name, env.region),
         args.yes,
         err,
     )?;
@@ -252,7 +266,7 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     let env = &settings.environment;
     confirm(
         &format!(
-            "delete the {} stacks of environment {} in {} ({} retained)",
+            "delete the {} stacks of environment {} in {}, and any other stack of it the config no longer names ({} retained)",
             assembly.manifest.stacks.len(),
             env.name,
             env.region,
@@ -354,6 +368,13 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
             }
             StackDiff::Unchanged => {
                 let _ = writeln!(out, "{name}: unchanged");
+            }
+            StackDiff::Delete { resources, retained } => {
+                let kept = if retained.is_empty() { String::new() } else { format!("; kept: {}", retained.join(", ")) };
+                let _ = writeln!(
+                    out,
+                    "{name}: no longer in the config: deploy deletes it and its {resources} resource(s){kept}"
+                );
             }
             StackDiff::Changes(changes) => {
                 let _ = writeln!(out, "{name}: {} change(s)", changes.len());

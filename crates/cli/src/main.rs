@@ -144,7 +144,10 @@ impl From<corestack_deploy::DeployError> for Failure {
             | E::WrongAccount { .. }
             | E::ExportTaken { .. }
             | E::NoLogGroup { .. }
-            | E::NotDeployed { .. } => Failure::NotReady(e.into()),
+            | E::NotDeployed { .. }
+            | E::KeptRepository { .. }
+            | E::NameTaken { .. }
+            | E::RollbackFailed { .. } => Failure::NotReady(e.into()),
             E::TooLarge { .. } => Failure::Input(e.into()),
             other => Failure::Aws(other.into()),
         }

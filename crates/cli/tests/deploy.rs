@@ -238,25 +238,48 @@ fn answer_list_exports_only(stream: std::net::TcpStream) {
     use std::io::Write;
     let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
     let mut out = stream;
+    const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
     while let Some((_, _, body)) = common::read_request(&mut reader) {
-        if !body.contains("Action=ListExports") {
+        let (status, xml) = if body.contains("Action=ListExports") {
+            (
+                "200 OK",
+                format!(
+                    "<ListExportsResponse xmlns=\"{NS}\"><ListExportsResult><Exports/></ListExportsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListExportsResponse>"
+                ),
+            )
+        } else if body.contains("Action=DescribeStacks") && body.contains("StackName=") {
+            (
+                "400 Bad Request",
+                format!(
+                    "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id x does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+                ),
+            )
+        } else if body.contains("Action=DescribeStacks") {
+            (
+                "200 OK",
+                format!(
+                    "<DescribeStacksResponse xmlns=\"{NS}\"><DescribeStacksResult><Stacks/></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>"
+                ),
+            )
+        } else {
             std::thread::park();
-        }
-        let xml = "<ListExportsResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><ListExportsResult><Exports/></ListExportsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListExportsResponse>";
-        let _ = write!(out, "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}", xml.len());
+            continue;
+        };
+        let _ =
+            write!(out, "HTTP/1.1 {status}\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{xml}", xml.len());
     }
 }
 
 #[test]
 fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     use std::io::BufRead;
-    // An endpoint that answers the preflight's ListExports (no exports) and never answers anything
-    // else: every stack call waits.
+    // A CloudFormation endpoint that answers the preflight's reads (no exports, no stacks) and
+    // never answers anything else: the first stack's create waits.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let held = std::thread::spawn(move || {
         let mut held = Vec::new();
-        for stream in listener.incoming().take(4).filter_map(Result::ok) {
+        for stream in listener.incoming().take(16).filter_map(Result::ok) {
             let answering = stream.try_clone().unwrap();
             std::thread::spawn(move || answer_list_exports_only(answering));
             held.push(stream);
@@ -265,10 +288,10 @@ fn ctrl_c_stops_waiting_and_says_how_to_resume() {
     });
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
-    // The credentials check answers (the emulator's STS); CloudFormation never does.
+    // Every other service is the emulator.
     let moto = Moto::start(&workspace());
-    let mut child = against(env!("CARGO_BIN_EXE_corestack"), dir.path(), &url)
-        .env("AWS_ENDPOINT_URL_STS", moto.url())
+    let mut child = against(env!("CARGO_BIN_EXE_corestack"), dir.path(), &moto.url())
+        .env("AWS_ENDPOINT_URL_CLOUDFORMATION", &url)
         .args(["deploy", "--yes", "--env", "test", "--image-tag", "v1"])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -383,16 +406,18 @@ fn status_waits_until_the_runtime_is_ready() {
         "{}",
         text(&run.stderr)
     );
-    // READY on the fourth read: deploy reads the status once for its report, status twice more.
-    runtimes_ready_after(&moto, 4);
-    let deploy = corestack(dir.path(), &moto, &["deploy", "--yes", "--json"]);
-    assert!(deploy.status.success());
-    assert!(text(&deploy.stdout).contains(r#""event":"image""#));
+    // READY on the third read: deploy does not report success before it (no false success),
+    // and says what it waits for.
+    runtimes_ready_after(&moto, 3);
+    let deploy = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    assert!(deploy.status.success(), "{}", text(&deploy.stderr));
+    let said = text(&deploy.stderr);
+    assert_eq!(said.matches("waiting for runtime ").count(), 2, "{said}");
+    assert!(said.contains("to be READY: CREATING"), "{said}");
     let run = corestack(dir.path(), &moto, &["status", "--wait", "--interval", "0.05"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let progress = text(&run.stderr);
-    assert_eq!(progress.matches(" CREATING").count(), 2, "{progress}");
-    assert!(progress.trim_end().ends_with("READY"), "{progress}");
+    assert!(!progress.contains(" CREATING") && progress.trim_end().ends_with("READY"), "{progress}");
     let out = text(&run.stdout);
     assert!(out.starts_with("demo_agent_dev: ") && out.contains("READY") && out.contains("version 1"), "{out}");
     // For scripts: one JSON document.

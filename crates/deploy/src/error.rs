@@ -26,6 +26,17 @@ pub enum DeployError {
         /// The output looked for.
         output: String,
     },
+    /// The stacks deployed, yet something the config names is missing or not ready: the deploy
+    /// does not report success.
+    #[error(
+        "the stacks deployed, but {what}\n    fix: see the stack events above and `corestack status`; then run corestack deploy --env {env} again"
+    )]
+    Incomplete {
+        /// What is missing or not ready.
+        what: String,
+        /// The environment.
+        env: String,
+    },
     /// The stack ended in a failure state.
     #[error("stack {stack} ended in {status}: {reason}")]
     Failed {
@@ -43,6 +54,40 @@ pub enum DeployError {
         stack: String,
         /// Its status.
         status: String,
+    },
+    /// An update failed and so did its rollback: CloudFormation takes no update until the
+    /// rollback is continued.
+    #[error(
+        "stack {stack} is UPDATE_ROLLBACK_FAILED: an update failed and its rollback could not finish, so CloudFormation refuses every update until the rollback is continued\n    fix: fix what the stack events name as the cause, run `aws cloudformation continue-update-rollback --stack-name {stack}` (with --resources-to-skip for resources that cannot roll back), wait for UPDATE_ROLLBACK_COMPLETE, then deploy again"
+    )]
+    RollbackFailed {
+        /// The stack.
+        stack: String,
+    },
+    /// A name that must be unique in the account and Region is another's.
+    #[error(
+        "{kind} name {name} is taken in this account and Region by {id}, which is not one of this project's stacks'\n    fix: rename it (`{key}` in the config; another project may use the same default name), or delete the other {kind} if nothing needs it"
+    )]
+    NameTaken {
+        /// What it names (`runtime`).
+        kind: &'static str,
+        /// The name.
+        name: String,
+        /// The other resource's ID.
+        id: String,
+        /// The config key that sets it.
+        key: String,
+    },
+    /// The image repository outlived its stack (an earlier destroy retains it).
+    #[error(
+        "the image repository {repository} exists, but its stack {stack} does not: an earlier destroy kept it (with its images), and CloudFormation cannot create it again\n    fix: to start afresh, delete it with its images (`aws ecr delete-repository --repository-name {} --force`) and deploy again; to keep the images, set `[storage] repository_name` to a new name in the config (corestack does not yet adopt a kept repository into a new stack)",
+        repository.rsplit('/').next().unwrap_or(repository)
+    )]
+    KeptRepository {
+        /// The repository's URI.
+        repository: String,
+        /// The stack that would declare it.
+        stack: String,
     },
     /// A template too large to send inline.
     #[error(

@@ -116,6 +116,13 @@ pub enum StackDiff {
     Unchanged,
     /// These resource changes.
     Changes(Vec<ResourceChange>),
+    /// The stack is this project's but the config no longer names it: deploy deletes it.
+    Delete {
+        /// Resources in the deployed template.
+        resources: usize,
+        /// Those kept when it is deleted, as `LogicalId (Type)`.
+        retained: Vec<String>,
+    },
 }
 
 /// What happened to a stack.

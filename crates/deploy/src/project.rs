@@ -148,13 +148,34 @@ impl<'a> Project<'a> {
         StackPlan::from_assembly(self.assembly)
     }
 
-    /// A deployer on this account that tells `observer` of every resource event and uploads large
-    /// templates to the environment's template bucket.
+    /// A deployer on this account that tells `observer` of every resource event, uploads large
+    /// templates to the environment's template bucket and tags stacks as this project's.
     pub fn deployer(&self, observer: &Arc<dyn Observer>) -> Deployer {
         let observer = Arc::clone(observer);
+        self.quiet_deployer().with_events(Arc::new(move |e: &ResourceEvent| observer.event(e)))
+    }
+
+    /// [`Project::deployer`] with no events.
+    pub(crate) fn quiet_deployer(&self) -> Deployer {
         Deployer::new(&self.config)
             .with_template_bucket(self.settings.environment.template_bucket.clone())
-            .with_events(Arc::new(move |e: &ResourceEvent| observer.event(e)))
+            .with_owner(self.owner())
+    }
+
+    /// This project and environment, as the stack tags that say what they own.
+    pub fn owner(&self) -> crate::ownership::Owner {
+        crate::ownership::Owner {
+            project: self.settings.project.name.clone(),
+            environment: self.settings.environment.name.clone(),
+        }
+    }
+
+    /// The stacks this project and environment own that the config no longer names, as plans to
+    /// delete (account-wide stacks are never among them).
+    pub async fn orphans(&self, deployer: &Deployer) -> Result<Vec<StackPlan>, DeployError> {
+        let mut keep = self.account_wide();
+        keep.push(corestack_app::constructs::transaction_search::STACK_NAME.to_string());
+        deployer.orphans(&self.owner(), &self.plans(), &keep).await
     }
 
     /// Each configured runtime (or only the one with config key `only`) with one of its deployed
@@ -274,8 +295,7 @@ impl<'a> Project<'a> {
     /// What a deploy with these image choices would change, stack by stack.
     pub async fn diff(&self, choices: &ImageChoices) -> Result<Vec<(String, StackDiff)>, DeployError> {
         let mut plans = self.plans();
-        let deployer =
-            Deployer::new(&self.config).with_template_bucket(self.settings.environment.template_bucket.clone());
+        let deployer = self.quiet_deployer();
         let mut deployed = BTreeMap::new();
         for p in plans.iter().filter(|p| p.takes_image()) {
             deployed.extend(deployer.deployed_parameters(&p.name).await?);
@@ -296,7 +316,13 @@ impl<'a> Project<'a> {
         for p in &mut plans {
             p.set_parameters(&values);
         }
-        deployer.diff(&plans).await
+        crate::prefix_list::fill(&self.config, &mut plans).await?;
+        let mut diffs = deployer.diff(&plans).await?;
+        for orphan in self.orphans(&deployer).await? {
+            let o = crate::ownership::describe_orphan(&orphan);
+            diffs.push((o.stack, StackDiff::Delete { resources: o.resources, retained: o.retained }));
+        }
+        Ok(diffs)
     }
 
     /// Prints the log events of a runtime's endpoint from `since_s` seconds ago into `sink`; with
@@ -328,19 +354,40 @@ impl<'a> Project<'a> {
         self.assembly.manifest.stacks.iter().filter(|s| s.account_wide).map(|s| s.name.clone()).collect()
     }
 
-    /// Deletes every stack of the project, dependents first. The image repository is retained,
-    /// and so is the KMS key when the config says so; account-wide stacks are left, and said so.
+    /// Deletes every stack of the project and environment, dependents first: those the config
+    /// names and those it no longer names (found by ownership, [`crate::ownership`]). The image
+    /// repository is retained, and so is the KMS key when the config says so; account-wide
+    /// stacks are left, and said so.
     pub async fn destroy(&self, observer: &Arc<dyn Observer>) -> Result<Vec<StackResult>, DeployError> {
         let step = |s: Step<'_>| observer.step(s);
         let shared = self.account_wide();
         for name in &shared {
             observer.note(&crate::transaction_search::left_on_destroy(name));
         }
-        let plans: Vec<StackPlan> = self.plans().into_iter().filter(|p| !shared.contains(&p.name)).collect();
+        let mut plans: Vec<StackPlan> = self.plans().into_iter().filter(|p| !shared.contains(&p.name)).collect();
+        let deployer = self.deployer(observer);
+        // What a stack imports as deployed, not as the config now says: a section removed without
+        // a deploy leaves a deployed stack importing from a stack the config no longer names.
+        for p in &mut plans {
+            if let Some(template) = deployer.deployed_template(&p.name).await? {
+                p.dependencies.extend(crate::ownership::imported_stacks(&template));
+                p.dependencies.sort();
+                p.dependencies.dedup();
+            }
+        }
+        for orphan in self.orphans(&deployer).await? {
+            let o = crate::ownership::describe_orphan(&orphan);
+            observer.note(&format!(
+                "{} is not in the config any more but is this project's (its tags say so): deleting it too{}",
+                o.stack,
+                retained_note(&o.retained)
+            ));
+            plans.push(orphan);
+        }
         // Memories are retained with their stack: read their IDs first, to say what is left.
         let kept: Vec<(String, String)> =
             self.platform_ids().await?.into_iter().filter(|(e, _)| e.retained).map(|(e, id)| (e.name, id)).collect();
-        let results = self.deployer(observer).destroy(&plans, &step).await?;
+        let results = deployer.destroy(&plans, &step).await?;
         for (name, id) in kept {
             observer.note(&format!(
                 "kept memory {name} ({id}): memories hold users' data and are retained; delete it yourself when nothing needs it (aws bedrock-agentcore-control delete-memory --memory-id {id})"
@@ -348,4 +395,9 @@ impl<'a> Project<'a> {
         }
         Ok(results)
     }
+}
+
+/// `; it keeps A (T), B (T)` or nothing.
+pub(crate) fn retained_note(retained: &[String]) -> String {
+    if retained.is_empty() { String::new() } else { format!("; it keeps {}", retained.join(", ")) }
 }

@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::image::{ImageChoices, Registry, RuntimeImage};
 use crate::project::{Observer, Project};
-use crate::status::StatusReader;
 use crate::{DeployError, StackPlan, StackResult, Step};
 
 /// A deploy checked and ready to run.
@@ -23,6 +22,7 @@ pub struct Rollout {
     after: Vec<StackPlan>,
     choices: ImageChoices,
     base: PathBuf,
+    orphans: Vec<StackPlan>,
 }
 
 /// A runtime's status and version after a deploy.
@@ -75,21 +75,76 @@ impl Project<'_> {
     pub async fn prepare_deploy(&self, choices: ImageChoices, base: &Path) -> Result<Rollout, DeployError> {
         let settings = self.settings();
         crate::image::preflight(self.docker(), settings, &self.identity().account, &choices, base).await?;
-        let deployer =
-            crate::Deployer::new(self.config()).with_template_bucket(settings.environment.template_bucket.clone());
-        let (plans, notes) =
+        let deployer = self.quiet_deployer();
+        let (mut plans, notes) =
             crate::transaction_search::settle(self.config(), &deployer, self.plans(), &self.account_wide()).await?;
+        crate::prefix_list::fill(self.config(), &mut plans).await?;
         deployer.check_exports(&plans).await?;
         deployer.check_sizes(&plans)?;
+        self.check_kept_repository(&deployer, &plans).await?;
+        self.check_runtime_names(&deployer).await?;
+        let orphans = self.orphans(&deployer).await?;
         let (before, after) = StackPlan::split_at_images(plans);
-        Ok(Rollout { notes, before, after, choices, base: base.to_path_buf() })
+        Ok(Rollout { notes, before, after, choices, base: base.to_path_buf(), orphans })
+    }
+}
+
+impl Project<'_> {
+    /// An earlier `destroy` keeps the image repository (it holds the images): a new stack that
+    /// declares it again would fail half way with RepositoryAlreadyExistsException. Found here,
+    /// before any stack changes, with what to do.
+    async fn check_kept_repository(&self, deployer: &crate::Deployer, plans: &[StackPlan]) -> Result<(), DeployError> {
+        let repository = &self.settings().repository_name;
+        let Some(stack) = plans.iter().find(|p| p.template.contains("\"AWS::ECR::Repository\"")) else { return Ok(()) };
+        if deployer.exists(&stack.name).await? {
+            return Ok(());
+        }
+        match Registry::new(self.config()).repository_uri(repository).await {
+            Ok(uri) => Err(DeployError::KeptRepository { repository: uri, stack: stack.name.clone() }),
+            Err(crate::image::ImageError::NoRepository { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Project<'_> {
+    /// Runtime names are unique in an account and Region: a name of the config that a runtime
+    /// outside this project's stacks already has would fail its stack half way. Found here,
+    /// before any stack changes.
+    async fn check_runtime_names(&self, deployer: &crate::Deployer) -> Result<(), DeployError> {
+        let placements = &self.assembly().manifest.runtimes;
+        let mut ours = Vec::new();
+        for stack in placements.iter().map(|p| &p.stack).collect::<BTreeSet<_>>() {
+            let outputs = deployer.outputs(stack).await?;
+            ours.extend(
+                placements.iter().filter(|p| &p.stack == stack).filter_map(|p| outputs.get(&p.outputs.id).cloned()),
+            );
+        }
+        let existing = crate::status::StatusReader::new(self.config()).runtime_names().await?;
+        for p in placements {
+            if let Some((_, id)) = existing.iter().find(|(name, id)| name == &p.name && !ours.contains(id)) {
+                return Err(DeployError::NameTaken {
+                    kind: "runtime",
+                    name: p.name.clone(),
+                    id: id.clone(),
+                    key: format!("runtimes[{}].name", p.key),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
 impl Rollout {
-    /// How many stacks the deploy touches.
+    /// How many stacks the deploy creates or updates.
     pub fn stack_count(&self) -> usize {
         self.before.len() + self.after.len()
+    }
+
+    /// The stacks of this project the config no longer names, which the deploy deletes once the
+    /// rest is deployed (so nothing imports from them any more).
+    pub fn orphans(&self) -> Vec<crate::ownership::Orphan> {
+        self.orphans.iter().map(crate::ownership::describe_orphan).collect()
     }
 
     /// Deploys the stacks that create the repository, pins every runtime's image, deploys the
@@ -100,7 +155,7 @@ impl Rollout {
         observer: &Arc<dyn Observer>,
         record: &Record,
     ) -> Result<(), DeployError> {
-        let Rollout { notes, before, mut after, choices, base } = self;
+        let Rollout { notes, before, mut after, choices, base, orphans } = self;
         for line in &notes {
             observer.note(line);
         }
@@ -143,30 +198,70 @@ impl Rollout {
         }
         *locked(&record.images) = images;
         deployer.deploy(&after, &step).await?;
-        let results = locked(&record.results).clone();
-        *locked(&record.runtimes) = runtime_statuses(project, &results).await;
+        for o in orphans.iter().map(crate::ownership::describe_orphan) {
+            observer.note(&format!(
+                "deleting {}: the config no longer names it{}",
+                o.stack,
+                crate::project::retained_note(&o.retained)
+            ));
+        }
+        deployer.destroy(&orphans, &step).await?;
+        *locked(&record.runtimes) = verify(project, observer).await?;
         Ok(())
     }
 }
 
-/// The deployed runtimes' status and version, for the report (empty when not readable). Their IDs
-/// come from the outputs the deploy already read.
-async fn runtime_statuses(project: &Project<'_>, results: &[StackResult]) -> Vec<DeployedRuntime> {
-    let reader = StatusReader::new(project.config());
-    let mut all = Vec::new();
-    for p in &project.assembly().manifest.runtimes {
-        let Some(id) = results.iter().filter(|s| s.name == p.stack).find_map(|s| s.outputs.get(&p.outputs.id)) else {
-            continue;
-        };
-        if let Ok(s) = reader.runtime(id).await {
-            all.push(DeployedRuntime {
-                runtime: p.key.clone(),
-                id: id.clone(),
-                status: s.status,
-                version: s.version,
-                image: s.image,
-            });
+/// How long a deploy waits, after its stacks, for runtimes to be READY and memories ACTIVE.
+const SETTLE: crate::Wait =
+    crate::Wait { interval: std::time::Duration::from_secs(2), timeout: std::time::Duration::from_secs(1200) };
+
+/// No false success: after the stacks, every runtime the config names has its outputs and is
+/// READY (its endpoints not failed), and every memory and gateway is deployed and ACTIVE/READY
+/// with its targets; otherwise the deploy fails, saying what is missing.
+async fn verify(project: &Project<'_>, observer: &Arc<dyn Observer>) -> Result<Vec<DeployedRuntime>, DeployError> {
+    let env = project.settings().environment.name.clone();
+    let incomplete = |what: String| DeployError::Incomplete { what, env: env.clone() };
+    let waiting = |s: &crate::status::Status| {
+        if !s.settled() {
+            observer.note(&format!("waiting for runtime {} to be READY: {}", s.id, s.status));
+        }
+    };
+    let statuses = match project.statuses(Some(SETTLE), &waiting).await {
+        Err(DeployError::NotDeployed { runtime, stack, output, .. }) => {
+            return Err(incomplete(format!(
+                "runtime {runtime} is not deployed (stack {stack} has no {output} output)"
+            )));
+        }
+        other => other?,
+    };
+    for r in &statuses {
+        if let Some(e) = r.endpoints.iter().find(|e| e.status.status.ends_with("_FAILED")) {
+            return Err(incomplete(format!("endpoint {} of runtime {} is {}", e.name, r.runtime, e.status.status)));
         }
     }
-    all
+    let manifest = &project.assembly().manifest.platform;
+    let deployed = project.platform_ids().await?;
+    if let Some(e) = manifest.iter().find(|e| !deployed.iter().any(|(d, _)| d.kind == e.kind && d.key == e.key)) {
+        return Err(incomplete(format!(
+            "{} {} is not deployed (stack {} has no {} output)",
+            e.kind, e.key, e.stack, e.id_output
+        )));
+    }
+    let platform = project.platform_statuses(Some(SETTLE), &|_| {}).await?;
+    if let Some(p) = platform.iter().find(|p| !p.ready()) {
+        return Err(incomplete(format!("{} {} is {} ({})", p.kind, p.name, p.status, p.reasons.join("; "))));
+    }
+    if !platform.is_empty() {
+        observer.note(&format!("{} memory/gateway resource(s) ACTIVE or READY", platform.len()));
+    }
+    Ok(statuses
+        .into_iter()
+        .map(|r| DeployedRuntime {
+            runtime: r.runtime,
+            id: r.status.id,
+            status: r.status.status,
+            version: r.status.version,
+            image: r.status.image,
+        })
+        .collect())
 }

@@ -29,7 +29,7 @@ impl Deployer {
         }
     }
 
-    /// Deletes the stacks, dependents first. Retained resources (DeletionPolicy Retain) stay.
+    /// Deletes the stacks, dependents first. Retained resources (DeletionPolicy RetainExceptOnCreate) stay.
     pub async fn destroy(&self, plans: &[StackPlan], progress: StepSink<'_>) -> Result<Vec<StackResult>, DeployError> {
         self.in_levels(plans, true, progress).await
     }

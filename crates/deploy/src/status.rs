@@ -67,6 +67,28 @@ impl StatusReader {
         })
     }
 
+    /// Every runtime of the account and region, as (name, ID), every page.
+    pub async fn runtime_names(&self) -> Result<Vec<(String, String)>, DeployError> {
+        let mut all = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self.client.list_agent_runtimes().set_next_token(token).send().await.map_err(|e| {
+                DeployError::Aws(Box::new(AwsFailure::from_sdk(
+                    "bedrock-agentcore:ListAgentRuntimes",
+                    Some("the runtimes of this account and region"),
+                    &e,
+                )))
+            })?;
+            for r in page.agent_runtimes() {
+                all.push((r.agent_runtime_name().to_string(), r.agent_runtime_id().to_string()));
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
     /// A named endpoint's status.
     pub async fn endpoint(&self, id: &str, name: &str) -> Result<Status, DeployError> {
         let e =

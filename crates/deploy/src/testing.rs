@@ -1,6 +1,7 @@
 //! The moto emulator for tests (feature `test-util`): moto in server mode from the repository's
 //! `.venv` (installed by scripts/test.sh) with corestack's extension, on a free port.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -53,8 +54,14 @@ impl Moto {
         let stderr = child.stderr.take().expect("piped");
         let (tx, bound) = std::sync::mpsc::channel();
         let running = format!("Running on http://127.0.0.1:{port}");
+        // CORESTACK_MOTO_LOG=FILE keeps what moto prints (its tracebacks), for debugging a test.
+        let mut log = std::env::var_os("CORESTACK_MOTO_LOG")
+            .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(f) = log.as_mut() {
+                    let _ = writeln!(f, "{line}");
+                }
                 if line.contains(&running) {
                     let _ = tx.send(());
                 }

@@ -211,11 +211,49 @@ async fn an_export_in_use_is_explained() {
     }
 }
 
+/// Issue 19: a deploy killed mid-operation leaves a stack `*_IN_PROGRESS`; the next deploy
+/// waits for it to settle and carries on (here: it settled on the plan's template, so unchanged).
 #[tokio::test]
-async fn a_busy_stack_is_not_touched() {
-    let (url, calls) = serve(script(vec![("DescribeStacks", vec![stack("UPDATE_IN_PROGRESS")])])).await;
+async fn a_busy_stack_is_waited_for_then_deployed() {
+    let template = r#"{"Resources":{"A":{"Type":"AWS::SNS::Topic"}}}"#;
+    let (url, calls) = serve(script(vec![
+        ("DescribeStacks", vec![stack("UPDATE_IN_PROGRESS"), stack("UPDATE_IN_PROGRESS"), stack("UPDATE_COMPLETE")]),
+        ("DescribeStackEvents", vec![ok("DescribeStackEvents", "<StackEvents></StackEvents>")]),
+        (
+            "GetTemplate",
+            vec![ok("GetTemplate", &format!("<TemplateBody>{}</TemplateBody>", template.replace('"', "&quot;")))],
+        ),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Unchanged);
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.iter().filter(|c| *c == "DescribeStacks").count(), 3, "{calls:?}");
+    assert_eq!(calls.last().map(String::as_str), Some("GetTemplate"), "{calls:?}");
+}
+
+/// A stack that was being created when the deploy was killed, and whose create rolled back and
+/// was deleted meanwhile, is created again.
+#[tokio::test]
+async fn a_busy_stack_that_goes_away_is_created() {
+    let (url, _) = serve(script(vec![
+        ("DescribeStacks", vec![stack("ROLLBACK_IN_PROGRESS"), missing(), stack("CREATE_COMPLETE")]),
+        ("DescribeStackEvents", vec![ok("DescribeStackEvents", "<StackEvents></StackEvents>")]),
+        ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
+}
+
+/// UPDATE_ROLLBACK_FAILED takes no update: the service's remedy is named, nothing is sent.
+#[tokio::test]
+async fn a_failed_rollback_names_continue_update_rollback() {
+    let (url, calls) = serve(script(vec![("DescribeStacks", vec![stack("UPDATE_ROLLBACK_FAILED")])])).await;
     let d = Deployer::new(&config(&url).await);
-    assert!(matches!(d.deploy_stack(&plan()).await.unwrap_err(), DeployError::Busy { .. }));
+    let err = d.deploy_stack(&plan()).await.unwrap_err();
+    assert!(matches!(err, DeployError::RollbackFailed { .. }), "{err:?}");
+    assert!(err.to_string().contains("aws cloudformation continue-update-rollback --stack-name s"), "{err}");
     assert_eq!(calls.lock().unwrap().len(), 1);
 }
 

@@ -86,9 +86,20 @@ class Runtime(CloudFormationModel):
         args = cls._args(props)
         args.pop("agent_runtime_name")
         backend = _backend(account_id, region_name)
-        backend.update_agent_runtime(agent_runtime_id=original_resource.runtime.agent_runtime_id, **{
-            k: v for k, v in args.items() if k in backend.update_agent_runtime.__code__.co_varnames
-        })
+        runtime = original_resource.runtime
+        # moto's update derives the next ARN from its own ARN shape (...:agent/<uuid>:<version>);
+        # hand it that shape for the call and keep AWS's (set at create) afterwards.
+        aws_arn = runtime.agent_runtime_arn
+        runtime.agent_runtime_arn = f"arn:aws:bedrock-agentcore:{region_name}:{account_id}:agent/{runtime.agent_runtime_id}:{runtime.agent_runtime_version}"
+        try:
+            backend.update_agent_runtime(agent_runtime_id=runtime.agent_runtime_id, **{
+                k: v for k, v in args.items() if k in backend.update_agent_runtime.__code__.co_varnames
+            })
+        finally:
+            runtime.agent_runtime_arn = aws_arn
+        # moto's runtimes never leave UPDATING; the service settles on READY.
+        if ("UPDATING", "READY") not in runtime._transitions:
+            runtime._transitions = runtime._transitions + [("UPDATING", "READY")]
         return original_resource
 
     @classmethod

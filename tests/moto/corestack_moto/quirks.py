@@ -94,3 +94,67 @@ from moto.bedrockagentcorecontrol.models import Gateway  # noqa: E402
 
 _gateway_update = Gateway.update
 Gateway.update = _gateway_updates_settle
+
+
+def _delete_keeping_retain_except_on_create(self):
+    # moto 5.2.5 keeps only resources whose DeletionPolicy is exactly "Retain" when a stack is
+    # deleted; CloudFormation keeps "RetainExceptOnCreate" ones too (they go only when the create
+    # that made them rolls back, which moto never does).
+    for value in self._resource_json_map.values():
+        if value.get("DeletionPolicy") == "RetainExceptOnCreate":
+            value["DeletionPolicy"] = "Retain"
+    _resource_map_delete(self)
+
+
+from moto.cloudformation.parsing import ResourceMap  # noqa: E402
+
+_resource_map_delete = ResourceMap.delete
+ResourceMap.delete = _delete_keeping_retain_except_on_create
+
+
+def _execute_change_set_like_update_stack(self, change_set_name, stack_name=None):
+    # moto 5.2.5's ExecuteChangeSet applies the resources only: the stack keeps its old outputs,
+    # exports, parameters and tags, so a stack updated through a change set (as CloudFormation
+    # users do) exports nothing new, and a stack importing the new export fails with "No export
+    # named ...". CloudFormation updates all four; so does this.
+    change_set = self.change_sets.get(change_set_name) or next(
+        (c for c in self.change_sets.values() if c.change_set_name == change_set_name), None
+    )
+    _execute_change_set(self, change_set_name, stack_name)
+    if change_set is None:
+        return
+    stack = self.stacks[change_set.stack_id]
+    stack._parse_template()
+    stack.output_map = stack._create_output_map()
+    if change_set.parameters:
+        stack.parameters = change_set.parameters
+    if change_set.tags is not None:
+        stack.tags = change_set.tags
+    for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
+        self.exports.pop(name)
+    for export in stack.exports:
+        self.exports[export.name] = export
+
+
+from moto.cloudformation.models import CloudFormationBackend  # noqa: E402
+
+_execute_change_set = CloudFormationBackend.execute_change_set
+CloudFormationBackend.execute_change_set = _execute_change_set_like_update_stack
+
+
+def _delete_inline_policy_already_gone(cls, resource_name, cloudformation_json, account_id, region_name):
+    # CloudFormation's delete of a resource that is already gone succeeds; moto 5.2.5 fails the
+    # whole DeleteStack with NoSuchEntity when an AWS::IAM::Policy that a change-set update
+    # replaced is deleted again with its stack.
+    from moto.iam.exceptions import NotFoundException
+
+    try:
+        _delete_inline_policy(cls, resource_name, cloudformation_json, account_id, region_name)
+    except NotFoundException:
+        pass
+
+
+from moto.iam.models import InlinePolicy  # noqa: E402
+
+_delete_inline_policy = InlinePolicy.delete_from_cloudformation_json.__func__
+InlinePolicy.delete_from_cloudformation_json = classmethod(_delete_inline_policy_already_gone)

@@ -49,6 +49,7 @@ impl Deployer {
             .set_template_body(body)
             .set_template_url(url)
             .set_parameters(Some(Self::parameters(plan)))
+            .set_tags(self.owner_tags())
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam)
             .send()
@@ -82,6 +83,14 @@ impl Deployer {
         if parameters_of(stack) != plan.parameters {
             return Ok(false);
         }
+        // A stack without its owner's tags (deployed before corestack tagged stacks) is updated
+        // once, so that ownership can find it.
+        let tagged = |tags: &[aws_sdk_cloudformation::types::Tag]| {
+            tags.iter().all(|t| stack.tags().iter().any(|s| s.key() == t.key() && s.value() == t.value()))
+        };
+        if !self.owner_tags().is_none_or(|t| tagged(&t)) {
+            return Ok(false);
+        }
         self.count();
         let out = self
             .cfn
@@ -113,6 +122,7 @@ impl Deployer {
             .set_template_body(body)
             .set_template_url(url)
             .set_parameters(Some(Self::parameters(plan)))
+            .set_tags(self.owner_tags())
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam)
             .send()

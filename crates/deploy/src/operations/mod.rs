@@ -23,13 +23,14 @@ const EXPORT_HINT: &str = "\n    fix: another stack imports this export, and Clo
 /// CloudFormation, with a count of the API calls made.
 #[derive(Clone)]
 pub struct Deployer {
-    cfn: Client,
+    pub(crate) cfn: Client,
     s3: aws_sdk_s3::Client,
     pub(crate) template_bucket: Option<String>,
     region: String,
     calls: Arc<AtomicUsize>,
     poll: Duration,
     events: Option<EventSink>,
+    owner: Option<crate::ownership::Owner>,
 }
 
 /// Where resource events go while stack operations run.
@@ -56,7 +57,7 @@ impl std::fmt::Debug for Deployer {
     }
 }
 
-fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+pub(crate) fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     stack: &str,
     call: &'static str,
     e: aws_sdk_cloudformation::error::SdkError<E>,
@@ -107,6 +108,28 @@ impl Deployer {
             calls: Arc::new(AtomicUsize::new(0)),
             poll: Duration::from_secs(2),
             events: None,
+            owner: None,
+        }
+    }
+
+    /// Tags every stack it creates or updates as `owner`'s ([`crate::ownership`]).
+    pub fn with_owner(mut self, owner: crate::ownership::Owner) -> Deployer {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// The stack tags of the owner, if any.
+    pub(crate) fn owner_tags(&self) -> Option<Vec<aws_sdk_cloudformation::types::Tag>> {
+        self.owner.as_ref().map(crate::ownership::Owner::tags)
+    }
+
+    /// A deployed stack's template body; `None` when the stack does not exist.
+    pub async fn deployed_template(&self, name: &str) -> Result<Option<String>, DeployError> {
+        self.count();
+        match self.cfn.get_template().stack_name(name).send().await {
+            Ok(out) => Ok(out.template_body().map(str::to_string)),
+            Err(e) if is_missing(&e) => Ok(None),
+            Err(e) => Err(call_error(name, "GetTemplate", e)),
         }
     }
 
@@ -135,7 +158,7 @@ impl Deployer {
         self.calls.load(Ordering::SeqCst)
     }
 
-    fn count(&self) {
+    pub(crate) fn count(&self) {
         self.calls.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -248,9 +271,28 @@ impl Deployer {
         let (outcome, stack) = match self.describe(&plan.name).await? {
             None => (Outcome::Created, self.create(plan).await?),
             Some(stack) => {
-                let status = stack.stack_status().map(status_str).unwrap_or_default();
+                let mut stack = stack;
+                let mut status = stack.stack_status().map(status_str).unwrap_or_default();
                 if status.ends_with("_IN_PROGRESS") {
-                    return Err(DeployError::Busy { stack: plan.name.clone(), status });
+                    // An operation an interrupted deploy (or someone else) started: wait for it
+                    // to settle, then carry on from where it left the stack.
+                    if let Some(e) = &self.events {
+                        e(&ResourceEvent {
+                            stack: plan.name.clone(),
+                            logical_id: plan.name.clone(),
+                            resource_type: "AWS::CloudFormation::Stack".into(),
+                            status: status.clone(),
+                            reason: Some("an earlier operation is still running; waiting for it to finish".into()),
+                        });
+                    }
+                    match self.settle(&plan.name, unix_now()).await? {
+                        Some(settled) => stack = settled,
+                        None => return self.created(plan, started).await,
+                    }
+                    status = stack.stack_status().map(status_str).unwrap_or_default();
+                }
+                if status == "UPDATE_ROLLBACK_FAILED" {
+                    return Err(DeployError::RollbackFailed { stack: plan.name.clone() });
                 }
                 if status == "ROLLBACK_COMPLETE" {
                     // A failed first create leaves a stack that can only be deleted.
@@ -266,6 +308,13 @@ impl Deployer {
         };
         let outputs = outputs_of(&stack);
         Ok(StackResult { name: plan.name.clone(), outcome, seconds: started.elapsed().as_secs_f64(), outputs })
+    }
+
+    /// Creates the stack (it does not exist) and returns its result.
+    async fn created(&self, plan: &StackPlan, started: Instant) -> Result<StackResult, DeployError> {
+        let stack = self.create(plan).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        Ok(StackResult { name: plan.name.clone(), outcome: Outcome::Created, seconds, outputs: outputs_of(&stack) })
     }
 
     /// A deployed stack's parameter values; empty when it is not deployed.
