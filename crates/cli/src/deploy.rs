@@ -303,6 +303,11 @@ fn status_line(s: &corestack_deploy::status::Status) -> String {
     if let Some(image) = &s.image {
         line.push_str(&format!("  {image}"));
     }
+    match s.require_mmdsv2 {
+        Some(true) => line.push_str("  MMDSv2 required"),
+        Some(false) => line.push_str(&format!("\n    warning: {}", corestack_deploy::status::MMDS_FIX)),
+        None => {}
+    }
     if let Some(reason) = &s.failure_reason {
         line.push_str(&format!("\n    failure: {reason}"));
     }

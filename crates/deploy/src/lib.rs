@@ -29,6 +29,7 @@ mod operations;
 mod plan;
 mod rollout;
 mod scheduler;
+mod signed;
 
 pub use error::DeployError;
 pub use operations::{Deployer, EventSink, ResourceEvent};

@@ -8,14 +8,6 @@
 //! One EC2 query call, signed with SigV4 here, instead of the `aws-sdk-ec2` crate: that crate is
 //! the largest of the AWS SDK for Rust and would add minutes to every cold build for this call.
 
-use std::time::SystemTime;
-
-use aws_credential_types::provider::ProvideCredentials;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4::SigningParams;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-
 use crate::{AwsFailure, DeployError, StackPlan};
 
 /// The stack parameter that takes the prefix list's ID when the config does not give it.
@@ -46,26 +38,24 @@ pub async fn s3_prefix_list(config: &aws_config::SdkConfig) -> Result<String, De
     let name = format!("com.amazonaws.{region}.s3");
     let subject = format!("prefix list {name}");
     let fail = |m: String| DeployError::Aws(Box::new(AwsFailure::plain(OPERATION, Some(&subject), m)));
-    let endpoint = endpoint(config, &region);
     let body = format!(
         "Action=DescribeManagedPrefixLists&Version=2016-11-15&Filter.1.Name=prefix-list-name&Filter.1.Value.1={name}"
     );
-    let request = signed(config, &region, &endpoint, body).await.map_err(fail)?;
-    let tls = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| fail(format!("no TLS root certificates: {e}")))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(tls);
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| DeployError::Aws(Box::new(AwsFailure::unreached(OPERATION, Some(&subject), &e))))?;
-    let status = response.status();
-    // An answer is a few hundred bytes; read at most 1 MiB of whatever comes.
-    let limited = http_body_util::Limited::new(response.into_body(), 1 << 20);
-    let bytes = limited.collect().await.map_err(|e| fail(format!("reading the answer: {e}")))?.to_bytes();
+    let endpoint = crate::signed::endpoint(config, "EC2", &format!("https://ec2.{region}.amazonaws.com"));
+    let form = "application/x-www-form-urlencoded; charset=utf-8";
+    let call = crate::signed::Call {
+        service: "ec2",
+        method: "POST",
+        url: format!("{endpoint}/"),
+        body,
+        content_type: Some(form),
+    };
+    let (status, bytes) = crate::signed::send(config, &region, call).await.map_err(|e| match e {
+        crate::signed::Failed::Unreached(e) => {
+            DeployError::Aws(Box::new(AwsFailure::unreached(OPERATION, Some(&subject), &*e)))
+        }
+        crate::signed::Failed::Other(m) => fail(m),
+    })?;
     let text = String::from_utf8_lossy(&bytes);
     if !status.is_success() {
         let failure = AwsFailure {
@@ -78,48 +68,6 @@ pub async fn s3_prefix_list(config: &aws_config::SdkConfig) -> Result<String, De
     element(&text, "prefixListId").ok_or_else(|| {
         fail(format!("the Region has no managed prefix list {name}; set s3_prefix_list_id in [network]"))
     })
-}
-
-/// `AWS_ENDPOINT_URL_EC2`, then the configuration's endpoint, then the Regional endpoint.
-fn endpoint(config: &aws_config::SdkConfig, region: &str) -> String {
-    std::env::var("AWS_ENDPOINT_URL_EC2")
-        .ok()
-        .filter(|v| !v.is_empty())
-        .or_else(|| config.endpoint_url().map(str::to_string))
-        .unwrap_or_else(|| format!("https://ec2.{region}.amazonaws.com"))
-}
-
-/// The POST of `body` to `endpoint`, signed for `ec2` in `region`.
-async fn signed(
-    config: &aws_config::SdkConfig,
-    region: &str,
-    endpoint: &str,
-    body: String,
-) -> Result<hyper::Request<Full<Bytes>>, String> {
-    let provider = config.credentials_provider().ok_or("no credentials provider")?;
-    let identity = provider.provide_credentials().await.map_err(|e| e.to_string())?.into();
-    let params = SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("ec2")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?;
-    let url = format!("{}/", endpoint.trim_end_matches('/'));
-    let mut request = hyper::Request::post(&url)
-        .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
-        .body(Full::new(Bytes::from(body.clone())))
-        .map_err(|e| e.to_string())?;
-    let host = request.uri().authority().map(|a| a.to_string()).ok_or("the endpoint has no host")?;
-    request.headers_mut().insert("host", host.parse().map_err(|_| "bad host")?);
-    let headers = [("host", host.as_str()), ("content-type", "application/x-www-form-urlencoded; charset=utf-8")];
-    let signable =
-        SignableRequest::new("POST", url.as_str(), headers.into_iter(), SignableBody::Bytes(body.as_bytes()))
-            .map_err(|e| e.to_string())?;
-    let (instructions, _) = sign(signable, &params.into()).map_err(|e| e.to_string())?.into_parts();
-    instructions.apply_to_request_http1x(&mut request);
-    Ok(request)
 }
 
 /// The text of the first `<name>...</name>` in an XML answer.

@@ -233,7 +233,8 @@ impl<'a> Project<'a> {
             }
         };
         let mut found = Vec::new();
-        for ((r, id), status) in ids.iter().zip(statuses) {
+        for ((r, id), mut status) in ids.iter().zip(statuses) {
+            status.require_mmdsv2 = Some(reader.require_mmdsv2(&self.config, id).await?);
             let mut endpoints = Vec::new();
             for e in &r.spec.endpoints {
                 endpoints.push(EndpointStatus { name: e.name.clone(), status: reader.endpoint(id, &e.name).await? });

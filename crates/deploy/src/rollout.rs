@@ -235,6 +235,9 @@ async fn verify(project: &Project<'_>, observer: &Arc<dyn Observer>) -> Result<V
         other => other?,
     };
     for r in &statuses {
+        if r.status.require_mmdsv2 == Some(false) {
+            observer.note(&format!("warning: runtime {}: {}", r.name, crate::status::MMDS_FIX));
+        }
         if let Some(e) = r.endpoints.iter().find(|e| e.status.status.ends_with("_FAILED")) {
             return Err(incomplete(format!("endpoint {} of runtime {} is {}", e.name, r.runtime, e.status.status)));
         }

@@ -23,7 +23,21 @@ pub struct Status {
     pub network_mode: Option<String>,
     /// Why it failed, when it did.
     pub failure_reason: Option<String>,
+    /// `metadataConfiguration.requireMMDSV2` (runtimes): since 2026-06-30 the service refuses
+    /// every invocation of a runtime without `true` ([`MMDS_FIX`]). `None` when not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_mmdsv2: Option<bool>,
 }
+
+/// What to do for a runtime without `requireMMDSV2 = true`. AgentCore developer guide,
+/// "Troubleshoot AgentCore Runtime", "My agent invocations fail with 'This runtime is not
+/// MMDSv2-enabled' ValidationException": from June 30, 2026 InvokeAgentRuntime, its WebSocket,
+/// commands, the command shell and GetAgentCard are rejected for such runtimes; the fix is
+/// UpdateAgentRuntime with `metadataConfiguration.requireMMDSV2 = true` (existing sessions are not
+/// affected). CreateAgentRuntime and the CloudFormation resource take no such property (the API
+/// reference and the SDK model of 2026-11: only Update and Get have it), so a stack cannot set it
+/// and `check` has no rule for it; runtimes created in 2026 are reported to read back `true`.
+pub const MMDS_FIX: &str = "invocations of this runtime are refused since 2026-06-30 (it does not require MMDSv2); run `aws bedrock-agentcore-control update-agent-runtime` for it with `--metadata-configuration requireMMDSV2=true` and its current artifact, role and network configuration (UpdateAgentRuntime; existing sessions are not affected)";
 
 impl Status {
     /// Whether polling can stop: READY or a failure.
@@ -64,7 +78,42 @@ impl StatusReader {
             image,
             network_mode: r.network_configuration().map(|n| n.network_mode().as_str().to_string()),
             failure_reason: r.failure_reason().map(str::to_string),
+            require_mmdsv2: None,
         })
+    }
+
+    /// A runtime's `metadataConfiguration.requireMMDSV2` from GetAgentRuntime's JSON (`false`
+    /// when the answer has no `metadataConfiguration`, as the service treats it), read with a
+    /// signed call of its own: the locked SDK crate does not model the field.
+    pub async fn require_mmdsv2(&self, config: &aws_config::SdkConfig, id: &str) -> Result<bool, DeployError> {
+        let region = config.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
+        let regional = format!("https://bedrock-agentcore-control.{region}.amazonaws.com");
+        let endpoint = crate::signed::endpoint(config, "BEDROCK_AGENTCORE_CONTROL", &regional);
+        let call = crate::signed::Call {
+            service: "bedrock-agentcore",
+            method: "GET",
+            url: format!("{endpoint}/runtimes/{id}/"),
+            body: String::new(),
+            content_type: None,
+        };
+        let subject = format!("runtime {id}");
+        let failure = |m: String| {
+            DeployError::Aws(Box::new(AwsFailure::plain("bedrock-agentcore:GetAgentRuntime", Some(&subject), m)))
+        };
+        let (status, body) = crate::signed::send(config, &region, call).await.map_err(|e| match e {
+            crate::signed::Failed::Unreached(e) => DeployError::Aws(Box::new(AwsFailure::unreached(
+                "bedrock-agentcore:GetAgentRuntime",
+                Some(&subject),
+                &*e,
+            ))),
+            crate::signed::Failed::Other(m) => failure(m),
+        })?;
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        if !status.is_success() {
+            let message = json["message"].as_str().or(json["Message"].as_str()).unwrap_or("no message");
+            return Err(failure(format!("HTTP {}: {message}", status.as_u16())));
+        }
+        Ok(json["metadataConfiguration"]["requireMMDSV2"].as_bool() == Some(true))
     }
 
     /// Every runtime of the account and region, as (name, ID), every page.
@@ -109,6 +158,7 @@ impl StatusReader {
             image: None,
             network_mode: None,
             failure_reason: e.failure_reason().map(str::to_string),
+            require_mmdsv2: None,
         })
     }
 

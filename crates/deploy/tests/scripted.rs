@@ -271,6 +271,31 @@ fn runtime(status: &str, reason: Option<&str>) -> (u16, String) {
     (200, v.to_string())
 }
 
+/// Issue 20: a runtime without `metadataConfiguration.requireMMDSV2 = true` is refused every
+/// invocation since 2026-06-30; the field is read from GetAgentRuntime's JSON, and a runtime
+/// without it reads as not requiring MMDSv2 (as the service treats it).
+#[tokio::test]
+async fn the_mmdsv2_setting_is_read_from_get_agent_runtime() {
+    let with = |v: Option<bool>| {
+        let (status, body) = runtime("READY", None);
+        let mut json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if let Some(v) = v {
+            json["metadataConfiguration"] = serde_json::json!({"requireMMDSV2": v});
+        }
+        (status, json.to_string())
+    };
+    let (url, calls) =
+        serve(script(vec![("GET /runtimes/a-AbCdE12345/", vec![with(Some(true)), with(None), with(Some(false))])]))
+            .await;
+    let config = config(&url).await;
+    let reader = StatusReader::new(&config);
+    assert!(reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
+    assert!(!reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
+    assert!(!reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
+    assert_eq!(calls.lock().unwrap().len(), 3);
+    assert!(corestack_deploy::status::MMDS_FIX.contains("requireMMDSV2=true"));
+}
+
 #[tokio::test]
 async fn wait_ready_surfaces_the_failure_reason() {
     let (url, _) = serve(script(vec![(

@@ -78,6 +78,9 @@ class Runtime(CloudFormationModel):
         # which is what clients (and corestack dev) take the runtime name from.
         suffix = runtime.agent_runtime_id.rsplit("-", 1)[-1][:10].ljust(10, "0")
         runtime.agent_runtime_arn = f"arn:aws:bedrock-agentcore:{region_name}:{account_id}:runtime/{runtime.agent_runtime_name}-{suffix}"
+        # Runtimes created in 2026 read back requireMMDSV2 = true (reported by users; the
+        # troubleshooting guide's fix is for runtimes created before the change).
+        runtime.metadata_configuration = {"requireMMDSV2": True}
         return cls(runtime)
 
     @classmethod
@@ -148,3 +151,20 @@ class RuntimeEndpoint(CloudFormationModel):
             agent_runtime_version=props.get("AgentRuntimeVersion"), description=props.get("Description"), tags=props.get("Tags"),
         )
         return cls(endpoint)
+
+
+def _get_agent_runtime_with_metadata(self):
+    # moto 5.2.5 keeps no metadataConfiguration; GetAgentRuntime returns it (API reference).
+    answer = _get_agent_runtime(self)
+    runtime = self.backend.get_agent_runtime(self._get_param("agentRuntimeId"))
+    metadata = getattr(runtime, "metadata_configuration", None)
+    if metadata is not None and isinstance(answer.result, dict):
+        answer.result["metadataConfiguration"] = metadata
+    return answer
+
+
+from moto.bedrockagentcorecontrol.responses import BedrockAgentCoreControlResponse  # noqa: E402
+
+_get_agent_runtime = BedrockAgentCoreControlResponse.get_agent_runtime
+BedrockAgentCoreControlResponse.get_agent_runtime = _get_agent_runtime_with_metadata
+

@@ -1,0 +1,105 @@
+//! A SigV4-signed HTTPS call made here, for the few answers the locked AWS SDK crates cannot
+//! give: EC2's prefix lists (the EC2 crate is the heaviest of the SDK) and the runtime fields
+//! AgentCore added in 2026 (`metadataConfiguration`), which the control-plane crate this
+//! workspace can lock (its newer releases need Rust 1.94) does not model. The answer is read to
+//! a small cap.
+
+use std::time::SystemTime;
+
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4::SigningParams;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+
+/// The most of an answer that is read.
+const ANSWER_BYTES: usize = 1 << 20;
+
+/// One call.
+pub(crate) struct Call {
+    /// The signing name, e.g. `ec2`.
+    pub(crate) service: &'static str,
+    /// `GET` or `POST`.
+    pub(crate) method: &'static str,
+    /// The whole URL.
+    pub(crate) url: String,
+    /// The body (empty for a GET).
+    pub(crate) body: String,
+    /// Its content type.
+    pub(crate) content_type: Option<&'static str>,
+}
+
+/// Why a call got no answer.
+pub(crate) enum Failed {
+    /// The endpoint could not be reached.
+    Unreached(Box<dyn std::error::Error + Send + Sync>),
+    /// Signing or reading failed.
+    Other(String),
+}
+
+/// `AWS_ENDPOINT_URL_<SERVICE>`, then the configuration's endpoint, then `regional`.
+pub(crate) fn endpoint(config: &aws_config::SdkConfig, service_env: &str, regional: &str) -> String {
+    std::env::var(format!("AWS_ENDPOINT_URL_{service_env}"))
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| config.endpoint_url().map(str::to_string))
+        .unwrap_or_else(|| regional.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Signs and sends `call` in `region`; the status and at most [`ANSWER_BYTES`] of the body.
+pub(crate) async fn send(
+    config: &aws_config::SdkConfig,
+    region: &str,
+    call: Call,
+) -> Result<(hyper::StatusCode, Bytes), Failed> {
+    let request = signed(config, region, &call).await.map_err(Failed::Other)?;
+    let tls = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+        .map_err(|e| Failed::Other(format!("no TLS root certificates: {e}")))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(tls);
+    let response = client.request(request).await.map_err(|e| Failed::Unreached(Box::new(e)))?;
+    let status = response.status();
+    let limited = http_body_util::Limited::new(response.into_body(), ANSWER_BYTES);
+    let bytes = limited.collect().await.map_err(|e| Failed::Other(format!("reading the answer: {e}")))?.to_bytes();
+    Ok((status, bytes))
+}
+
+async fn signed(
+    config: &aws_config::SdkConfig,
+    region: &str,
+    call: &Call,
+) -> Result<hyper::Request<Full<Bytes>>, String> {
+    let provider = config.credentials_provider().ok_or("no credentials provider")?;
+    let identity = provider.provide_credentials().await.map_err(|e| e.to_string())?.into();
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(call.service)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut request = hyper::Request::builder()
+        .method(call.method)
+        .uri(&call.url)
+        .body(Full::new(Bytes::from(call.body.clone())))
+        .map_err(|e| e.to_string())?;
+    let host = request.uri().authority().map(|a| a.to_string()).ok_or("the endpoint has no host")?;
+    request.headers_mut().insert("host", host.parse().map_err(|_| "bad host")?);
+    let mut headers = vec![("host", host.as_str())];
+    if let Some(ct) = call.content_type {
+        request.headers_mut().insert("content-type", ct.parse().map_err(|_| "bad content type")?);
+        headers.push(("content-type", ct));
+    }
+    let body = SignableBody::Bytes(call.body.as_bytes());
+    let signable =
+        SignableRequest::new(call.method, call.url.as_str(), headers.into_iter(), body).map_err(|e| e.to_string())?;
+    let (instructions, _) = sign(signable, &params.into()).map_err(|e| e.to_string())?.into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    Ok(request)
+}
