@@ -11,6 +11,7 @@
 pub mod bedrock;
 mod forward;
 mod names;
+mod output;
 pub mod project;
 mod session;
 pub mod traces;

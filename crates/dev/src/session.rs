@@ -13,7 +13,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rustix::process::{Pid, Signal, kill_process_group};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::BufReader;
 use tokio::process::{Child, Command};
 
 pub use corestack_app::constructs::runtime::Protocol;
@@ -297,13 +297,13 @@ fn forward_lines<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
     tail: Option<Tail>,
 ) {
     tokio::spawn(async move {
-        let mut lines = BufReader::new(stream).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
+        crate::output::each_line(BufReader::new(stream), crate::output::LINE_BYTES, |line| {
             if let Some(t) = &tail {
-                t.push(&line);
+                t.push(line);
             }
             console(&format!("{prefix} {line}"));
-        }
+        })
+        .await;
     });
 }
 

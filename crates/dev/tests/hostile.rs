@@ -212,3 +212,32 @@ async fn an_abandoned_start_frees_its_session_slot() {
     assert!(String::from_utf8_lossy(&body).contains("echo"));
     dev.shutdown().await;
 }
+
+/// Issue 27, 7: an agent's invalid UTF-8 byte ended dev's reader (later writes failed with EPIPE,
+/// output lost), and a long line with no newline was buffered whole. Both are now shown: the byte
+/// as U+FFFD, the line cut and marked; the agent keeps writing and answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_output_that_is_not_text_or_never_ends_a_line_is_shown_bounded() {
+    let dev = start(vec![test_agent("printer_dev", 900, &[])]).await;
+    let client = sdk(&dev.url);
+    let print = |hex: &str, repeat: usize| {
+        let payload = serde_json::to_vec(&json!({"action": "print", "hex": hex, "repeat": repeat})).unwrap();
+        client
+            .invoke_agent_runtime()
+            .agent_runtime_arn("printer_dev")
+            .runtime_session_id(session(7))
+            .payload(Blob::new(payload))
+            .send()
+    };
+    // "bad \xff byte\n", then 8 MB without a newline, then a last line: every write succeeds.
+    for (hex, repeat) in [("62616420ff20627974650a", 1), ("78", 8 << 20), ("0a6166746572206974000a", 1)] {
+        let out = print(hex, repeat).await.unwrap_or_else(|e| panic!("{e:?}"));
+        let body = out.response.collect().await.unwrap().into_bytes();
+        assert!(String::from_utf8_lossy(&body).contains("written"), "{body:?}");
+    }
+    let cut = wait_for_line(&dev, "more bytes of this line not shown", Duration::from_secs(10)).await;
+    assert!(cut.len() < 20_000, "the line is cut: {} bytes", cut.len());
+    wait_for_line(&dev, "after it", Duration::from_secs(10)).await;
+    let lines = dev.shutdown().await;
+    assert!(lines.iter().any(|l| l.contains("bad \u{fffd} byte")), "{:?}", &lines[..lines.len().min(5)]);
+}

@@ -3,7 +3,8 @@
 POST /invocations with {"action": "slow"} streams three SSE events 300 ms apart; with
 {"action": "crash"} the process exits before answering; with {"action": "sleep", "seconds": N}
 it answers after N seconds; with {"action": "hang_ping"} every later GET /ping hangs (the agent
-stops answering pings). GET /ping answers Healthy.
+stops answering pings); with {"action": "print", "hex": H, "repeat": N} it writes the bytes H
+(hex) N times to stdout and answers {"written": bytes}. GET /ping answers Healthy.
 
 TEST_AGENT_CHILD=1 starts a grandchild (`sleep 600`, in the agent's process group) and prints
 `child pid N`; TEST_AGENT_START_DELAY=S waits S seconds before listening.
@@ -44,6 +45,16 @@ class Agent(BaseHTTPRequestHandler):
         payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         if payload.get("action") == "crash":
             os._exit(3)
+        if payload.get("action") == "print":
+            data = bytes.fromhex(payload["hex"]) * int(payload.get("repeat", 1))
+            os.write(1, data)
+            body = json.dumps({"written": len(data)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if payload.get("action") in ("sleep", "hang_ping"):
             if payload["action"] == "hang_ping":
                 PING_HANGS.set()
