@@ -180,17 +180,23 @@ pub fn header_allowlist(headers: &[String]) -> Vec<(usize, Violation)> {
             out.push((i, Violation::new(format!("header `{h}` is listed twice"), "list each header once")));
             continue;
         }
-        let custom = h.len() > CUSTOM_HEADER_PREFIX.len()
-            && h[..CUSTOM_HEADER_PREFIX.len()].eq_ignore_ascii_case(CUSTOM_HEADER_PREFIX)
-            && h[CUSTOM_HEADER_PREFIX.len()..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        // `get`, not slicing: a name with a multibyte character at the cut must not panic.
+        let rest = h
+            .get(..CUSTOM_HEADER_PREFIX.len())
+            .filter(|p| p.eq_ignore_ascii_case(CUSTOM_HEADER_PREFIX))
+            .map(|_| &h[CUSTOM_HEADER_PREFIX.len()..]);
+        let custom =
+            rest.is_some_and(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
         if !(custom || h == "Authorization") || h.len() > 256 {
+            // The suggestion keeps the name's own part once: the prefix is not written twice.
+            let own = rest.unwrap_or(h).replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_', "-");
             out.push((
                 i,
                 Violation::new(
                     format!(
                         "header `{h}` cannot be forwarded: the allowlist takes `Authorization` or names starting with `{CUSTOM_HEADER_PREFIX}` (256 characters at most)"
                     ),
-                    format!("rename the header to `{CUSTOM_HEADER_PREFIX}{}`", h.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-")),
+                    format!("rename the header to `{CUSTOM_HEADER_PREFIX}{own}`"),
                 ),
             ));
         }

@@ -46,6 +46,17 @@ fn header_allowlist_rules() {
     assert_eq!(header_allowlist(&many).len(), 1);
 }
 
+/// Issue 27, 15: the fix for a custom header with a bad character names the prefix once; a
+/// multibyte character where the prefix ends is judged, not a panic.
+#[test]
+fn header_allowlist_fixes_name_the_prefix_once_and_never_panic() {
+    let found = header_allowlist(&[format!("{CUSTOM_HEADER_PREFIX}Tenant.Id")]);
+    assert_eq!(found[0].1.fix, format!("rename the header to `{CUSTOM_HEADER_PREFIX}Tenant-Id`"));
+    let multibyte = format!("X-Amzn-Bedrock-AgentCore-Runtime-Custo\u{e9}x");
+    assert_eq!(header_allowlist(&[multibyte]).len(), 1);
+    assert_eq!(header_allowlist(&[CUSTOM_HEADER_PREFIX.to_string()]).len(), 1, "the prefix alone is no name");
+}
+
 #[test]
 fn jwt_image_repository_and_tags() {
     assert!(jwt_discovery_url("https://idp.example.com/.well-known/openid-configuration").is_ok());

@@ -127,6 +127,10 @@ async fn connect(port: u16, headers: HeaderMap) -> Result<AgentSocket, String> {
         .map_err(|e| format!("the agent did not answer: {e}"))?;
     match tokio_tungstenite::client_async(request, stream).await {
         Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status().as_u16() == 431 => {
+            Err("the agent refused the WebSocket's headers as too large (431 Request Header Fields Too Large)"
+                .to_string())
+        }
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
             Err(format!("the agent answered {} to a WebSocket on /ws; does it serve one?", r.status().as_u16()))
         }

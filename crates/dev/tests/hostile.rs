@@ -241,3 +241,15 @@ async fn agent_output_that_is_not_text_or_never_ends_a_line_is_shown_bounded() {
     let lines = dev.shutdown().await;
     assert!(lines.iter().any(|l| l.contains("bad \u{fffd} byte")), "{:?}", &lines[..lines.len().min(5)]);
 }
+
+/// Issue 27, 15: an agent's 431 to the WebSocket is reported as what it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_431_to_the_websocket_is_named() {
+    let dev = start(vec![test_agent("refuser_dev", 900, &[])]).await;
+    let upgrade = "connection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let answer = raw(&dev.url, &format!("GET /runtimes/refuser_dev/ws HTTP/1.1\r\n{upgrade}")).await;
+    assert!(answer.starts_with("HTTP/1.1 424"), "{answer}");
+    assert!(answer.contains("headers as too large (431"), "{answer}");
+    dev.shutdown().await;
+}
+

@@ -4,7 +4,8 @@ POST /invocations with {"action": "slow"} streams three SSE events 300 ms apart;
 {"action": "crash"} the process exits before answering; with {"action": "sleep", "seconds": N}
 it answers after N seconds; with {"action": "hang_ping"} every later GET /ping hangs (the agent
 stops answering pings); with {"action": "print", "hex": H, "repeat": N} it writes the bytes H
-(hex) N times to stdout and answers {"written": bytes}. GET /ping answers Healthy.
+(hex) N times to stdout and answers {"written": bytes}. GET /ping answers Healthy; GET /ws
+answers 431.
 
 TEST_AGENT_CHILD=1 starts a grandchild (`sleep 600`, in the agent's process group) and prints
 `child pid N`; TEST_AGENT_START_DELAY=S waits S seconds before listening.
@@ -32,6 +33,12 @@ class Agent(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.path == "/ws":
+            # Refuses every WebSocket as if its headers were too large.
+            self.send_response(431)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if PING_HANGS.is_set():
             time.sleep(3600)
         body = json.dumps({"status": "Healthy", "time_of_last_update": STARTED}).encode()
