@@ -209,14 +209,14 @@ impl AgentRuntime {
                     ));
                 }
             }
-            if let VersionPin::Fixed(v) = e.version {
-                if !(1..=99_999).contains(&v) {
-                    out.push(Problem::new(
-                        &format!("endpoints[{i}].version"),
-                        format!("version {v} is outside 1-99999"),
-                        "pin an existing version number",
-                    ));
-                }
+            if let VersionPin::Fixed(v) = e.version
+                && !(1..=99_999).contains(&v)
+            {
+                out.push(Problem::new(
+                    &format!("endpoints[{i}].version"),
+                    format!("version {v} is outside 1-99999"),
+                    "pin an existing version number",
+                ));
             }
         }
         if spec.endpoints.len() > 10 {
