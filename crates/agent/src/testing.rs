@@ -95,10 +95,10 @@ impl AgentClient {
             let req = hyper::Request::get(format!("{}/ping", self.base))
                 .body(Full::new(Bytes::new()))
                 .expect("a valid request");
-            if let Ok(r) = self.client.request(req).await {
-                if r.status() == StatusCode::OK {
-                    return true;
-                }
+            if let Ok(r) = self.client.request(req).await
+                && r.status() == StatusCode::OK
+            {
+                return true;
             }
             if tokio::time::Instant::now() >= deadline {
                 return false;

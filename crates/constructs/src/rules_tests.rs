@@ -52,7 +52,7 @@ fn header_allowlist_rules() {
 fn header_allowlist_fixes_name_the_prefix_once_and_never_panic() {
     let found = header_allowlist(&[format!("{CUSTOM_HEADER_PREFIX}Tenant.Id")]);
     assert_eq!(found[0].1.fix, format!("rename the header to `{CUSTOM_HEADER_PREFIX}Tenant-Id`"));
-    let multibyte = format!("X-Amzn-Bedrock-AgentCore-Runtime-Custo\u{e9}x");
+    let multibyte = "X-Amzn-Bedrock-AgentCore-Runtime-Custo\u{e9}x".to_string();
     assert_eq!(header_allowlist(&[multibyte]).len(), 1);
     assert_eq!(header_allowlist(&[CUSTOM_HEADER_PREFIX.to_string()]).len(), 1, "the prefix alone is no name");
 }

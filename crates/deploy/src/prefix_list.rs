@@ -18,7 +18,7 @@ const OPERATION: &str = "ec2:DescribeManagedPrefixLists";
 /// Fills [`PARAMETER`] of every plan whose template declares it and that has no value yet.
 pub async fn fill(config: &aws_config::SdkConfig, plans: &mut [StackPlan]) -> Result<(), DeployError> {
     let wanted = |p: &StackPlan| {
-        !p.parameters.get(PARAMETER).is_some_and(|v| !v.is_empty())
+        p.parameters.get(PARAMETER).is_none_or(|v| v.is_empty())
             && serde_json::from_str::<serde_json::Value>(&p.template)
                 .is_ok_and(|t| t["Parameters"].get(PARAMETER).is_some())
     };

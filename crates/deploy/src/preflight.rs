@@ -49,14 +49,10 @@ pub async fn preflight(
         account: who.account().unwrap_or_default().to_string(),
         arn: who.arn().unwrap_or_default().to_string(),
     };
-    if let Some(expected) = expected_account {
-        if identity.account != expected {
-            return Err(DeployError::WrongAccount {
-                env: env.into(),
-                expected: expected.into(),
-                actual: identity.account,
-            });
-        }
+    if let Some(expected) = expected_account
+        && identity.account != expected
+    {
+        return Err(DeployError::WrongAccount { env: env.into(), expected: expected.into(), actual: identity.account });
     }
     Ok(identity)
 }

@@ -223,10 +223,8 @@ impl hyper::body::Body for Tracked {
         // (after which the server may not poll again).
         let ended = matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_))))
             || (matches!(polled, Poll::Ready(Some(Ok(_)))) && self.inner.is_end_stream());
-        if ended {
-            if let Some(mut f) = self.flight.take() {
-                f.end();
-            }
+        if ended && let Some(mut f) = self.flight.take() {
+            f.end();
         }
         polled
     }

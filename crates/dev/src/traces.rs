@@ -70,10 +70,10 @@ pub async fn start_console(console: Console) -> std::io::Result<String> {
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let console = console.clone();
                     async move {
-                        if let Ok(body) = Limited::new(req.into_body(), 16 << 20).collect().await {
-                            if let Ok(export) = ExportTraceServiceRequest::decode(body.to_bytes()) {
-                                print_spans(&console, export);
-                            }
+                        if let Ok(body) = Limited::new(req.into_body(), 16 << 20).collect().await
+                            && let Ok(export) = ExportTraceServiceRequest::decode(body.to_bytes())
+                        {
+                            print_spans(&console, export);
                         }
                         Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::new())))
                     }

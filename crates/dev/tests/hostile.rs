@@ -252,4 +252,3 @@ async fn an_agents_431_to_the_websocket_is_named() {
     assert!(answer.contains("headers as too large (431"), "{answer}");
     dev.shutdown().await;
 }
-

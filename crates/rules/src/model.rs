@@ -287,10 +287,10 @@ fn template_in(dir: &Path, file: &str) -> Result<PathBuf, LoadError> {
         )));
     }
     let path = dir.join(relative);
-    if let (Ok(real), Ok(base)) = (path.canonicalize(), dir.canonicalize()) {
-        if !real.starts_with(&base) {
-            return Err(refuse(format!("its template `{file}` is a link to {}, outside the assembly", real.display())));
-        }
+    if let (Ok(real), Ok(base)) = (path.canonicalize(), dir.canonicalize())
+        && !real.starts_with(&base)
+    {
+        return Err(refuse(format!("its template `{file}` is a link to {}, outside the assembly", real.display())));
     }
     Ok(path)
 }

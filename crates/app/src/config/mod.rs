@@ -281,10 +281,10 @@ impl Settings {
         let mut problems = Vec::new();
         let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let settings = resolve(raw, &env_name, base, &mut problems);
-        if problems.is_empty() {
-            if let Some(s) = settings {
-                return Ok(s);
-            }
+        if problems.is_empty()
+            && let Some(s) = settings
+        {
+            return Ok(s);
         }
         Err(ConfigError::Invalid { path: path.into(), env: env_name, problems })
     }

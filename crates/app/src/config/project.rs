@@ -111,10 +111,10 @@ pub(super) fn tags(
         }
     }
     for (k, v) in &tags {
-        if let Err(violation) = rules::tag_value(v) {
-            if !v.is_empty() {
-                problems.push(Problem::from_violation(&format!("tags.{k}"), violation));
-            }
+        if let Err(violation) = rules::tag_value(v)
+            && !v.is_empty()
+        {
+            problems.push(Problem::from_violation(&format!("tags.{k}"), violation));
         }
     }
     tags
@@ -131,10 +131,10 @@ pub(super) fn environment(env_name: &str, raw: &RawEnvironment, problems: &mut P
         ));
         String::new()
     });
-    if !region.is_empty() {
-        if let Err(v) = rules::region(&region) {
-            problems.push(Problem::from_violation(&format!("{key}.region"), v));
-        }
+    if !region.is_empty()
+        && let Err(v) = rules::region(&region)
+    {
+        problems.push(Problem::from_violation(&format!("{key}.region"), v));
     }
     if let Some(Err(v)) = raw.account.as_deref().map(rules::account_id) {
         problems.push(Problem::from_violation(&format!("{key}.account"), v));

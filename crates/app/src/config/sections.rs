@@ -17,13 +17,13 @@ pub(super) fn storage(
 ) -> (String, u32) {
     file.merge(over);
     let repository_name = file.repository_name.clone().unwrap_or_else(|| format!("{}-{env_name}", project_name));
-    if !project_name.is_empty() {
-        if let Err(v) = rules::repository_name(&repository_name) {
-            problems.push(Problem::from_violation(
-                &problems.key("storage", "repository_name", over.repository_name.is_some()),
-                v,
-            ));
-        }
+    if !project_name.is_empty()
+        && let Err(v) = rules::repository_name(&repository_name)
+    {
+        problems.push(Problem::from_violation(
+            &problems.key("storage", "repository_name", over.repository_name.is_some()),
+            v,
+        ));
     }
     let keep_images = file.keep_images.unwrap_or(30);
     problems.within(
@@ -67,7 +67,7 @@ pub(super) fn monitoring(
         evaluation_periods: m.evaluation_periods.unwrap_or(d.evaluation_periods),
     };
     if ![10, 30].contains(&thresholds.period_seconds)
-        && (thresholds.period_seconds == 0 || thresholds.period_seconds % 60 != 0)
+        && (thresholds.period_seconds == 0 || !thresholds.period_seconds.is_multiple_of(60))
     {
         problems.push(Problem::new(
             &problems.key("monitoring", "period_seconds", over.period_seconds.is_some()),

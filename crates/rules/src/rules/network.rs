@@ -130,16 +130,14 @@ pub(crate) fn bedrock_endpoint(m: &Model, e: &mut Emit<'_>) {
                 a == "*" || a == "bedrock:*" || a.starts_with("bedrock:invokemodel")
             });
         let Some(vpc) = rt.subnets.first().and_then(|s| vpc_of(m, s)) else { continue };
-        if invokes {
-            if let Some(problem) = interface_missing(&endpoints(m, &vpc), "bedrock-runtime") {
-                e.at(
-                    rt.doc,
-                    rt.id,
-                    "Properties/RoleArn",
-                    format!("the role may invoke models, but VPC {} has {problem}", vpc.1),
-                    "add a com.amazonaws.<region>.bedrock-runtime interface endpoint with private DNS",
-                );
-            }
+        if invokes && let Some(problem) = interface_missing(&endpoints(m, &vpc), "bedrock-runtime") {
+            e.at(
+                rt.doc,
+                rt.id,
+                "Properties/RoleArn",
+                format!("the role may invoke models, but VPC {} has {problem}", vpc.1),
+                "add a com.amazonaws.<region>.bedrock-runtime interface endpoint with private DNS",
+            );
         }
     }
 }

@@ -274,16 +274,16 @@ pub(crate) fn runtime_egress(m: &Model, e: &mut Emit<'_>) {
 pub(crate) fn jwt_https(m: &Model, e: &mut Emit<'_>) {
     for (doc, id, r) in m.resources_of("AWS::BedrockAgentCore::Runtime") {
         let url = &r["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]["DiscoveryUrl"];
-        if let Some(u) = m.text(doc, url) {
-            if let Err(v) = corestack_constructs::rules::jwt_discovery_url(&u) {
-                e.at(
-                    doc,
-                    id,
-                    "Properties/AuthorizerConfiguration/CustomJWTAuthorizer/DiscoveryUrl",
-                    v.message,
-                    "use the issuer's https OpenID discovery URL",
-                );
-            }
+        if let Some(u) = m.text(doc, url)
+            && let Err(v) = corestack_constructs::rules::jwt_discovery_url(&u)
+        {
+            e.at(
+                doc,
+                id,
+                "Properties/AuthorizerConfiguration/CustomJWTAuthorizer/DiscoveryUrl",
+                v.message,
+                "use the issuer's https OpenID discovery URL",
+            );
         }
     }
 }
