@@ -48,6 +48,14 @@ class Agent(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def answer_json(self, value):
+        body = json.dumps(value).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def do_POST(self):
         payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
         if payload.get("action") == "crash":
@@ -55,23 +63,13 @@ class Agent(BaseHTTPRequestHandler):
         if payload.get("action") == "print":
             data = bytes.fromhex(payload["hex"]) * int(payload.get("repeat", 1))
             os.write(1, data)
-            body = json.dumps({"written": len(data)}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer_json({"written": len(data)})
             return
         if payload.get("action") in ("sleep", "hang_ping"):
             if payload["action"] == "hang_ping":
                 PING_HANGS.set()
             time.sleep(float(payload.get("seconds", 0)))
-            body = b"{}"
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.answer_json({})
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
