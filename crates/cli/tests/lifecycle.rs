@@ -76,7 +76,10 @@ fn a_project_lives_its_whole_life_on_one_account() {
 
     // 1. The default project.
     write_config(d, |c| c);
-    ok(&corestack(d, &moto, &["deploy", "--yes"]));
+    let said = ok(&corestack(d, &moto, &["deploy", "--yes"]));
+    // Traces are delivered, but this account has Transaction Search off: said, with the fix.
+    assert!(said.contains("CloudWatch Transaction Search is off in us-east-1"), "{said}");
+    assert!(said.contains("set transaction_search = true in [observability]"), "{said}");
     let state = account(&moto);
     assert_eq!(stacks(&state).len(), 5, "{state}");
     assert!(state["stacks"].as_object().unwrap().values().all(|p| p == "agentcore-demo"), "every stack is tagged");

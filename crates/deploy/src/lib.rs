@@ -11,6 +11,7 @@ pub mod image;
 pub use aws_error::AwsFailure;
 pub mod log_groups;
 pub mod logs;
+pub mod model_access;
 pub mod ownership;
 pub mod platform_status;
 pub mod prefix_list;

@@ -50,13 +50,13 @@ pub async fn s3_prefix_list(config: &aws_config::SdkConfig) -> Result<String, De
         body,
         content_type: Some(form),
     };
-    let (status, bytes) = crate::signed::send(config, &region, call).await.map_err(|e| match e {
+    let answer = crate::signed::send(config, &region, call).await.map_err(|e| match e {
         crate::signed::Failed::Unreached(e) => {
             DeployError::Aws(Box::new(AwsFailure::unreached(OPERATION, Some(&subject), &*e)))
         }
         crate::signed::Failed::Other(m) => fail(m),
     })?;
-    let text = String::from_utf8_lossy(&bytes);
+    let (status, text) = (answer.status, String::from_utf8_lossy(&answer.body));
     if !status.is_success() {
         let failure = AwsFailure {
             code: element(&text, "Code").or_else(|| Some(format!("HTTP {}", status.as_u16()))),

@@ -76,8 +76,11 @@ impl Project<'_> {
         let settings = self.settings();
         crate::image::preflight(self.docker(), settings, &self.identity().account, &choices, base).await?;
         let deployer = self.quiet_deployer();
-        let (mut plans, notes) =
-            crate::transaction_search::settle(self.config(), &deployer, self.plans(), &self.account_wide()).await?;
+        let account_wide = self.account_wide();
+        let (mut plans, mut notes) =
+            crate::transaction_search::settle(self.config(), &deployer, self.plans(), &account_wide).await?;
+        notes.extend(crate::transaction_search::traces_hint(self.config(), &plans, &account_wide).await);
+        notes.extend(crate::model_access::anthropic_hint(self.config(), settings).await);
         crate::prefix_list::fill(self.config(), &mut plans).await?;
         deployer.check_exports(&plans).await?;
         deployer.check_sizes(&plans)?;

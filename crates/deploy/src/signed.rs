@@ -48,12 +48,16 @@ pub(crate) fn endpoint(config: &aws_config::SdkConfig, service_env: &str, region
         .to_string()
 }
 
-/// Signs and sends `call` in `region`; the status and at most [`ANSWER_BYTES`] of the body.
-pub(crate) async fn send(
-    config: &aws_config::SdkConfig,
-    region: &str,
-    call: Call,
-) -> Result<(hyper::StatusCode, Bytes), Failed> {
+/// An answer: its status, the service's error type (`x-amzn-errortype`, without its URI) and at
+/// most [`ANSWER_BYTES`] of its body.
+pub(crate) struct Answer {
+    pub(crate) status: hyper::StatusCode,
+    pub(crate) error_type: Option<String>,
+    pub(crate) body: Bytes,
+}
+
+/// Signs and sends `call` in `region`.
+pub(crate) async fn send(config: &aws_config::SdkConfig, region: &str, call: Call) -> Result<Answer, Failed> {
     let request = signed(config, region, &call).await.map_err(Failed::Other)?;
     let tls = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
@@ -64,9 +68,14 @@ pub(crate) async fn send(
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(tls);
     let response = client.request(request).await.map_err(|e| Failed::Unreached(Box::new(e)))?;
     let status = response.status();
+    let error_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).to_string());
     let limited = http_body_util::Limited::new(response.into_body(), ANSWER_BYTES);
-    let bytes = limited.collect().await.map_err(|e| Failed::Other(format!("reading the answer: {e}")))?.to_bytes();
-    Ok((status, bytes))
+    let body = limited.collect().await.map_err(|e| Failed::Other(format!("reading the answer: {e}")))?.to_bytes();
+    Ok(Answer { status, error_type, body })
 }
 
 async fn signed(

@@ -100,7 +100,7 @@ impl StatusReader {
         let failure = |m: String| {
             DeployError::Aws(Box::new(AwsFailure::plain("bedrock-agentcore:GetAgentRuntime", Some(&subject), m)))
         };
-        let (status, body) = crate::signed::send(config, &region, call).await.map_err(|e| match e {
+        let answer = crate::signed::send(config, &region, call).await.map_err(|e| match e {
             crate::signed::Failed::Unreached(e) => DeployError::Aws(Box::new(AwsFailure::unreached(
                 "bedrock-agentcore:GetAgentRuntime",
                 Some(&subject),
@@ -108,10 +108,10 @@ impl StatusReader {
             ))),
             crate::signed::Failed::Other(m) => failure(m),
         })?;
-        let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        if !status.is_success() {
+        let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        if !answer.status.is_success() {
             let message = json["message"].as_str().or(json["Message"].as_str()).unwrap_or("no message");
-            return Err(failure(format!("HTTP {}: {message}", status.as_u16())));
+            return Err(failure(format!("HTTP {}: {message}", answer.status.as_u16())));
         }
         Ok(json["metadataConfiguration"]["requireMMDSV2"].as_bool() == Some(true))
     }

@@ -67,6 +67,31 @@ pub async fn settle(
     Ok((kept, notes))
 }
 
+/// When the stacks deliver runtime traces to X-Ray but the account's spans do not go to
+/// CloudWatch Logs (and the deploy does not turn Transaction Search on): what to do, since
+/// "To use X-Ray with AgentCore, you need to enable CloudWatch Transaction Search" (X-Ray
+/// developer guide, AgentCore page) and `corestack traces` would find nothing. Best effort: an
+/// answer that cannot be read says nothing.
+pub async fn traces_hint(
+    config: &aws_config::SdkConfig,
+    plans: &[StackPlan],
+    account_wide: &[String],
+) -> Option<String> {
+    let delivers_traces = plans.iter().any(|p| p.template.contains("\"LogType\":\"TRACES\""));
+    let turning_on = plans.iter().any(|p| account_wide.contains(&p.name));
+    if !delivers_traces || turning_on {
+        return None;
+    }
+    let now = segment_destination(config).await.ok()?;
+    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+    (now.destination != "CloudWatchLogs").then(|| {
+        format!(
+            "note: the runtimes deliver traces, but CloudWatch Transaction Search is off in {region} (spans go to {}), and AgentCore traces are readable (corestack traces, the CloudWatch GenAI pages) only with it on: set transaction_search = true in [observability] (one setting for the account and Region; its indexing bills past the free 1%), or turn it on in the CloudWatch console",
+            now.destination
+        )
+    })
+}
+
 /// The line destroy prints for an account-wide stack it leaves.
 pub fn left_on_destroy(name: &str) -> String {
     format!(

@@ -396,3 +396,30 @@ async fn resource_events_are_emitted_once_each_in_order() {
         "events of earlier operations are left out"
     );
 }
+
+/// Issue 20: a config naming an Anthropic model, on an account that has not submitted
+/// Anthropic's first-time-use form (GetUseCaseForModelAccess: ResourceNotFoundException), is
+/// told before the deploy; a submitted form, or a config without Anthropic models, says nothing.
+#[tokio::test]
+async fn the_anthropic_first_time_use_form_is_checked() {
+    use corestack_app::Settings;
+    let settings =
+        Settings::from_toml(corestack_app::DEFAULT_CONFIG, std::path::Path::new("corestack.toml"), None).unwrap();
+    assert!(settings.runtimes[0].models.iter().any(|m| m.contains("anthropic.")));
+    let missing = Answer::new(404, "application/json", r#"{"message":"no form"}"#)
+        .with_header("x-amzn-errortype", "ResourceNotFoundException:http://internal.amazon.com/");
+    let submitted = Answer::new(200, "application/json", r#"{"formData":"e30="}"#);
+    let answers = Mutex::new(vec![missing, submitted]);
+    let (url, _) = scripted_http::serve(move |seen: &Seen| {
+        assert_eq!(format!("{} {}", seen.method, seen.path), "GET /use-case-for-model-access");
+        answers.lock().unwrap().remove(0)
+    })
+    .await;
+    let config = config(&url).await;
+    let hint = corestack_deploy::model_access::anthropic_hint(&config, &settings).await;
+    assert!(hint.is_some_and(|h| h.contains("first-time-use form")));
+    assert_eq!(corestack_deploy::model_access::anthropic_hint(&config, &settings).await, None);
+    let mut without = settings.clone();
+    without.runtimes.iter_mut().for_each(|r| r.models.clear());
+    assert_eq!(corestack_deploy::model_access::anthropic_hint(&config, &without).await, None);
+}
