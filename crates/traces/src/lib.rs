@@ -25,6 +25,10 @@ const WINDOW: Duration = Duration::from_secs(6 * 3600);
 const BATCH: usize = 5;
 /// How many summaries a listing reads at most before it stops looking.
 const SCAN: usize = 1_000;
+/// Pages read of one listing, at most (X-Ray's pages hold dozens; real traces need a few).
+const MAX_PAGES: usize = 100;
+/// Segments read of one trace batch, at most.
+const MAX_SEGMENTS: usize = 50_000;
 
 /// A deployed runtime, as traces are matched to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +90,14 @@ impl TraceReader {
     async fn traces(&self, ids: &[String]) -> Result<Vec<Trace>, AwsFailure> {
         let mut docs: Vec<(String, Vec<String>)> = Vec::new();
         let mut token = None;
-        loop {
+        let (mut pages, mut segments_read) = (0, 0);
+        let cut = loop {
+            // A service (or a stand-in) that answers a next token for ever, or segments without
+            // end, must not page or grow for ever: stop at a cap, and say so on the trace.
+            if pages == MAX_PAGES || segments_read >= MAX_SEGMENTS {
+                break true;
+            }
+            pages += 1;
             let out = self
                 .client
                 .batch_get_traces()
@@ -97,6 +108,7 @@ impl TraceReader {
                 .map_err(|e| AwsFailure::from_sdk("xray:BatchGetTraces", Some(&ids.join(", ")), &e))?;
             for t in out.traces() {
                 let id = t.id().unwrap_or_default().to_string();
+                segments_read += t.segments().len();
                 let segments = t.segments().iter().filter_map(|s| s.document().map(str::to_string));
                 match docs.iter_mut().find(|(i, _)| *i == id) {
                     Some((_, d)) => d.extend(segments),
@@ -105,10 +117,17 @@ impl TraceReader {
             }
             token = out.next_token().map(str::to_string);
             if token.is_none() {
-                break;
+                break false;
             }
-        }
-        Ok(docs.into_iter().map(|(id, d)| segments::trace(&id, d)).collect())
+        };
+        Ok(docs
+            .into_iter()
+            .map(|(id, d)| {
+                let mut t = segments::trace(&id, d);
+                t.cut = cut;
+                t
+            })
+            .collect())
     }
 
     /// Trace `id` (X-Ray or W3C form), or `None` when X-Ray has no such trace.
@@ -126,7 +145,7 @@ impl TraceReader {
         while end > oldest && ids.len() < SCAN {
             let start = end.saturating_sub(WINDOW).max(oldest);
             let mut token = None;
-            loop {
+            for _ in 0..MAX_PAGES {
                 let out = self
                     .client
                     .get_trace_summaries()

@@ -83,6 +83,17 @@ pub fn tree(t: &Trace) -> String {
     for r in &t.roots {
         span(&mut out, r, 1);
     }
+    if t.cut {
+        out.push_str("  (X-Ray's answer went on past 100 pages or 50,000 segments; the spans read so far are shown)\n");
+    }
+    if t.flattened > 0 {
+        out.push_str(&format!(
+            "  ({} spans deeper than {} levels are shown at level {})\n",
+            t.flattened,
+            crate::segments::MAX_DEPTH,
+            crate::segments::MAX_DEPTH
+        ));
+    }
     out
 }
 

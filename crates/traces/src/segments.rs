@@ -85,6 +85,12 @@ pub struct Trace {
     pub session: Option<String>,
     /// The root spans (normally one), by start time.
     pub roots: Vec<Span>,
+    /// Spans deeper than [`MAX_DEPTH`] levels, shown at that level instead (a hostile or broken
+    /// chain of parent IDs must not overflow the stack of every walk over the tree).
+    pub flattened: usize,
+    /// Whether X-Ray's answer was cut at corestack's page or segment cap (a trace with more
+    /// pages than a real one has): the spans shown are those read.
+    pub cut: bool,
     /// The segment documents, unparsed: to match a trace to a runtime by its ID or ARN.
     #[serde(skip)]
     pub documents: Vec<String>,
@@ -151,6 +157,53 @@ fn span(doc: &Value, flat: &mut Vec<(Option<String>, Span)>, parent: Option<Stri
     }
 }
 
+/// How many levels a span tree shows; deeper spans hang at this level.
+pub const MAX_DEPTH: usize = 64;
+
+/// Each span's parent, with spans deeper than [`MAX_DEPTH`] moved up to the ancestor at level
+/// `MAX_DEPTH - 1`; and how many were moved. Iterative: chains of any length, and cycles (whose
+/// members become roots), cost no stack.
+fn cap_depth(mut parent_of: Vec<Option<usize>>) -> (Vec<Option<usize>>, usize) {
+    let n = parent_of.len();
+    let mut depth: Vec<Option<usize>> = vec![None; n];
+    let mut on_chain = vec![false; n];
+    for start in 0..n {
+        let mut chain = Vec::new();
+        let mut at = Some(start);
+        // Climb until a span of known depth, a root, or a span already on this climb (a cycle:
+        // it is cut there, and becomes a root).
+        while let Some(i) = at {
+            if depth[i].is_some() {
+                break;
+            }
+            if on_chain[i] {
+                parent_of[i] = None;
+                break;
+            }
+            on_chain[i] = true;
+            chain.push(i);
+            at = parent_of[i];
+        }
+        for &i in chain.iter().rev() {
+            depth[i] = Some(parent_of[i].and_then(|p| depth[p]).map_or(0, |d| d + 1));
+            on_chain[i] = false;
+        }
+    }
+    let depth: Vec<usize> = depth.into_iter().map(|d| d.unwrap_or(0)).collect();
+    let mut moved = 0;
+    for i in 0..n {
+        if depth[i] >= MAX_DEPTH {
+            let mut up = parent_of[i];
+            while let Some(p) = up.filter(|&p| depth[p] >= MAX_DEPTH - 1) {
+                up = parent_of[p];
+            }
+            parent_of[i] = up;
+            moved += 1;
+        }
+    }
+    (parent_of, moved)
+}
+
 /// Builds the trace `id` from its segment documents (JSON text each). Documents that do not
 /// parse are kept for [`Trace::mentions`] and otherwise left out.
 pub fn trace(id: &str, documents: Vec<String>) -> Trace {
@@ -162,11 +215,17 @@ pub fn trace(id: &str, documents: Vec<String>) -> Trace {
     }
     let (parents, spans): (Vec<Option<String>>, Vec<Span>) = flat.into_iter().unzip();
     let index: HashMap<String, usize> = spans.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+    let parent_of: Vec<Option<usize>> = parents
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.as_ref().and_then(|p| index.get(p)).copied().filter(|&j| j != i))
+        .collect();
+    let (parent_of, flattened) = cap_depth(parent_of);
     let mut children = vec![Vec::new(); spans.len()];
     let mut tops = Vec::new();
-    for (i, parent) in parents.iter().enumerate() {
-        match parent.as_ref().and_then(|p| index.get(p)).filter(|&&j| j != i) {
-            Some(&j) => children[j].push(i),
+    for (i, parent) in parent_of.iter().enumerate() {
+        match parent {
+            Some(j) => children[*j].push(i),
             None => tops.push(i),
         }
     }
@@ -183,8 +242,17 @@ pub fn trace(id: &str, documents: Vec<String>) -> Trace {
         spans.iter_mut().for_each(|s| sort(&mut s.children));
     }
     sort(&mut roots);
-    let mut t =
-        Trace { id: id.to_string(), start: 0.0, duration_ms: 0.0, status: Status::Ok, session: None, roots, documents };
+    let mut t = Trace {
+        id: id.to_string(),
+        start: 0.0,
+        duration_ms: 0.0,
+        status: Status::Ok,
+        session: None,
+        roots,
+        flattened,
+        cut: false,
+        documents,
+    };
     let spans = t.spans();
     let start = spans.iter().map(|s| s.start).fold(f64::INFINITY, f64::min);
     let end = spans.iter().map(|s| s.start + s.duration_ms.unwrap_or(0.0) / 1000.0).fold(f64::NEG_INFINITY, f64::max);
@@ -228,5 +296,42 @@ mod tests {
         assert_eq!(t.duration_ms, 1500.0);
         assert_eq!(t.spans().len(), 3);
         assert!(t.mentions("not json") && !t.mentions("runtime/other"));
+        assert_eq!(t.flattened, 0);
+    }
+
+    /// Issue 27, 12: 19,201 segments chained by parent_id overflowed the stack (abort).
+    #[test]
+    fn a_chain_of_twenty_thousand_segments_is_shown_to_a_bounded_depth() {
+        let docs: Vec<String> = (0..20_000)
+            .map(|i| {
+                let mut d =
+                    json!({"id": format!("s{i}"), "name": "n", "start_time": i as f64, "end_time": i as f64 + 0.5});
+                if i > 0 {
+                    d["parent_id"] = json!(format!("s{}", i - 1));
+                }
+                d.to_string()
+            })
+            .collect();
+        let t = trace("1-x-y", docs);
+        assert_eq!(t.spans().len(), 20_000);
+        assert_eq!(t.flattened, 20_000 - MAX_DEPTH);
+        let mut depth = 0;
+        let mut at = &t.roots[0];
+        while let Some(c) = at.children.iter().max_by_key(|c| c.children.len()) {
+            depth += 1;
+            at = c;
+        }
+        assert!(depth < MAX_DEPTH, "{depth}");
+        // Linear in the spans: each line is at most the deepest indent and a name.
+        assert!(crate::render::tree(&t).len() < 20_000 * (2 * MAX_DEPTH + 64));
+        assert!(serde_json::to_string(&t).is_ok());
+    }
+
+    #[test]
+    fn a_cycle_of_parent_ids_becomes_roots_not_a_loop() {
+        let a = json!({"id": "a", "name": "a", "parent_id": "b", "start_time": 1.0});
+        let b = json!({"id": "b", "name": "b", "parent_id": "a", "start_time": 2.0});
+        let t = trace("1-x-y", vec![a.to_string(), b.to_string()]);
+        assert_eq!(t.spans().len(), 2);
     }
 }

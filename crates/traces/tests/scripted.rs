@@ -100,3 +100,30 @@ async fn a_refused_call_says_which_with_code_message_and_request_id() {
     assert!(e.contains("[request ID req-0123]"), "{e}");
     assert!(!e.contains("SdkError") && !e.contains("ServiceError {"), "no debug structures: {e}");
 }
+
+/// Issue 27, 12: an answer whose NextToken never ends paged for ever (1.5 GB after 20 s). Now
+/// `traces get` stops at its page cap, shows what it read and says it was cut; listing stops too.
+#[tokio::test]
+async fn an_endless_next_token_is_cut_and_said() {
+    let calls = Arc::new(Mutex::new(0usize));
+    let counted = calls.clone();
+    let answer = move |path: &str, _: &Value| {
+        *counted.lock().unwrap() += 1;
+        match path {
+            "/Traces" => {
+                let segment =
+                    json!({"Id": "s", "Document": json!({"id": "a", "name": "n", "start_time": 1.0}).to_string()});
+                (200, json!({"Traces": [{"Id": id(1), "Segments": [segment]}], "NextToken": "again"}))
+            }
+            _ => (200, json!({"TraceSummaries": [{"Id": id(1), "StartTime": 1.0}], "NextToken": "again"})),
+        }
+    };
+    let (url, _) = serve(answer).await;
+    let reader = TraceReader::new(&config(&url).await);
+    let t = reader.get(&id(1)).await.unwrap().unwrap();
+    assert!(t.cut, "the trace says it was cut");
+    assert!(corestack_traces::render::tree(&t).contains("went on past 100 pages"));
+    assert_eq!(*calls.lock().unwrap(), 100);
+    let listed = tokio::time::timeout(Duration::from_secs(60), reader.list(&query(5))).await;
+    assert!(listed.is_ok(), "listing ends");
+}
