@@ -337,7 +337,7 @@ pub fn availability_zone_ids(region: &str, ids: &[String]) -> Vec<(Option<usize>
         out.push((
             None,
             Violation::new(
-                format!("region {region} has no known list of AgentCore-supported AZ IDs"),
+                format!("{region} is not a Region where AgentCore Runtime runs (the developer guide's Supported AWS Regions page), or its zones are not known to corestack"),
                 format!("use one of {}", known.join(", ")),
             ),
         ));
