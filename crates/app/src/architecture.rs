@@ -171,22 +171,11 @@ impl StandardArchitecture {
             s.retain_key,
             !s.alarm_emails.is_empty(),
         )?;
-        let s3_prefix_list = match &s.network.s3_prefix_list_id {
-            Some(id) => Expr::from(id.as_str()),
-            None => security.add_parameter(
-                "S3PrefixListId",
-                Parameter {
-                    kind: "String".into(),
-                    description: format!(
-                        "The ID of com.amazonaws.{}.s3, the Region's S3 managed prefix list; corestack deploy looks it up",
-                        s.environment.region
-                    ),
-                    default: None,
-                    allowed_pattern: Some("^pl-[a-f0-9]{8,17}$".into()),
-                    constraint_description: Some("a prefix list ID, pl- and 8 to 17 hex digits".into()),
-                },
-            )?,
-        };
+        let s3_prefix_list = RuntimeSecurityGroup::s3_prefix_list(
+            &mut security,
+            s.network.s3_prefix_list_id.as_deref(),
+            &s.environment.region,
+        )?;
         let runtime_security_group =
             RuntimeSecurityGroup::build(&mut security, &private_network, s3_prefix_list, &s.network.props.name)?;
         FlowLogs::build(&mut security, private_network.vpc.as_ref(), key.key.arn(), s.network.flow_log_retention_days)?;

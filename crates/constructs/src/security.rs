@@ -91,6 +91,27 @@ pub struct RuntimeSecurityGroup {
 }
 
 impl RuntimeSecurityGroup {
+    /// The S3 prefix list the group's egress names: the ID given, or else a stack parameter
+    /// (`S3PrefixListId`) that deploy fills from `ec2:DescribeManagedPrefixLists`, since
+    /// CloudFormation cannot look it up.
+    pub fn s3_prefix_list(stack: &mut Stack, given: Option<&str>, region: &str) -> Result<Expr, Error> {
+        if let Some(id) = given {
+            return Ok(Expr::from(id));
+        }
+        Ok(stack.add_parameter(
+            "S3PrefixListId",
+            corestack_cfn::Parameter {
+                kind: "String".into(),
+                description: format!(
+                    "The ID of com.amazonaws.{region}.s3, the Region's S3 managed prefix list; corestack deploy looks it up"
+                ),
+                default: None,
+                allowed_pattern: Some("^pl-[a-f0-9]{8,17}$".into()),
+                constraint_description: Some("a prefix list ID, pl- and 8 to 17 hex digits".into()),
+            },
+        )?)
+    }
+
     /// Adds the group, and a rule on the endpoint group that admits it on 443.
     ///
     /// `s3_prefix_list` is the region's `com.amazonaws.<region>.s3` managed prefix list (an ID,
