@@ -47,14 +47,6 @@ pub enum DeployError {
         /// The first failing resource and its reason.
         reason: String,
     },
-    /// The stack is busy with another operation.
-    #[error("stack {stack} is {status}; wait for that operation to finish, then deploy again")]
-    Busy {
-        /// The stack.
-        stack: String,
-        /// Its status.
-        status: String,
-    },
     /// An update failed and so did its rollback: CloudFormation takes no update until the
     /// rollback is continued.
     #[error(
