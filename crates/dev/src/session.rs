@@ -161,8 +161,8 @@ fn spawn_error(e: &std::io::Error, program: &std::path::Path) -> String {
 
 /// The first characters of a session ID, for console lines.
 pub(crate) fn short(id: &str) -> &str {
-    // Cut on a character boundary: IDs are checked ASCII, but this must never panic regardless.
-    id.char_indices().nth(8).map_or(id, |(end, _)| &id[..end])
+    // On a character boundary: IDs are checked ASCII, but this must never panic regardless.
+    crate::names::first_chars(id, 8)
 }
 
 impl Session {
