@@ -18,16 +18,8 @@ pub async fn anthropic_hint(config: &aws_config::SdkConfig, settings: &Settings)
     if !names_anthropic(settings) {
         return None;
     }
-    let region = config.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
-    let endpoint = crate::signed::endpoint(config, "BEDROCK", &format!("https://bedrock.{region}.amazonaws.com"));
-    let call = crate::signed::Call {
-        service: "bedrock",
-        method: "GET",
-        url: format!("{endpoint}/use-case-for-model-access"),
-        body: String::new(),
-        content_type: None,
-    };
-    let answer = crate::signed::send(config, &region, call).await.ok()?;
+    let answer =
+        crate::signed::get(config, "bedrock", "bedrock", "BEDROCK", "/use-case-for-model-access").await.ok()?;
     (answer.error_type.as_deref() == Some("ResourceNotFoundException")).then(|| {
         "note: the config names Anthropic models, and this account has not submitted Anthropic's first-time-use form, so their invocations will fail until it does: submit it once in the Bedrock console (Model access), or with bedrock:PutUseCaseForModelAccess".to_string()
     })

@@ -34,7 +34,7 @@ pub async fn fill(config: &aws_config::SdkConfig, plans: &mut [StackPlan]) -> Re
 
 /// The ID of `com.amazonaws.<region>.s3` in the configuration's Region.
 pub async fn s3_prefix_list(config: &aws_config::SdkConfig) -> Result<String, DeployError> {
-    let region = config.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
+    let region = crate::signed::region(config);
     let name = format!("com.amazonaws.{region}.s3");
     let subject = format!("prefix list {name}");
     let fail = |m: String| DeployError::Aws(Box::new(AwsFailure::plain(OPERATION, Some(&subject), m)));
@@ -50,17 +50,12 @@ pub async fn s3_prefix_list(config: &aws_config::SdkConfig) -> Result<String, De
         body,
         content_type: Some(form),
     };
-    let answer = crate::signed::send(config, &region, call).await.map_err(|e| match e {
-        crate::signed::Failed::Unreached(e) => {
-            DeployError::Aws(Box::new(AwsFailure::unreached(OPERATION, Some(&subject), &*e)))
-        }
-        crate::signed::Failed::Other(m) => fail(m),
-    })?;
+    let answer = crate::signed::send(config, &region, call).await.map_err(|e| e.into_error(OPERATION, &subject))?;
     let (status, text) = (answer.status, String::from_utf8_lossy(&answer.body));
     if !status.is_success() {
         let failure = AwsFailure {
             code: element(&text, "Code").or_else(|| Some(format!("HTTP {}", status.as_u16()))),
-            request_id: element(&text, "RequestID").or_else(|| element(&text, "requestId")),
+            request_id: element(&text, "RequestID").or_else(|| element(&text, "requestId")).or(answer.request_id),
             ..AwsFailure::plain(OPERATION, Some(&subject), element(&text, "Message").unwrap_or_default())
         };
         return Err(DeployError::Aws(Box::new(failure)));

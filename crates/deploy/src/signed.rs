@@ -37,6 +37,38 @@ pub(crate) enum Failed {
     Other(String),
 }
 
+/// The configuration's Region (`us-east-1` when none is set).
+pub(crate) fn region(config: &aws_config::SdkConfig) -> String {
+    config.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into())
+}
+
+/// A signed GET of `path` on a Regional service: `host` is its endpoint's first label
+/// (`https://<host>.<region>.amazonaws.com`), `service_env` its `AWS_ENDPOINT_URL_` suffix.
+pub(crate) async fn get(
+    config: &aws_config::SdkConfig,
+    service: &'static str,
+    host: &str,
+    service_env: &str,
+    path: &str,
+) -> Result<Answer, Failed> {
+    let region = region(config);
+    let endpoint = endpoint(config, service_env, &format!("https://{host}.{region}.amazonaws.com"));
+    let call =
+        Call { service, method: "GET", url: format!("{endpoint}{path}"), body: String::new(), content_type: None };
+    send(config, &region, call).await
+}
+
+impl Failed {
+    /// The failure as every AWS failure is shown: the operation, what it was about, and why.
+    pub(crate) fn into_error(self, operation: &str, subject: &str) -> crate::DeployError {
+        let failure = match self {
+            Failed::Unreached(e) => crate::AwsFailure::unreached(operation, Some(subject), &*e),
+            Failed::Other(m) => crate::AwsFailure::plain(operation, Some(subject), m),
+        };
+        crate::DeployError::Aws(Box::new(failure))
+    }
+}
+
 /// `AWS_ENDPOINT_URL_<SERVICE>`, then the configuration's endpoint, then `regional`.
 pub(crate) fn endpoint(config: &aws_config::SdkConfig, service_env: &str, regional: &str) -> String {
     std::env::var(format!("AWS_ENDPOINT_URL_{service_env}"))
@@ -53,6 +85,7 @@ pub(crate) fn endpoint(config: &aws_config::SdkConfig, service_env: &str, region
 pub(crate) struct Answer {
     pub(crate) status: hyper::StatusCode,
     pub(crate) error_type: Option<String>,
+    pub(crate) request_id: Option<String>,
     pub(crate) body: Bytes,
 }
 
@@ -68,14 +101,12 @@ pub(crate) async fn send(config: &aws_config::SdkConfig, region: &str, call: Cal
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(tls);
     let response = client.request(request).await.map_err(|e| Failed::Unreached(Box::new(e)))?;
     let status = response.status();
-    let error_type = response
-        .headers()
-        .get("x-amzn-errortype")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(':').next().unwrap_or(v).to_string());
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let error_type = header("x-amzn-errortype").map(|v| v.split(':').next().unwrap_or(&v).to_string());
+    let request_id = header("x-amzn-requestid");
     let limited = http_body_util::Limited::new(response.into_body(), ANSWER_BYTES);
     let body = limited.collect().await.map_err(|e| Failed::Other(format!("reading the answer: {e}")))?.to_bytes();
-    Ok(Answer { status, error_type, body })
+    Ok(Answer { status, error_type, request_id, body })
 }
 
 async fn signed(

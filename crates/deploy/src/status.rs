@@ -86,32 +86,22 @@ impl StatusReader {
     /// when the answer has no `metadataConfiguration`, as the service treats it), read with a
     /// signed call of its own: the locked SDK crate does not model the field.
     pub async fn require_mmdsv2(&self, config: &aws_config::SdkConfig, id: &str) -> Result<bool, DeployError> {
-        let region = config.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into());
-        let regional = format!("https://bedrock-agentcore-control.{region}.amazonaws.com");
-        let endpoint = crate::signed::endpoint(config, "BEDROCK_AGENTCORE_CONTROL", &regional);
-        let call = crate::signed::Call {
-            service: "bedrock-agentcore",
-            method: "GET",
-            url: format!("{endpoint}/runtimes/{id}/"),
-            body: String::new(),
-            content_type: None,
-        };
+        const OPERATION: &str = "bedrock-agentcore:GetAgentRuntime";
         let subject = format!("runtime {id}");
-        let failure = |m: String| {
-            DeployError::Aws(Box::new(AwsFailure::plain("bedrock-agentcore:GetAgentRuntime", Some(&subject), m)))
-        };
-        let answer = crate::signed::send(config, &region, call).await.map_err(|e| match e {
-            crate::signed::Failed::Unreached(e) => DeployError::Aws(Box::new(AwsFailure::unreached(
-                "bedrock-agentcore:GetAgentRuntime",
-                Some(&subject),
-                &*e,
-            ))),
-            crate::signed::Failed::Other(m) => failure(m),
-        })?;
+        let path = format!("/runtimes/{id}/");
+        let control = "bedrock-agentcore-control";
+        let answer = crate::signed::get(config, "bedrock-agentcore", control, "BEDROCK_AGENTCORE_CONTROL", &path)
+            .await
+            .map_err(|e| e.into_error(OPERATION, &subject))?;
         let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
         if !answer.status.is_success() {
             let message = json["message"].as_str().or(json["Message"].as_str()).unwrap_or("no message");
-            return Err(failure(format!("HTTP {}: {message}", answer.status.as_u16())));
+            let failure = AwsFailure {
+                code: answer.error_type.or_else(|| Some(format!("HTTP {}", answer.status.as_u16()))),
+                request_id: answer.request_id,
+                ..AwsFailure::plain(OPERATION, Some(&subject), message)
+            };
+            return Err(DeployError::Aws(Box::new(failure)));
         }
         Ok(json["metadataConfiguration"]["requireMMDSV2"].as_bool() == Some(true))
     }

@@ -294,6 +294,17 @@ async fn the_mmdsv2_setting_is_read_from_get_agent_runtime() {
     assert!(!reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
     assert_eq!(calls.lock().unwrap().len(), 3);
     assert!(corestack_deploy::status::MMDS_FIX.contains("requireMMDSV2=true"));
+    // A refusal is shown as every AWS failure is: operation, code, message and request ID.
+    let (url, _) = scripted_http::serve(|_: &Seen| {
+        Answer::new(403, "application/json", r#"{"message":"not allowed"}"#)
+            .with_header("x-amzn-errortype", "AccessDeniedException:http://internal.amazon.com/")
+            .with_header("x-amzn-requestid", "req-mmds")
+    })
+    .await;
+    let refusing = self::config(&url).await;
+    let err = StatusReader::new(&refusing).require_mmdsv2(&refusing, "a-AbCdE12345").await.unwrap_err().to_string();
+    assert!(err.contains("bedrock-agentcore:GetAgentRuntime failed (runtime a-AbCdE12345)"), "{err}");
+    assert!(err.contains("AccessDeniedException: not allowed") && err.contains("req-mmds"), "{err}");
 }
 
 #[tokio::test]
