@@ -172,10 +172,10 @@ impl<'a> Project<'a> {
 
     /// The stacks this project and environment own that the config no longer names, as plans to
     /// delete (account-wide stacks are never among them).
-    pub async fn orphans(&self, deployer: &Deployer) -> Result<Vec<StackPlan>, DeployError> {
+    pub async fn orphans(&self, deployer: &Deployer, plans: &[StackPlan]) -> Result<Vec<StackPlan>, DeployError> {
         let mut keep = self.account_wide();
         keep.push(corestack_app::constructs::transaction_search::STACK_NAME.to_string());
-        deployer.orphans(&self.owner(), &self.plans(), &keep).await
+        deployer.orphans(&self.owner(), plans, &keep).await
     }
 
     /// Each configured runtime (or only the one with config key `only`) with one of its deployed
@@ -319,7 +319,7 @@ impl<'a> Project<'a> {
         }
         crate::prefix_list::fill(&self.config, &mut plans).await?;
         let mut diffs = deployer.diff(&plans).await?;
-        for orphan in self.orphans(&deployer).await? {
+        for orphan in self.orphans(&deployer, &plans).await? {
             let o = crate::ownership::describe_orphan(&orphan);
             diffs.push((o.stack, StackDiff::Delete { resources: o.resources, retained: o.retained }));
         }
@@ -376,7 +376,7 @@ impl<'a> Project<'a> {
                 p.dependencies.dedup();
             }
         }
-        for orphan in self.orphans(&deployer).await? {
+        for orphan in self.orphans(&deployer, &plans).await? {
             let o = crate::ownership::describe_orphan(&orphan);
             observer.note(&format!(
                 "{} is not in the config any more but is this project's (its tags say so): deleting it too{}",

@@ -79,20 +79,20 @@ impl Project<'_> {
         let account_wide = self.account_wide();
         let (mut plans, mut notes) =
             crate::transaction_search::settle(self.config(), &deployer, self.plans(), &account_wide).await?;
-        notes.extend(crate::transaction_search::traces_hint(self.config(), &plans, &account_wide).await);
+        let traces =
+            settings.observability.deliveries.contains(&corestack_app::constructs::deliveries::LogDelivery::Traces);
+        notes.extend(crate::transaction_search::traces_hint(self.config(), traces, &plans, &account_wide).await);
         notes.extend(crate::model_access::anthropic_hint(self.config(), settings).await);
         crate::prefix_list::fill(self.config(), &mut plans).await?;
         deployer.check_exports(&plans).await?;
         deployer.check_sizes(&plans)?;
         self.check_kept_repository(&deployer, &plans).await?;
         self.check_runtime_names(&deployer).await?;
-        let orphans = self.orphans(&deployer).await?;
+        let orphans = self.orphans(&deployer, &plans).await?;
         let (before, after) = StackPlan::split_at_images(plans);
         Ok(Rollout { notes, before, after, choices, base: base.to_path_buf(), orphans })
     }
-}
 
-impl Project<'_> {
     /// An earlier `destroy` keeps the image repository (it holds the images): a new stack that
     /// declares it again would fail half way with RepositoryAlreadyExistsException. Found here,
     /// before any stack changes, with what to do.
@@ -108,9 +108,7 @@ impl Project<'_> {
             Err(e) => Err(e.into()),
         }
     }
-}
 
-impl Project<'_> {
     /// Runtime names are unique in an account and Region: a name of the config that a runtime
     /// outside this project's stacks already has would fail its stack half way. Found here,
     /// before any stack changes.

@@ -67,17 +67,17 @@ pub async fn settle(
     Ok((kept, notes))
 }
 
-/// When the stacks deliver runtime traces to X-Ray but the account's spans do not go to
+/// When the config delivers traces to X-Ray (`delivers_traces`) but the account's spans do not go to
 /// CloudWatch Logs (and the deploy does not turn Transaction Search on): what to do, since
 /// "To use X-Ray with AgentCore, you need to enable CloudWatch Transaction Search" (X-Ray
 /// developer guide, AgentCore page) and `corestack traces` would find nothing. Best effort: an
 /// answer that cannot be read says nothing.
 pub async fn traces_hint(
     config: &aws_config::SdkConfig,
+    delivers_traces: bool,
     plans: &[StackPlan],
     account_wide: &[String],
 ) -> Option<String> {
-    let delivers_traces = plans.iter().any(|p| p.template.contains("\"LogType\":\"TRACES\""));
     let turning_on = plans.iter().any(|p| account_wide.contains(&p.name));
     if !delivers_traces || turning_on {
         return None;
