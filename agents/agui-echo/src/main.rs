@@ -16,17 +16,17 @@ fn new_id() -> String {
 }
 
 /// The run a payload asks for: its thread and run IDs (made when absent) and its prompt.
-fn events_for(payload: Value) -> Vec<AgUiEvent> {
+fn events_for(payload: Value) -> impl Iterator<Item = AgUiEvent> + Send + use<> {
     let prompt = payload.get("prompt").and_then(Value::as_str).map(str::to_string);
     let input: RunAgentInput = serde_json::from_value(payload).unwrap_or_default();
     let text = prompt.or_else(|| input.last_user_text()).unwrap_or_default();
     let thread = if input.thread_id.is_empty() { new_id() } else { input.thread_id };
     let run = if input.run_id.is_empty() { new_id() } else { input.run_id };
-    text_run(&thread, &run, &new_id(), &text)
+    text_run(&thread, &run, &new_id(), text)
 }
 
 async fn invoke(req: Request) -> Result<Response, Infallible> {
-    let events = events_for(req.payload).into_iter().map(|e| Ok::<_, Infallible>(e.to_json()));
+    let events = events_for(req.payload).map(|e| Ok::<_, Infallible>(e.to_json()));
     Ok(Response::stream(futures_util::stream::iter(events)))
 }
 

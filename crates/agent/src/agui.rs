@@ -117,24 +117,48 @@ impl AgUiEvent {
 
 /// The events of a run that answers `text` as one assistant message, one content event per word
 /// (words keep the whitespace before them, so the deltas join back into the text).
-pub fn text_run(thread_id: &str, run_id: &str, message_id: &str, text: &str) -> Vec<AgUiEvent> {
-    let mut events = vec![
-        AgUiEvent::RunStarted { thread_id: thread_id.into(), run_id: run_id.into() },
-        AgUiEvent::TextMessageStart { message_id: message_id.into(), role: "assistant".into() },
+///
+/// The events are made as they are pulled, so a run costs memory for its text and one event at
+/// a time, however many words it has (collected first, a 16 MB prompt of short words cost
+/// agui-echo 1.1 GB).
+pub fn text_run(
+    thread_id: &str,
+    run_id: &str,
+    message_id: &str,
+    text: String,
+) -> impl Iterator<Item = AgUiEvent> + Send + use<> {
+    let (thread_id, run_id, message_id) = (thread_id.to_string(), run_id.to_string(), message_id.to_string());
+    let content_id = message_id.clone();
+    let head = [
+        AgUiEvent::RunStarted { thread_id: thread_id.clone(), run_id: run_id.clone() },
+        AgUiEvent::TextMessageStart { message_id: message_id.clone(), role: "assistant".into() },
     ];
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c.is_whitespace() && i > start && !text[start..i].trim().is_empty() {
-            events.push(AgUiEvent::TextMessageContent { message_id: message_id.into(), delta: text[start..i].into() });
-            start = i;
+    let deltas = Deltas { text, at: 0 };
+    let tail = [AgUiEvent::TextMessageEnd { message_id }, AgUiEvent::RunFinished { thread_id, run_id }];
+    head.into_iter()
+        .chain(deltas.map(move |delta| AgUiEvent::TextMessageContent { message_id: content_id.clone(), delta }))
+        .chain(tail)
+}
+
+/// The words of an owned text, each with the whitespace before it, one at a time.
+struct Deltas {
+    text: String,
+    at: usize,
+}
+
+impl Iterator for Deltas {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let rest = &self.text[self.at..];
+        if rest.is_empty() {
+            return None;
         }
+        let word = rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len());
+        let end = rest[word..].find(char::is_whitespace).map_or(rest.len(), |e| word + e);
+        self.at += end;
+        Some(rest[..end].to_string())
     }
-    if start < text.len() {
-        events.push(AgUiEvent::TextMessageContent { message_id: message_id.into(), delta: text[start..].into() });
-    }
-    events.push(AgUiEvent::TextMessageEnd { message_id: message_id.into() });
-    events.push(AgUiEvent::RunFinished { thread_id: thread_id.into(), run_id: run_id.into() });
-    events
 }
 
 #[cfg(test)]
@@ -152,7 +176,7 @@ mod tests {
 
     #[test]
     fn a_text_run_streams_one_delta_per_word_that_join_into_the_text() {
-        let events = text_run("t", "r", "m", "hello  big world");
+        let events: Vec<AgUiEvent> = text_run("t", "r", "m", "hello  big world".into()).collect();
         let deltas: Vec<String> = events
             .iter()
             .filter_map(|e| match e {
@@ -163,6 +187,9 @@ mod tests {
         assert_eq!(deltas, ["hello", "  big", " world"]);
         assert_eq!(deltas.concat(), "hello  big world");
         assert_eq!(events.len(), 7);
+        let trailing: Vec<AgUiEvent> = text_run("t", "r", "m", " a  ".into()).collect();
+        assert_eq!(trailing.len(), 6, "{trailing:?}");
+        assert_eq!(text_run("t", "r", "m", String::new()).count(), 4);
     }
 
     #[test]
