@@ -14,8 +14,9 @@ use std::net::SocketAddr;
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::{Method, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -24,6 +25,10 @@ use tokio::net::TcpListener;
 
 /// The largest request the stand-in reads (Bedrock's own limit is larger; prompts here are small).
 const MAX_REQUEST: usize = 20 * 1024 * 1024;
+
+/// The body of an answer: whole for errors and `Converse`, made frame by frame for
+/// `ConverseStream`.
+type Body = BoxBody<Bytes, Infallible>;
 
 /// A running stand-in.
 #[derive(Debug)]
@@ -96,7 +101,7 @@ fn last_user_text(body: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn frame(event: &str, payload: Value) -> Vec<u8> {
+fn frame(event: &str, payload: Value) -> Bytes {
     let headers = [(":message-type", "event"), (":event-type", event), (":content-type", "application/json")];
     let mut message = Message::new(Bytes::from(payload.to_string()));
     for (k, v) in headers {
@@ -104,7 +109,47 @@ fn frame(event: &str, payload: Value) -> Vec<u8> {
     }
     let mut out = Vec::new();
     write_message_to(&message, &mut out).expect("writing to a Vec cannot fail");
-    out
+    Bytes::from(out)
+}
+
+/// The words of an owned text, each with the whitespace after it, one at a time: a run of
+/// spaces rides with the word before it, so it never becomes a stream of empty deltas.
+struct Words {
+    text: String,
+    at: usize,
+}
+
+impl Iterator for Words {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let rest = &self.text[self.at..];
+        if rest.is_empty() {
+            return None;
+        }
+        let space = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let end = rest[space..].find(|c: char| !c.is_whitespace()).map_or(rest.len(), |e| space + e);
+        self.at += end;
+        Some(rest[..end].to_string())
+    }
+}
+
+/// The ConverseStream frames of an answer, made as hyper asks for them (it asks only when the
+/// connection can take more), so memory stays the size of the request however long the answer.
+fn stream_frames(text: String, usage: Value) -> impl Iterator<Item = Bytes> + Send {
+    let head = std::iter::once(frame("messageStart", json!({"role": "assistant"})));
+    let deltas = Words { text, at: 0 }
+        .map(|delta| frame("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"text": delta}})));
+    let tail = [
+        ("contentBlockStop", json!({"contentBlockIndex": 0})),
+        ("messageStop", json!({"stopReason": "end_turn"})),
+        ("metadata", json!({"usage": usage, "metrics": {"latencyMs": 0}})),
+    ];
+    head.chain(deltas).chain(tail.into_iter().map(|(event, payload)| frame(event, payload)))
+}
+
+fn whole(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
 }
 
 fn usage(prompt: &str, text: &str) -> Value {
@@ -112,15 +157,15 @@ fn usage(prompt: &str, text: &str) -> Value {
     json!({"inputTokens": input, "outputTokens": output, "totalTokens": input + output})
 }
 
-fn error(status: StatusCode, kind: &str, message: &str) -> hyper::Response<Full<Bytes>> {
-    let mut r = hyper::Response::new(Full::new(Bytes::from(json!({ "message": message }).to_string())));
+fn error(status: StatusCode, kind: &str, message: &str) -> hyper::Response<Body> {
+    let mut r = hyper::Response::new(whole(json!({ "message": message }).to_string()));
     *r.status_mut() = status;
     r.headers_mut().insert("content-type", "application/json".parse().expect("static header"));
     r.headers_mut().insert("x-amzn-errortype", kind.parse().expect("static header"));
     r
 }
 
-async fn answer(req: hyper::Request<Incoming>) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+async fn answer(req: hyper::Request<Incoming>) -> Result<hyper::Response<Body>, Infallible> {
     let path = req.uri().path().to_string();
     let route = path.strip_prefix("/model/").and_then(|rest| rest.rsplit_once('/'));
     let (model, streaming) = match (req.method(), route) {
@@ -138,31 +183,27 @@ async fn answer(req: hyper::Request<Incoming>) -> Result<hyper::Response<Full<By
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return Ok(error(StatusCode::BAD_REQUEST, "ValidationException", "the request body is not JSON"));
     };
+    drop(body);
     let prompt = last_user_text(&request);
+    drop(request);
     if prompt.trim().is_empty() {
         return Ok(error(StatusCode::BAD_REQUEST, "ValidationException", "messages has no user text"));
     }
     let text = reply_text(&model, &prompt);
-    if !streaming {
+    let usage = usage(&prompt, &text);
+    drop(prompt);
+    let (body, content_type) = if streaming {
+        let frames = stream_frames(text, usage).map(|f| Ok::<_, Infallible>(Frame::data(f)));
+        (BodyExt::boxed(StreamBody::new(futures_util::stream::iter(frames))), "application/vnd.amazon.eventstream")
+    } else {
         let out = json!({
             "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-            "stopReason": "end_turn", "usage": usage(&prompt, &text), "metrics": {"latencyMs": 0},
+            "stopReason": "end_turn", "usage": usage, "metrics": {"latencyMs": 0},
         });
-        let mut r = hyper::Response::new(Full::new(Bytes::from(out.to_string())));
-        r.headers_mut().insert("content-type", "application/json".parse().expect("static header"));
-        return Ok(r);
-    }
-    let mut frames = frame("messageStart", json!({"role": "assistant"}));
-    let words: Vec<&str> = text.split(' ').collect();
-    for (i, word) in words.iter().enumerate() {
-        let delta = if i + 1 < words.len() { format!("{word} ") } else { word.to_string() };
-        frames.extend(frame("contentBlockDelta", json!({"contentBlockIndex": 0, "delta": {"text": delta}})));
-    }
-    frames.extend(frame("contentBlockStop", json!({"contentBlockIndex": 0})));
-    frames.extend(frame("messageStop", json!({"stopReason": "end_turn"})));
-    frames.extend(frame("metadata", json!({"usage": usage(&prompt, &text), "metrics": {"latencyMs": 0}})));
-    let mut r = hyper::Response::new(Full::new(Bytes::from(frames)));
-    r.headers_mut().insert("content-type", "application/vnd.amazon.eventstream".parse().expect("static header"));
+        (whole(out.to_string()), "application/json")
+    };
+    let mut r = hyper::Response::new(body);
+    r.headers_mut().insert("content-type", content_type.parse().expect("static header"));
     Ok(r)
 }
 
@@ -186,5 +227,13 @@ mod tests {
         ]});
         assert_eq!(last_user_text(&body), "second part");
         assert_eq!(last_user_text(&json!({})), "");
+    }
+
+    #[test]
+    fn a_stream_carries_each_word_with_the_spaces_after_it() {
+        let words: Vec<String> = Words { text: "hello  big world   ".into(), at: 0 }.collect();
+        assert_eq!(words, ["hello  ", "big ", "world   "]);
+        let spaces: Vec<String> = Words { text: "   x".into(), at: 0 }.collect();
+        assert_eq!(spaces, ["   ", "x"]);
     }
 }
