@@ -5,10 +5,11 @@
 //! from `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (AgentCore sets the latter).
 //!
 //! Export never holds up an invocation: spans go to the OpenTelemetry SDK's batch processor, a
-//! bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`, 2,048 by default) drained by its own thread, which
-//! drops spans when full; the HTTP requests run on a one-thread runtime of their own, with a
-//! timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s by default), so a dead collector costs nothing to
-//! the caller.
+//! queue bounded by count (`OTEL_BSP_MAX_QUEUE_SIZE`, 2,048 by default) and by bytes (see
+//! [`budget`]) drained by its own thread, which drops spans when full; the HTTP requests run on a
+//! one-thread runtime of their own, with a timeout (`OTEL_EXPORTER_OTLP_TIMEOUT`, 10 s by
+//! default), and the collector's answer is read to [`MAX_ANSWER`] bytes, so a dead or hostile
+//! collector costs nothing to the caller.
 //!
 //! **To AgentCore Observability**: set `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` to CloudWatch's OTLP
 //! traces endpoint, `https://xray.<region>.amazonaws.com/v1/traces` (it needs Transaction Search
@@ -32,6 +33,12 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+pub mod budget;
+
+/// The most of a collector's answer the exporter reads (an OTLP answer is a few bytes, or a
+/// partial-success message).
+pub const MAX_ANSWER: usize = 64 * 1024;
+
 static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 
 /// The layer that turns tracing spans into exported OpenTelemetry spans, when export is asked
@@ -49,7 +56,8 @@ where
         .build()
         .map_err(|e| eprintln!("corestack-agent: no span export: {e}"))
         .ok()?;
-    let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).build();
+    let processor = budget::pair(exporter, |e| opentelemetry_sdk::trace::BatchSpanProcessor::builder(e).build());
+    let provider = SdkTracerProvider::builder().with_span_processor(processor).build();
     let tracer = provider.tracer("corestack-agent");
     let _ = PROVIDER.set(provider);
     Some(tracing_opentelemetry::layer().with_tracer(tracer))
@@ -201,7 +209,11 @@ impl opentelemetry_http::HttpClient for ExportClient {
             let request = request.map(Full::new);
             let response = tokio::time::timeout(timeout, client.request(request)).await??;
             let (head, body) = response.into_parts();
-            let body = tokio::time::timeout(timeout, body.collect()).await??.to_bytes();
+            let body = http_body_util::Limited::new(body, MAX_ANSWER).collect();
+            let body = tokio::time::timeout(timeout, body)
+                .await?
+                .map_err(|e| format!("the collector's answer was not read ({e}; at most {MAX_ANSWER} bytes are)"))?
+                .to_bytes();
             Ok::<_, opentelemetry_http::HttpError>(http::Response::from_parts(head, body))
         });
         answer.await?
