@@ -10,6 +10,8 @@ use corestack_invoke::ws::Received;
 use corestack_invoke::{Invocation, InvokeError, Target};
 use serde_json::Value;
 
+mod answer;
+
 use crate::Failure;
 use crate::runtime::Tokio;
 
@@ -131,10 +133,7 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let (ask, payload, accept) = ask(args)?;
     let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
     let region = settings.environment.region.clone();
-    let mut last = b'\n';
-    let mut collected = Vec::new();
-    let mut events = rpc::EventReader::default();
-    let mut stream_errors = Vec::new();
+    let mut sink = answer::Sink::new(ask, args.stream);
     Tokio::new()?.run(async {
         // SigV4 calls, and the ARN lookup, need credentials of the environment's account: checked
         // first. A bearer token with --arn needs none.
@@ -169,74 +168,16 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         let invocation =
             Invocation { arn, qualifier: args.qualifier.clone(), session: session.clone(), accept, payload };
         let mut stdout = std::io::stdout();
-        let mut write = |chunk: bytes::Bytes| {
-            match ask {
-                Ask::Raw => {
-                    last = chunk.last().copied().unwrap_or(last);
-                    stdout.write_all(&chunk)?;
-                }
-                // A streamed A2A answer: each event's text as it comes.
-                Ask::A2a if args.stream => {
-                    for event in events.push(&chunk) {
-                        let Ok(message) = serde_json::from_str::<Value>(&event) else { continue };
-                        match rpc::rpc_error(&message) {
-                            Some(e) => stream_errors.push(e),
-                            None => {
-                                let text = rpc::a2a_text(&message["result"]);
-                                last = text.as_bytes().last().copied().unwrap_or(last);
-                                stdout.write_all(text.as_bytes())?;
-                            }
-                        }
-                    }
-                }
-                _ => collected.extend_from_slice(&chunk),
-            }
-            stdout.flush()
-        };
-        corestack_invoke::invoke(&target, invocation, &mut write).await.map_err(Failure::from)
+        let mut write = |chunk: bytes::Bytes| sink.take(chunk, &mut stdout);
+        let result = corestack_invoke::invoke(&target, invocation, &mut write).await;
+        result.map_err(|e| sink.failure(e))
     })?;
-    if last != b'\n' {
+    if sink.last != b'\n' {
         let _ = writeln!(out);
     }
-    let answered = |what: &str, e: String| Failure::Other(anyhow::anyhow!("the {what} answered {e}"));
-    if let Some(e) = stream_errors.into_iter().next() {
-        return Err(answered("A2A agent", e));
-    }
-    if ask == Ask::Raw || (ask == Ask::A2a && args.stream) {
-        let _ = out.flush();
-        return Ok(());
-    }
-    let messages = rpc::messages(&collected);
-    let Some(answer) = messages.iter().rev().find(|m| m.get("result").is_some() || m.get("error").is_some()) else {
-        return Err(Failure::Other(anyhow::anyhow!(
-            "the runtime's answer is not JSON-RPC: {}",
-            String::from_utf8_lossy(&collected)
-        )));
-    };
-    let what = if ask == Ask::A2a { "A2A agent" } else { "MCP server" };
-    if let Some(e) = rpc::rpc_error(answer) {
-        return Err(answered(what, e));
-    }
-    let result = &answer["result"];
-    match ask {
-        Ask::McpTools => print_tools(result, out),
-        Ask::McpCall => {
-            for item in result["content"].as_array().into_iter().flatten() {
-                let _ = match item["text"].as_str() {
-                    Some(text) => writeln!(out, "{text}"),
-                    None => writeln!(out, "{item}"),
-                };
-            }
-            if result["isError"] == Value::Bool(true) {
-                return Err(Failure::Other(anyhow::anyhow!("the tool answered an error (isError), printed above")));
-            }
-        }
-        _ => {
-            let _ = writeln!(out, "{}", rpc::a2a_text(result));
-        }
-    }
+    let finished = sink.finish(out);
     let _ = out.flush();
-    Ok(())
+    finished
 }
 
 /// `--ws`: stdin's lines out as text messages, the runtime's messages printed, until both are done.
@@ -288,22 +229,6 @@ async fn websocket(target: &Target, arn: &str, qualifier: &str, session: &str) -
                     None => return Ok(()),
                 }
             }
-        }
-    }
-}
-
-/// Each tool: its name and description, then its arguments (name, type, required).
-fn print_tools(result: &Value, out: &mut dyn Write) {
-    for tool in result["tools"].as_array().into_iter().flatten() {
-        let _ =
-            writeln!(out, "{}  {}", tool["name"].as_str().unwrap_or("?"), tool["description"].as_str().unwrap_or(""));
-        let schema = &tool["inputSchema"];
-        let required: Vec<&str> =
-            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
-            let kind = property["type"].as_str().unwrap_or("any");
-            let need = if required.contains(&name.as_str()) { ", required" } else { "" };
-            let _ = writeln!(out, "    {name} ({kind}{need})");
         }
     }
 }

@@ -78,16 +78,7 @@ pub(crate) fn session_id_problem(what: &str, id: &str) -> Option<String> {
         .then(|| format!("{what} must be 33 to 256 characters; `{}` has {}", shorten(id, 40), id.len()))
 }
 
-/// The first `n` characters of `s`, never cut inside a character.
-pub(crate) fn first_chars(s: &str, n: usize) -> &str {
-    s.char_indices().nth(n).map_or(s, |(end, _)| &s[..end])
-}
-
-/// [`first_chars`], with `...` when cut.
-pub(crate) fn shorten(s: &str, n: usize) -> String {
-    let head = first_chars(s, n);
-    if head.len() < s.len() { format!("{head}...") } else { s.to_string() }
-}
+pub(crate) use corestack_text::{first_chars, shorten};
 
 /// A new session ID: 36 characters in the UUID layout, like the AWS SDKs generate.
 pub fn new_session_id() -> String {

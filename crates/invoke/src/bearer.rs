@@ -107,11 +107,14 @@ pub(crate) async fn invoke(
         .map(|v| v.split(':').next().unwrap_or(v).to_string());
     let mut body = response.into_body();
     if !status.is_success() {
-        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        // An error's text is read to a cap and shown as an excerpt, whatever the server sends.
+        let bytes = http_body_util::Limited::new(body, MAX_ERROR_BYTES).collect().await;
+        let bytes = bytes.map(|b| b.to_bytes()).unwrap_or_else(|_| "(an error body over 64 KiB, not read)".into());
         let message = serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
             .and_then(|v| v.get("message").or_else(|| v.get("Message")).and_then(|m| m.as_str()).map(str::to_string))
             .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+        let message = corestack_text::excerpt(&message, 2000);
         let fix = (status == hyper::StatusCode::UNAUTHORIZED).then(|| {
             "pass a valid, unexpired access token from the runtime's identity provider with --bearer-token".to_string()
         });
@@ -132,6 +135,9 @@ pub(crate) async fn invoke(
     }
     Ok(())
 }
+
+/// The most of an error answer's body that is read.
+const MAX_ERROR_BYTES: usize = 64 * 1024;
 
 #[cfg(test)]
 mod tests {

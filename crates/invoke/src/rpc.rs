@@ -27,41 +27,66 @@ pub fn a2a_send(text: &str, stream: bool, message_id: &str) -> String {
     .to_string()
 }
 
-/// Splits a stream of server-sent events into their `data` payloads as they complete.
+/// The most of one server-sent event (or of a whole JSON-RPC answer) the client holds: far past
+/// any MCP or A2A answer, and a bound on a runtime that never ends one.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Splits a stream of server-sent events into their `data` payloads as they complete. Each byte
+/// is looked at once: the search for the blank line that ends an event goes on from where the
+/// last chunk's search stopped.
 #[derive(Debug, Default)]
 pub struct EventReader {
     buffer: Vec<u8>,
+    searched: usize,
 }
 
 impl EventReader {
-    /// Takes the next bytes; returns the data of every event they complete.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+    /// Takes the next bytes; returns the data of every event they complete, or an error when one
+    /// event grows past [`MAX_EVENT_BYTES`].
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<String>, String> {
         self.buffer.extend_from_slice(bytes);
         let mut events = Vec::new();
-        while let Some(end) = find_blank_line(&self.buffer) {
-            let event: Vec<u8> = self.buffer.drain(..end.0 + end.1).collect();
-            let text = String::from_utf8_lossy(&event[..end.0]);
-            let data: Vec<&str> = text
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(|d| d.strip_prefix(' ').unwrap_or(d))
-                .collect();
-            if !data.is_empty() {
-                events.push(data.join("\n"));
+        let mut start = 0;
+        while let Some((end, separator)) = find_blank_line(&self.buffer, self.searched.max(start)) {
+            if let Some(data) = event_data(&self.buffer[start..end]) {
+                events.push(data);
             }
+            start = end + separator;
         }
-        events
+        self.buffer.drain(..start);
+        // A separator may straddle this chunk and the next: search its last three bytes again.
+        self.searched = self.buffer.len().saturating_sub(3);
+        if self.buffer.len() > MAX_EVENT_BYTES {
+            return Err(format!(
+                "the runtime sent a server-sent event over {} MiB with no end; stopped reading",
+                MAX_EVENT_BYTES >> 20
+            ));
+        }
+        Ok(events)
     }
 }
 
-/// Where the first blank line is: the end of the event and the separator's length.
-fn find_blank_line(b: &[u8]) -> Option<(usize, usize)> {
-    let lf = b.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2));
-    let crlf = b.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4));
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-        (a, b) => a.or(b),
-    }
+/// The `data` lines of one event, joined; `None` for an event with none (a comment, say).
+fn event_data(event: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(event);
+    let data: Vec<&str> =
+        text.lines().filter_map(|l| l.strip_prefix("data:")).map(|d| d.strip_prefix(' ').unwrap_or(d)).collect();
+    (!data.is_empty()).then(|| data.join("\n"))
+}
+
+/// Where the first blank line at or after `from` is: the end of the event and the separator's
+/// length (`\n\n` or `\r\n\r\n`).
+fn find_blank_line(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    (from..b.len()).find_map(|i| {
+        let rest = &b[i..];
+        if rest.starts_with(b"\n\n") {
+            Some((i, 2))
+        } else if rest.starts_with(b"\r\n\r\n") {
+            Some((i, 4))
+        } else {
+            None
+        }
+    })
 }
 
 /// The JSON-RPC messages of a whole answer: one JSON document, or the events of a stream.
@@ -70,8 +95,8 @@ pub fn messages(body: &[u8]) -> Vec<Value> {
         return vec![v];
     }
     let mut reader = EventReader::default();
-    let mut events = reader.push(body);
-    events.extend(reader.push(b"\n\n"));
+    let mut events = reader.push(body).unwrap_or_default();
+    events.extend(reader.push(b"\n\n").unwrap_or_default());
     events.iter().filter_map(|e| serde_json::from_str(e).ok()).collect()
 }
 
@@ -95,10 +120,29 @@ mod tests {
     #[test]
     fn events_are_read_as_they_complete_whatever_the_chunks() {
         let mut r = EventReader::default();
-        assert!(r.push(b"data: {\"a\"").is_empty());
-        assert_eq!(r.push(b":1}\n\ndata: x\r\n\r\n: comment\n\n"), vec!["{\"a\":1}".to_string(), "x".to_string()]);
+        assert!(r.push(b"data: {\"a\"").unwrap().is_empty());
+        assert_eq!(r.push(b":1}\n\ndata: x\r\n\r\n: comment\n\n").unwrap(), ["{\"a\":1}", "x"]);
+        assert!(r.push(b"data: y\r\n\r").unwrap().is_empty(), "a separator cut between chunks");
+        assert_eq!(r.push(b"\ndata: z\n").unwrap(), ["y"]);
+        assert_eq!(r.push(b"\n").unwrap(), ["z"]);
         assert_eq!(messages(b"data: {\"id\":1}\n\n"), vec![json!({"id": 1})]);
         assert_eq!(messages(b"{\"id\":2}"), vec![json!({"id": 2})]);
+    }
+
+    /// Issue 27, 8: 32 MB with no blank line, in 64 KiB chunks, once took 33 s (each chunk searched
+    /// the whole buffer again); each byte is now searched once, and an event past the cap is refused.
+    #[test]
+    fn a_long_event_is_searched_once_and_capped() {
+        let mut r = EventReader::default();
+        let chunk = vec![b'a'; 64 * 1024];
+        let started = std::time::Instant::now();
+        for _ in 0..512 {
+            assert!(r.push(&chunk).unwrap().is_empty());
+            assert_eq!(r.searched, r.buffer.len() - 3, "the search goes on from where it stopped");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
+        let too_long = (0..=512).map(|_| r.push(&chunk)).find_map(Result::err).expect("refused past the cap");
+        assert!(too_long.contains("over 64 MiB"), "{too_long}");
     }
 
     #[test]

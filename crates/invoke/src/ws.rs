@@ -92,6 +92,7 @@ pub async fn open(target: &Target, arn: &str, qualifier: &str, session: &str) ->
                         .ok()
                         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
                         .unwrap_or(body);
+                    let message = corestack_text::excerpt(&message, 2000);
                     let subject = format!("HTTP {}", r.status().as_u16());
                     InvokeError::Aws(Box::new(AwsFailure {
                         code: Some(kind.unwrap_or_else(|| "UnknownError".into())),

@@ -5,6 +5,8 @@ use std::fmt::Write;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 
+use corestack_text::one_line;
+
 use crate::{Listed, Span, Trace};
 
 /// `2026-11-30T15:04:05.123Z`.
@@ -30,12 +32,12 @@ pub fn list(traces: &[Listed]) -> String {
         .map(|l| {
             let t = &l.trace;
             [
-                t.id.clone(),
+                one_line(&t.id).into_owned(),
                 when(t.start),
                 ms(Some(t.duration_ms)),
                 t.status.as_str().to_string(),
                 l.runtime.clone(),
-                t.session.clone().unwrap_or_else(|| "-".into()),
+                t.session.as_deref().map_or("-".into(), |s| one_line(s).into_owned()),
                 t.spans().len().to_string(),
             ]
         })
@@ -53,12 +55,14 @@ pub fn list(traces: &[Listed]) -> String {
 }
 
 fn span(out: &mut String, s: &Span, depth: usize) {
-    let attrs: Vec<String> = s.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    // Names and attributes are what the agent (or a caller, through it) wrote: one line each,
+    // with no terminal escapes.
+    let attrs: Vec<String> = s.attributes.iter().map(|(k, v)| format!("{}={}", one_line(k), one_line(v))).collect();
     let _ = writeln!(
         out,
         "{}{}  {}  {}{}{}",
         "  ".repeat(depth),
-        s.name,
+        one_line(&s.name),
         ms(s.duration_ms),
         s.status.as_str(),
         if attrs.is_empty() { "" } else { "  " },
@@ -74,11 +78,11 @@ fn span(out: &mut String, s: &Span, depth: usize) {
 pub fn tree(t: &Trace) -> String {
     let mut out = format!(
         "trace {}  started {}  {}  {}{}\n",
-        t.id,
+        one_line(&t.id),
         when(t.start),
         ms(Some(t.duration_ms)),
         t.status.as_str(),
-        t.session.as_ref().map(|s| format!("  session {s}")).unwrap_or_default()
+        t.session.as_ref().map(|s| format!("  session {}", one_line(s))).unwrap_or_default()
     );
     for r in &t.roots {
         span(&mut out, r, 1);
@@ -117,5 +121,20 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert!(lines[0].starts_with("TRACE") && lines[0].ends_with("SPANS"), "{table}");
         assert!(lines[1].contains("1250 ms   fault   demo_agent  s-1      2"), "{table}");
+    }
+
+    /// Issue 27, 8: a segment's names and annotations are written by the agent, or by a caller
+    /// through it, and were printed with their terminal escapes.
+    #[test]
+    fn what_a_segment_says_is_printed_on_one_line_without_escapes() {
+        let doc = json!({"id": "a", "name": "inv\u{1b}[2Jocation", "start_time": 1.0, "end_time": 2.0,
+            "annotations": {"session.id": "s\n1\u{7}"}});
+        let t = trace("1-x", vec![doc.to_string()]);
+        let text = tree(&t);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+        assert!(text.contains("inv\\u{1b}[2Jocation") && text.contains("session s\\n1\\u{7}"), "{text}");
+        assert_eq!(text.lines().count(), 2, "{text}");
+        let table = list(&[Listed { runtime: "r".into(), trace: t }]);
+        assert!(!table.contains('\u{1b}') && table.lines().count() == 2, "{table}");
     }
 }
