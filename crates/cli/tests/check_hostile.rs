@@ -79,3 +79,49 @@ fn nesting_no_template_needs_is_refused_before_parsing() {
     std::fs::write(&file, format!("Resources: {}", "[".repeat(200_000))).unwrap();
     refused(&[&file], &["nests `[` or `{` more than 64 deep"]);
 }
+
+/// A 930 KB template of real-looking resources.
+fn large_template() -> String {
+    let resources: serde_json::Map<String, serde_json::Value> = (0..12_500)
+        .map(|i| {
+            (
+                format!("Topic{i}"),
+                serde_json::json!({"Type": "AWS::SNS::Topic", "Properties": {"TopicName": format!("t{i}")}}),
+            )
+        })
+        .collect();
+    let text = serde_json::json!({"Resources": resources}).to_string();
+    assert!((800_000..1_000_000).contains(&text.len()), "{}", text.len());
+    text
+}
+
+/// Issue 27, 9: a manifest that named one 930 KB template 200 times took 4.3 GB and 26 s.
+#[test]
+fn a_manifest_may_name_a_template_once_and_a_check_reads_a_bounded_amount() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("big.template.json"), large_template()).unwrap();
+    let stacks: Vec<_> =
+        (0..200).map(|i| serde_json::json!({"name": format!("s{i}"), "template": "big.template.json"})).collect();
+    std::fs::write(out.join("manifest.json"), serde_json::json!({"stacks": stacks}).to_string()).unwrap();
+    refused(&[&out], &["for stack `s1`, read already for stack `s0`; each stack has a template of its own"]);
+
+    // Nine distinct full templates pass the check's byte budget; 101 small ones its stack count.
+    for i in 0..9 {
+        std::fs::write(out.join(format!("t{i}.template.json")), large_template()).unwrap();
+    }
+    let stacks: Vec<_> = (0..9)
+        .map(|i| serde_json::json!({"name": format!("s{i}"), "template": format!("t{i}.template.json")}))
+        .collect();
+    std::fs::write(out.join("manifest.json"), serde_json::json!({"stacks": stacks}).to_string()).unwrap();
+    refused(&[&out], &["t8.template.json: refused: with it the check reads", "more than 8000000"]);
+    for i in 0..101 {
+        std::fs::write(out.join(format!("small{i}.template.json")), r#"{"Resources": {}}"#).unwrap();
+    }
+    let stacks: Vec<_> = (0..101)
+        .map(|i| serde_json::json!({"name": format!("s{i}"), "template": format!("small{i}.template.json")}))
+        .collect();
+    std::fs::write(out.join("manifest.json"), serde_json::json!({"stacks": stacks}).to_string()).unwrap();
+    refused(&[&out], &["more than 100 templates"]);
+}

@@ -15,6 +15,7 @@
 //! ```
 
 mod input;
+mod load;
 mod model;
 pub mod report;
 mod rules;
@@ -22,6 +23,7 @@ mod rules;
 use serde::Serialize;
 
 pub use input::{MAX_FILE_BYTES, MAX_NESTING, MAX_TEMPLATE_BYTES, MAX_YAML_NODES, parse};
+pub use load::{MAX_CHECK_BYTES, MAX_STACKS};
 pub use model::{Doc, LoadError, Model, Resolved};
 pub use rules::RULES;
 

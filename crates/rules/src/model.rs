@@ -1,11 +1,9 @@
 //! Templates as the rules see them: parsed JSON, with references followed across stacks.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
-
-use crate::input::ParseError;
 
 /// What can be wrong with the input of a check.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +83,7 @@ impl Model {
         Model::from_docs(docs, production)
     }
 
-    fn from_docs(docs: Vec<Doc>, production: bool) -> Model {
+    pub(crate) fn from_docs(docs: Vec<Doc>, production: bool) -> Model {
         let mut exports = BTreeMap::new();
         for (i, d) in docs.iter().enumerate() {
             let Some(outputs) = d.template.get("Outputs").and_then(Value::as_object) else { continue };
@@ -97,34 +95,6 @@ impl Model {
             }
         }
         Model { docs, production, exports }
-    }
-
-    /// Loads a corestack assembly directory (its manifest lists the templates) or template files.
-    pub fn load(paths: &[PathBuf], production: bool) -> Result<Model, LoadError> {
-        let mut docs = Vec::new();
-        let mut production = production;
-        for path in paths {
-            if path.is_dir() {
-                let manifest_path = path.join("manifest.json");
-                let manifest: Value = read_json_or_yaml(&manifest_path)?;
-                production |= manifest["environment"]["production"].as_bool().unwrap_or(false);
-                for s in manifest["stacks"].as_array().into_iter().flatten() {
-                    let (Some(name), Some(file)) = (s["name"].as_str(), s["template"].as_str()) else { continue };
-                    let file = template_in(path, file)?;
-                    docs.push(Doc {
-                        stack: name.to_string(),
-                        source: file.display().to_string(),
-                        template: read_template(&file)?,
-                    });
-                }
-            } else {
-                let stem = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let stack =
-                    stem.split(".template").next().unwrap_or(&stem).split('.').next().unwrap_or(&stem).to_string();
-                docs.push(Doc { stack, source: path.display().to_string(), template: read_template(path)? });
-            }
-        }
-        Ok(Model::from_docs(docs, production))
     }
 
     /// Every resource of a type: (template index, logical ID, resource).
@@ -259,48 +229,6 @@ fn export_name(v: &Value, stack: &str) -> Option<String> {
         Value::Object(m) => m.get("Fn::Sub").and_then(Value::as_str).map(|s| s.replace("${AWS::StackName}", stack)),
         _ => None,
     }
-}
-
-fn read_json_or_yaml(path: &Path) -> Result<Value, LoadError> {
-    if !path.exists() {
-        let reason = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        return Err(LoadError::Read { path: path.into(), reason });
-    }
-    let text = crate::input::read_file(path).map_err(|reason| LoadError::Refused { path: path.into(), reason })?;
-    crate::input::parse(&text).map_err(|e| match e {
-        ParseError::Invalid(reason) => LoadError::NotATemplate { path: path.into(), reason },
-        ParseError::Refused(reason) => LoadError::Refused { path: path.into(), reason },
-    })
-}
-
-/// A template path a manifest names, checked: relative, inside the assembly directory (no `..`,
-/// no link out of it), and a regular file.
-fn template_in(dir: &Path, file: &str) -> Result<PathBuf, LoadError> {
-    let manifest = dir.join("manifest.json");
-    let refuse = |reason: String| LoadError::Refused { path: manifest.clone(), reason };
-    let relative = Path::new(file);
-    if relative.is_absolute()
-        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
-    {
-        return Err(refuse(format!(
-            "it names the template `{file}`, outside the assembly; a manifest names its templates by file name inside its own directory"
-        )));
-    }
-    let path = dir.join(relative);
-    if let (Ok(real), Ok(base)) = (path.canonicalize(), dir.canonicalize())
-        && !real.starts_with(&base)
-    {
-        return Err(refuse(format!("its template `{file}` is a link to {}, outside the assembly", real.display())));
-    }
-    Ok(path)
-}
-
-fn read_template(path: &Path) -> Result<Value, LoadError> {
-    let v = read_json_or_yaml(path)?;
-    if !v.get("Resources").is_some_and(Value::is_object) {
-        return Err(LoadError::NotATemplate { path: path.into(), reason: "it has no Resources section".into() });
-    }
-    Ok(v)
 }
 
 #[cfg(test)]
