@@ -3,7 +3,6 @@
 //! of nodes, so that no file of a few kilobytes can take gigabytes or minutes.
 
 use std::cell::Cell;
-use std::io::Read;
 use std::path::Path;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -18,72 +17,29 @@ pub const MAX_TEMPLATE_BYTES: u64 = 1_000_000;
 /// about twice its compact size.
 pub const MAX_FILE_BYTES: u64 = 4 * MAX_TEMPLATE_BYTES;
 
-/// The deepest nesting of `[` and `{` a template may have; generated templates stay under 20.
-pub const MAX_NESTING: usize = 64;
+/// The deepest nesting of `[` and `{` a template may have: the one limit of every file corestack
+/// reads (see `corestack_text::file`).
+pub const MAX_NESTING: usize = corestack_text::file::MAX_NESTING;
 
 /// The most values a YAML document may expand to (aliases included): a 1 MB template of real
 /// resources has well under 100,000; 500,000 take about 50 MB to hold.
 pub const MAX_YAML_NODES: usize = 500_000;
 
 /// Reads a template file: a regular file (not a device, pipe or directory) of at most
-/// [`MAX_TEMPLATE_BYTES`].
+/// [`MAX_FILE_BYTES`].
 pub(crate) fn read_file(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("it is not a regular file (a device, pipe or directory is not a template)".into());
-    }
-    let limit = MAX_FILE_BYTES;
-    if meta.len() > limit {
-        return Err(too_large(meta.len()));
-    }
-    // The size can change after the look (or lie, in /proc): read one byte past the limit at most.
-    let mut text = String::new();
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    file.take(limit + 1).read_to_string(&mut text).map_err(|e| e.to_string())?;
-    if text.len() as u64 > limit {
-        return Err(too_large(text.len() as u64));
-    }
-    Ok(text)
+    use corestack_text::file::{FileError, read_regular_file};
+    read_regular_file(path, MAX_FILE_BYTES).map_err(|e| match e {
+        FileError::TooLarge { bytes, .. } => too_large(bytes),
+        FileError::NotRegular => "it is not a regular file (a device, pipe or directory is not a template)".into(),
+        other => other.to_string(),
+    })
 }
 
 fn too_large(bytes: u64) -> String {
     format!(
         "it has {bytes} bytes or more (as compact JSON, or as YAML text); CloudFormation takes templates of at most 1 MB (51,200 bytes inline), so it could not be deployed either"
     )
-}
-
-/// The deepest `[`/`{` nesting outside strings and comments, stopping past `limit`.
-fn nesting_over(text: &str, limit: usize) -> bool {
-    let (mut depth, mut quote, mut comment, mut escaped) = (0usize, None::<char>, false, false);
-    let mut previous = '\n';
-    for c in text.chars() {
-        if comment {
-            comment = c != '\n';
-        } else if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if q == '"' && c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-        } else {
-            match c {
-                '"' | '\'' => quote = Some(c),
-                '#' if previous.is_whitespace() => comment = true,
-                '[' | '{' => {
-                    depth += 1;
-                    if depth > limit {
-                        return true;
-                    }
-                }
-                ']' | '}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        previous = c;
-    }
-    false
 }
 
 /// Why a template's text was not parsed.
@@ -102,7 +58,7 @@ pub fn parse(text: &str) -> Result<Value, ParseError> {
     if text.len() as u64 > MAX_FILE_BYTES {
         return Err(ParseError::Refused(too_large(text.len() as u64)));
     }
-    if nesting_over(text, MAX_NESTING) {
+    if corestack_text::file::nests_deeper_than(text, MAX_NESTING) {
         return Err(ParseError::Refused(format!(
             "it nests `[` or `{{` more than {MAX_NESTING} deep; no CloudFormation template needs that"
         )));
@@ -285,6 +241,9 @@ mod tests {
         assert!(matches!(e, ParseError::Refused(_)), "{e:?}");
         assert!(e.to_string().contains("nests `[` or `{` more than 64 deep"), "{e}");
         // Brackets in strings and comments are not nesting.
-        assert!(!nesting_over(&format!("a: '{}'\n# {}\n", "[".repeat(100), "{".repeat(100)), 64));
+        assert!(!corestack_text::file::nests_deeper_than(
+            &format!("a: '{}'\n# {}\n", "[".repeat(100), "{".repeat(100)),
+            64
+        ));
     }
 }

@@ -1,8 +1,11 @@
-//! Text that another party wrote (a server's tool list, a trace's attributes, an error message)
-//! made safe to show on a terminal: control characters escaped so that none can move the cursor,
-//! recolour the screen or forge a line, and long text cut on a character boundary.
+//! Text that another party wrote, taken safely: files read as hostile input ([`file`]), and text
+//! (a server's tool list, a trace's attributes, an error message) made safe to show on a
+//! terminal: control characters escaped so that none can move the cursor, recolour the screen or
+//! forge a line, and long text cut on a character boundary.
 
 use std::borrow::Cow;
+
+pub mod file;
 
 /// `text` with every control character escaped (`\u{1b}`, `\r`) except newlines and tabs.
 pub fn printable(text: &str) -> Cow<'_, str> {

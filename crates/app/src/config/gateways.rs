@@ -102,19 +102,44 @@ pub(super) fn gateway(
     }
 }
 
+/// The largest schema or API document a target may name: it goes inline into the template,
+/// and CloudFormation takes templates of at most 1 MB (quotas, "Template body size in an Amazon
+/// S3 object").
+pub(super) const MAX_SCHEMA_BYTES: u64 = 1_000_000;
+
+/// How deep a tool schema may nest `[`/`{`: the template holds it 8 levels down (Resources, the
+/// target, Properties, TargetConfiguration, Mcp, Lambda, ToolSchema, InlinePayload), and
+/// `check` refuses templates nested past [`corestack_text::file::MAX_NESTING`].
+pub(super) const MAX_SCHEMA_NESTING: usize = corestack_text::file::MAX_NESTING - 8;
+
 fn read_json(at: &str, file: &str, base: &Path, problems: &mut Problems<'_>) -> Option<(String, serde_json::Value)> {
+    use corestack_text::file::{FileError, nests_deeper_than, read_regular_file};
     let path = base.join(file);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match read_regular_file(&path, MAX_SCHEMA_BYTES) {
         Ok(t) => t,
         Err(e) => {
-            problems.push(Problem::new(
-                at,
-                format!("cannot read {}: {e}", path.display()),
-                "give a path relative to the config file's directory",
-            ));
+            let fix = match e {
+                FileError::Io(_) => "give a path relative to the config file's directory",
+                FileError::NotRegular => "name a JSON file (not a device, pipe or directory)",
+                FileError::TooLarge { .. } => {
+                    "split the tools over several targets; CloudFormation takes templates of at most 1 MB"
+                }
+            };
+            problems.push(Problem::new(at, format!("cannot read {}: {e}", path.display()), fix));
             return None;
         }
     };
+    if nests_deeper_than(&text, MAX_SCHEMA_NESTING) {
+        problems.push(Problem::new(
+            at,
+            format!(
+                "{} nests `[` or `{{` more than {MAX_SCHEMA_NESTING} deep, too deep for a template `check` takes",
+                path.display()
+            ),
+            "flatten the schema (shared definitions instead of nesting, say)",
+        ));
+        return None;
+    }
     match serde_json::from_str(&text) {
         Ok(v) => Some((text, v)),
         Err(e) => {

@@ -252,6 +252,10 @@ pub struct SuppressionSetting {
     pub reason: String,
 }
 
+/// The largest config file read: a config with the most runtimes an environment takes is about
+/// 100 KB.
+pub const MAX_CONFIG_BYTES: u64 = 1_000_000;
+
 /// Most runtimes one environment takes; see where it is checked.
 pub const MAX_RUNTIMES: usize = 150;
 
@@ -259,8 +263,13 @@ impl Settings {
     /// Reads and resolves a file for an environment (`None`: the file's `default_environment`, or its
     /// only environment).
     pub fn load(path: &Path, env: Option<&str>) -> Result<Settings, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|reason| ConfigError::Read { path: path.to_path_buf(), reason })?;
+        let text = corestack_text::file::read_regular_file(path, MAX_CONFIG_BYTES).map_err(|e| {
+            let reason = match e {
+                corestack_text::file::FileError::Io(reason) => reason,
+                other => std::io::Error::other(other.to_string()),
+            };
+            ConfigError::Read { path: path.to_path_buf(), reason }
+        })?;
         Settings::from_toml(&text, path, env)
     }
 
