@@ -57,26 +57,29 @@ pub fn describe(service: &str, span: &Span) -> String {
     line
 }
 
+/// The largest span export the receiver reads. An OTLP request decodes to up to about 35 times
+/// its size (a few bytes of wire make a whole attribute), so requests are also decoded one at a
+/// time: the receiver's memory stays under about 150 MB whatever is sent, and how often.
+pub const MAX_EXPORT_BYTES: usize = 4 << 20;
+
 /// Starts the receiver on a free port of 127.0.0.1 in the current runtime; returns its URL. Each
 /// span becomes a line on `console`, with the time.
 pub async fn start_console(console: Console) -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let one_at_a_time = Arc::new(tokio::sync::Semaphore::new(1));
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let console = console.clone();
+            let Ok((stream, _)) = listener.accept().await else {
+                // Out of descriptors or similar: back off rather than spin.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            };
+            let (console, one_at_a_time) = (console.clone(), one_at_a_time.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let console = console.clone();
-                    async move {
-                        if let Ok(body) = Limited::new(req.into_body(), 16 << 20).collect().await
-                            && let Ok(export) = ExportTraceServiceRequest::decode(body.to_bytes())
-                        {
-                            print_spans(&console, export);
-                        }
-                        Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::new())))
-                    }
+                    let (console, one_at_a_time) = (console.clone(), one_at_a_time.clone());
+                    async move { Ok::<_, Infallible>(receive(req, &console, &one_at_a_time).await) }
                 });
                 let io = hyper_util::rt::TokioIo::new(stream);
                 let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
@@ -86,7 +89,28 @@ pub async fn start_console(console: Console) -> std::io::Result<String> {
     Ok(url)
 }
 
-fn print_spans(console: &Arc<dyn Fn(&str) + Send + Sync>, export: ExportTraceServiceRequest) {
+/// One export request: read to the cap and decoded while no other is, its spans printed.
+async fn receive(
+    req: hyper::Request<hyper::body::Incoming>,
+    console: &Console,
+    one_at_a_time: &tokio::sync::Semaphore,
+) -> hyper::Response<Full<Bytes>> {
+    let answer = |status: u16| {
+        let mut r = hyper::Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = hyper::StatusCode::from_u16(status).expect("a valid status");
+        r
+    };
+    let Ok(_turn) = one_at_a_time.acquire().await else { return answer(503) };
+    let Ok(body) = Limited::new(req.into_body(), MAX_EXPORT_BYTES).collect().await else {
+        console(&format!("{} a span export over {} MiB was refused", crate::clock(), MAX_EXPORT_BYTES >> 20));
+        return answer(413);
+    };
+    let Ok(export) = ExportTraceServiceRequest::decode(body.to_bytes()) else { return answer(400) };
+    print_spans(console, export);
+    answer(200)
+}
+
+fn print_spans(console: &Console, export: ExportTraceServiceRequest) {
     for resource in export.resource_spans {
         let attributes = resource.resource.map(|r| r.attributes).unwrap_or_default();
         let service = text(&attributes, "service.name").unwrap_or_else(|| "(unknown service)".into());
@@ -95,5 +119,23 @@ fn print_spans(console: &Arc<dyn Fn(&str) + Send + Sync>, export: ExportTraceSer
         for span in spans {
             console(&format!("{} {}", crate::clock(), describe(&service, &span)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::common::v1::AnyValue;
+
+    /// Issue 27, 13: a session ID with a multibyte character across byte 8 panicked here.
+    #[test]
+    fn a_multibyte_session_id_is_shortened_on_a_character_boundary() {
+        let session = KeyValue {
+            key: "session.id".into(),
+            value: Some(AnyValue { value: Some(Value::StringValue("abcdefgé-rest".into())) }),
+            ..Default::default()
+        };
+        let span = Span { name: "invocation".into(), attributes: vec![session], ..Default::default() };
+        assert!(describe("r", &span).ends_with(" session abcdefgé"), "{}", describe("r", &span));
     }
 }
