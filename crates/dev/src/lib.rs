@@ -13,6 +13,7 @@ mod forward;
 mod names;
 mod output;
 pub mod project;
+mod reaper;
 mod session;
 pub mod traces;
 mod websocket;
@@ -20,7 +21,6 @@ mod websocket;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -211,7 +211,7 @@ impl DevServer {
     /// Serves until `shutdown` completes, then stops every session and returns.
     pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         let state = self.state;
-        let reaper = tokio::spawn(reap(state.clone()));
+        let reaper = tokio::spawn(reaper::reap(state.clone()));
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
         let mut accept_failing = false;
@@ -457,50 +457,5 @@ pub(crate) fn forget(state: &State, key: &Key, slot: &Arc<Slot>) {
     let mut slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
     if slots.get(key).is_some_and(|s| Arc::ptr_eq(s, slot)) {
         slots.remove(key);
-    }
-}
-
-/// Ends sessions the way the service does: idle (no request in flight, `/ping` Healthy, and the
-/// later of the last request and `time_of_last_update` older than the idle timeout), max
-/// lifetime, a process that exited, or three unanswered pings.
-async fn reap(state: Arc<State>) {
-    let mut failures: HashMap<String, u32> = HashMap::new();
-    loop {
-        tokio::time::sleep(state.config.ping_interval).await;
-        let live: Vec<(Key, Arc<Slot>, Arc<Session>)> = {
-            let slots = state.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots.iter().filter_map(|(k, s)| Some((k.clone(), s.clone(), s.0.get()?.clone()))).collect()
-        };
-        for (key, slot, s) in live {
-            let reason = if let Some(status) = s.exited().await {
-                Some(format!("exited ({status})"))
-            } else if s.started.elapsed() >= s.runtime.max_lifetime {
-                Some(format!("max lifetime {} s", s.runtime.max_lifetime.as_secs()))
-            } else {
-                // Pinged whether or not a request is in flight: /ping must answer while the
-                // agent works (facts §15.19), and an agent that stops answering is stopped.
-                match s.ping(Duration::from_secs(2)).await {
-                    Some(p) => {
-                        failures.remove(&s.id);
-                        let idle_since = s.last_activity.load(Ordering::SeqCst).max(p.time_of_last_update);
-                        (s.in_flight.load(Ordering::SeqCst) == 0
-                            && !p.busy
-                            && unix_now().saturating_sub(idle_since) >= s.runtime.idle_timeout.as_secs())
-                        .then(|| format!("idle {} s", s.runtime.idle_timeout.as_secs()))
-                    }
-                    None => {
-                        let n = failures.entry(s.id.clone()).or_default();
-                        *n += 1;
-                        (*n >= 3).then(|| "three pings unanswered".to_string())
-                    }
-                }
-            };
-            if let Some(reason) = reason {
-                forget(&state, &key, &slot);
-                failures.remove(&s.id);
-                s.stop(state.config.stop_grace).await;
-                (state.console)(&format!("{} {} session {} stopped ({reason})", clock(), s.runtime.name, short(&s.id)));
-            }
-        }
     }
 }

@@ -252,3 +252,38 @@ async fn an_agents_431_to_the_websocket_is_named() {
     assert!(answer.contains("headers as too large (431"), "{answer}");
     dev.shutdown().await;
 }
+
+/// Issue 27, 14: sessions were pinged and stopped one at a time, so five frozen agents (each a
+/// 2 s ping timeout, then a 2 s stop grace) made a round take over ten seconds: their own
+/// "three pings unanswered" took over thirty, and a healthy session's idle end waited on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_agents_do_not_hold_up_the_reaping_of_others() {
+    let dev = echo_dev(4, 28_800).await;
+    let client = sdk(&dev.url);
+    for n in 0..6 {
+        invoke(&client, &session(n), json!({"prompt": "hi"}), "application/json").await;
+    }
+    let healthy = session(5);
+    let frozen: Vec<u32> = dev.handle.sessions().into_iter().filter(|s| s.id != healthy).map(|s| s.pid).collect();
+    assert_eq!(frozen.len(), 5);
+    for pid in &frozen {
+        assert!(std::process::Command::new("kill").args(["-STOP", &pid.to_string()]).status().unwrap().success());
+    }
+    let frozen_at = Instant::now();
+    wait_for_line(&dev, &format!("session {} stopped (idle 4 s)", &healthy[..8]), Duration::from_secs(8)).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while dev.lines.lock().unwrap().iter().filter(|l| l.contains("stopped (three pings unanswered)")).count() < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "the frozen agents were not all stopped in 15 s: {:#?}",
+            dev.lines.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!("five frozen agents stopped {:?} after they froze", frozen_at.elapsed());
+    for pid in frozen {
+        wait_dead(pid, Duration::from_secs(5)).await;
+    }
+    assert!(dev.handle.sessions().is_empty());
+    dev.shutdown().await;
+}
