@@ -185,3 +185,35 @@ async fn a_long_stream_is_made_as_it_is_sent() {
     let peak = peak_mb(agent.child.id());
     assert!(peak < 150, "echo-agent peaked at {peak} MB streaming a million events");
 }
+
+/// Issue 27, 15: an agent out of file descriptors logged about 89 "accept failed" lines a
+/// second; it now backs off to a try a second and logs once every ten seconds.
+#[tokio::test]
+async fn an_agent_out_of_descriptors_backs_off_and_logs_rarely() {
+    let port = corestack_agent::testing::free_port();
+    let command = format!("ulimit -n 16; exec {}", env!("CARGO_BIN_EXE_echo-agent"));
+    let agent = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .env("PORT", port.to_string())
+        .env("AGENT_BIND_ADDRESS", "127.0.0.1")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let agent = corestack_agent::testing::Process(agent);
+    corestack_agent::testing::wait_for_port(port).await;
+    let held: Vec<std::net::TcpStream> =
+        (0..40).filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok()).collect();
+    assert!(held.len() >= 16, "{} connections", held.len());
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let pid = agent.0.id();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    drop(held);
+    let mut agent = agent;
+    let mut log = String::new();
+    std::io::Read::read_to_string(agent.0.stdout.as_mut().unwrap(), &mut log).unwrap();
+    let lines = log.lines().filter(|l| l.contains("accept failed")).count();
+    println!("{lines} accept-failed lines in 3 s out of descriptors");
+    assert!((1..=2).contains(&lines), "{lines} lines: {log}");
+}

@@ -35,14 +35,17 @@ pub(crate) async fn serve<B>(
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder = builder.http1_only();
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut failing = AcceptFailures::default();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, _) = match accepted {
-                    Ok(c) => c,
+                    Ok(c) => {
+                        failing = AcceptFailures::default();
+                        c
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        tokio::time::sleep(failing.note(&e)).await;
                         continue;
                     }
                 };
@@ -87,4 +90,44 @@ pub(crate) async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     ctrl_c.await.unwrap_or(());
+}
+
+/// Accept failures in a row (out of file descriptors, mostly): each waits longer, from 10 ms to
+/// 1 s, and the log says so once, then once every [`AcceptFailures::LOG_EVERY`] with a count,
+/// instead of a line a try.
+#[derive(Debug, Default)]
+struct AcceptFailures {
+    in_a_row: u32,
+    unlogged: u32,
+    logged_at: Option<std::time::Instant>,
+}
+
+impl AcceptFailures {
+    const LOG_EVERY: Duration = Duration::from_secs(10);
+
+    /// Counts a failure, logging when it is time; returns how long to wait before the next try.
+    fn note(&mut self, e: &std::io::Error) -> Duration {
+        self.in_a_row += 1;
+        self.unlogged += 1;
+        if self.logged_at.is_none_or(|at| at.elapsed() >= Self::LOG_EVERY) {
+            tracing::warn!(error = %e, failures = self.unlogged, "accept failed (raise the file descriptor limit if it says too many open files)");
+            self.unlogged = 0;
+            self.logged_at = Some(std::time::Instant::now());
+        }
+        Duration::from_millis(10u64 << self.in_a_row.min(8).saturating_sub(1)).min(Duration::from_secs(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_failures_back_off_and_are_logged_once_in_a_while() {
+        let mut f = AcceptFailures::default();
+        let e = std::io::Error::other("too many open files");
+        let waits: Vec<u64> = (0..9).map(|_| f.note(&e).as_millis() as u64).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        assert_eq!(f.unlogged, 8, "logged at the first failure only");
+    }
 }

@@ -59,6 +59,16 @@ impl WebSocket {
                 Ok(Frame::Binary(b)) => Some(Ok(WsMessage::Binary(b.to_vec()))),
                 Ok(Frame::Close(_)) => None,
                 Ok(_) => continue,
+                Err(e @ tokio_tungstenite::tungstenite::Error::Capacity(_)) => {
+                    // Past the limit: the caller is told why, with 1009 (message too big).
+                    let reason = format!("a message over {} MB, the limit", crate::MAX_PAYLOAD_BYTES / 1_000_000);
+                    let close = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                        code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Size,
+                        reason: reason.into(),
+                    };
+                    let _ = self.inner.send(Frame::Close(Some(close))).await;
+                    Some(Err(e))
+                }
                 Err(e) => Some(Err(e)),
             };
         }
@@ -110,7 +120,10 @@ pub(crate) fn upgrade(
     tokio::spawn(async move {
         match upgrading.await {
             Ok(upgraded) => {
-                let config = WebSocketConfig::default().max_message_size(Some(crate::MAX_PAYLOAD_BYTES));
+                // Messages and frames both up to the payload limit (frames default to 16 MiB).
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(crate::MAX_PAYLOAD_BYTES))
+                    .max_frame_size(Some(crate::MAX_PAYLOAD_BYTES));
                 let inner = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
                 let span = tracing::info_span!("websocket", session_id = context.session_id.as_deref().unwrap_or(""), request_id = %context.request_id);
                 tracing::Instrument::instrument(handler(WebSocket { inner, context }), span).await;

@@ -16,6 +16,7 @@ pub mod project;
 mod reaper;
 mod session;
 pub mod traces;
+pub use websocket::MAX_WS_MESSAGE_BYTES;
 mod websocket;
 
 use std::collections::HashMap;

@@ -15,7 +15,9 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::frame::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::forward::InFlight;
 use crate::names::percent_decode;
@@ -23,6 +25,16 @@ use crate::session::short;
 use crate::{AwsError, Body, Protocol, SESSION_HEADER, State, aws_error, clock, forwarded, session_for};
 
 /// The query parameters that stand for headers on the data plane's WebSocket URL.
+/// The largest WebSocket message (and frame) `corestack dev` passes on, either way: the agent
+/// SDK's limit (`corestack_agent::MAX_PAYLOAD_BYTES`, InvokeAgentRuntime's 100 MB), so that what
+/// works against one works through the other. A larger one closes both sides with 1009 (message
+/// too big) and a reason.
+pub const MAX_WS_MESSAGE_BYTES: usize = 100_000_000;
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default().max_message_size(Some(MAX_WS_MESSAGE_BYTES)).max_frame_size(Some(MAX_WS_MESSAGE_BYTES))
+}
+
 pub(crate) fn query_headers(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or("")
@@ -96,7 +108,7 @@ pub(crate) async fn bridge(
             flight.end();
             return;
         };
-        let caller = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+        let caller = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(ws_config())).await;
         console(&format!("{} {name} session {} websocket open", clock(), short(&session_id)));
         let messages = pump(caller, agent).await;
         flight.end();
@@ -125,7 +137,7 @@ async fn connect(port: u16, headers: HeaderMap) -> Result<AgentSocket, String> {
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .map_err(|e| format!("the agent did not answer: {e}"))?;
-    match tokio_tungstenite::client_async(request, stream).await {
+    match tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config())).await {
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status().as_u16() == 431 => {
             Err("the agent refused the WebSocket's headers as too large (431 Request Header Fields Too Large)"
@@ -140,7 +152,8 @@ async fn connect(port: u16, headers: HeaderMap) -> Result<AgentSocket, String> {
 
 /// Copies messages both ways until the connection closes; returns how many went through. A close
 /// from either side goes to the other, and what the other still sends before its own close is
-/// delivered (the WebSocket closing handshake), so no answer in flight is lost.
+/// delivered (the WebSocket closing handshake), so no answer in flight is lost. A message past
+/// [`MAX_WS_MESSAGE_BYTES`] closes both sides, saying why.
 async fn pump<C>(caller: WebSocketStream<C>, agent: AgentSocket) -> usize
 where
     C: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -149,38 +162,63 @@ where
     let (mut agent_tx, mut agent_rx) = agent.split();
     let (mut count, mut caller_open, mut agent_open) = (0, true, true);
     while caller_open || agent_open {
-        tokio::select! {
-            m = caller_rx.next(), if caller_open => caller_open = relay(m, &mut agent_tx, &mut count).await,
-            m = agent_rx.next(), if agent_open => agent_open = relay(m, &mut caller_tx, &mut count).await,
+        let flow = tokio::select! {
+            m = caller_rx.next(), if caller_open => (relay(m, &mut agent_tx, &mut count).await, true),
+            m = agent_rx.next(), if agent_open => (relay(m, &mut caller_tx, &mut count).await, false),
+        };
+        match flow {
+            (Flow::Open, _) => {}
+            (Flow::Closed, from_caller) => *(if from_caller { &mut caller_open } else { &mut agent_open }) = false,
+            (Flow::TooBig, from_caller) => {
+                let who = if from_caller { "the caller" } else { "the agent" };
+                let reason = format!("{who} sent a message over {} MB, the limit", MAX_WS_MESSAGE_BYTES / 1_000_000);
+                let close =
+                    || Message::Close(Some(CloseFrame { code: CloseCode::Size, reason: reason.clone().into() }));
+                let _ = agent_tx.send(close()).await;
+                let _ = caller_tx.send(close()).await;
+                // The rest of the message is still coming: the connection is held a moment, unread,
+                // so that the close arrives before the connection is reset under it.
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                break;
+            }
         }
     }
     count
 }
 
+/// What became of the side a message was read from.
+enum Flow {
+    Open,
+    Closed,
+    TooBig,
+}
+
 /// Passes what one side sent on to the other: a message (counted), or its close; pings stay where
-/// they are. Returns whether the sending side is still open.
+/// they are.
 async fn relay<S>(
     read: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
     to: &mut S,
     count: &mut usize,
-) -> bool
+) -> Flow
 where
     S: futures_util::Sink<Message> + Unpin,
 {
+    use tokio_tungstenite::tungstenite::Error;
     match read {
         Some(Ok(m)) if m.is_text() || m.is_binary() => {
             *count += 1;
             let _ = to.send(m).await;
-            true
+            Flow::Open
         }
         Some(Ok(m)) if m.is_close() => {
             let _ = to.send(m).await;
-            false
+            Flow::Closed
         }
-        Some(Ok(_)) => true,
+        Some(Ok(_)) => Flow::Open,
+        Some(Err(Error::Capacity(_))) => Flow::TooBig,
         _ => {
             let _ = to.close().await;
-            false
+            Flow::Closed
         }
     }
 }

@@ -58,3 +58,54 @@ asyncio.run(main())
     assert!(opened[0].contains(&session[..8]), "{lines:#?}");
     assert!(lines.iter().any(|l| l.contains("websocket closed after 4 message(s)")), "{lines:#?}");
 }
+
+/// Issue 27, 15: messages over 16 MiB closed silently through dev while the agent SDK takes
+/// 100 MB. One limit now, both ways, and past it both sides are closed with 1009 and a reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn websocket_messages_up_to_the_sdks_limit_pass_and_larger_ones_close_with_a_reason() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    assert_eq!(corestack_dev::MAX_WS_MESSAGE_BYTES, corestack_agent::MAX_PAYLOAD_BYTES, "one limit");
+    let dev = echo_dev(60, 600).await;
+    let arn: String = ARN
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let url = format!(
+        "{}/runtimes/{arn}/ws?X-Amzn-Bedrock-AgentCore-Runtime-Session-Id=ws-limit-session-0123456789abcdef0123",
+        dev.url.replace("http://", "ws://")
+    );
+    let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
+    let stream = tokio::net::TcpStream::connect(dev.url.trim_start_matches("http://")).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await.unwrap();
+
+    let (mut tx, mut rx) = ws.split();
+    let large = vec![7u8; 17 << 20];
+    tx.send(Message::Binary(large.clone().into())).await.unwrap();
+    match rx.next().await {
+        Some(Ok(Message::Binary(back))) => assert_eq!(back.len(), large.len(), "17 MiB came back whole"),
+        other => panic!("17 MiB did not come back: {other:?}"),
+    }
+
+    // Sent from a task of its own: dev stops reading it at the frame's header.
+    let too_big = Message::Binary(vec![7u8; corestack_dev::MAX_WS_MESSAGE_BYTES + 1].into());
+    let sending = tokio::spawn(async move { tx.send(too_big).await });
+    match rx.next().await {
+        Some(Ok(Message::Close(Some(close)))) => {
+            assert_eq!(close.code, CloseCode::Size);
+            assert_eq!(close.reason.as_str(), "the caller sent a message over 100 MB, the limit");
+        }
+        other => panic!("no close with a reason: {other:?}"),
+    }
+    sending.abort();
+    let closed = |lines: &[String]| lines.iter().any(|l| l.contains("websocket closed after 2 message(s)"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !closed(&dev.lines.lock().unwrap()) {
+        assert!(std::time::Instant::now() < deadline, "{:#?}", dev.lines.lock().unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    dev.shutdown().await;
+}
