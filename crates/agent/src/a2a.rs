@@ -248,8 +248,11 @@ impl App {
             }
         };
         // JSON-RPC errors travel in 200 answers, as JSON-RPC over HTTP has them.
-        let request: Value = match serde_json::from_slice(&bytes) {
+        let request: Value = match crate::json_budget::parse(&bytes, crate::MAX_PARSED_BYTES) {
             Ok(v) => v,
+            Err(e @ crate::json_budget::Refused::TooCostly(_)) => {
+                return json_response(StatusCode::OK, &envelope(&Value::Null, Err(rpc_error(-32600, e.to_string()))));
+            }
             Err(e) => {
                 return json_response(StatusCode::OK, &envelope(&Value::Null, Err(rpc_error(-32700, e.to_string()))));
             }

@@ -35,6 +35,7 @@ mod about;
 pub mod agui;
 mod handler;
 mod health;
+mod json_budget;
 mod listen;
 #[cfg(feature = "mcp")]
 pub mod mcp;
@@ -48,6 +49,7 @@ pub mod ws;
 pub use about::About;
 pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};
 pub use health::{Health, PingResponse, Status, TaskGuard};
+pub use json_budget::MAX_PARSED_BYTES;
 pub use server::{Config, HTTP_PORT, MAX_PAYLOAD_BYTES, Runtime};
 
 /// The handler trait (`tower::Service`), re-exported.

@@ -198,11 +198,14 @@ async fn call<S: ServerHandler + Send + 'static>(
         Err(e) => return rpc_error(StatusCode::BAD_REQUEST, -32600, format!("the body could not be read: {e}")),
     };
     if parts.method == Method::POST {
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        match crate::json_budget::parse(&bytes, crate::MAX_PARSED_BYTES) {
             Ok(message) => {
                 if let Some(method) = message.get("method").and_then(|m| m.as_str()) {
                     tracing::Span::current().record("mcp.method.name", method);
                 }
+            }
+            Err(e @ crate::json_budget::Refused::TooCostly(_)) => {
+                return rpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, e.to_string());
             }
             Err(e) => return rpc_error(StatusCode::BAD_REQUEST, -32700, format!("Parse error: {e}")),
         }

@@ -234,8 +234,15 @@ where
                 );
             }
         };
-        let payload: Value = match serde_json::from_str(text) {
+        let payload: Value = match crate::json_budget::parse(text.as_bytes(), crate::MAX_PARSED_BYTES) {
             Ok(v) => v,
+            Err(e @ crate::json_budget::Refused::TooCostly(_)) => {
+                let details = e.to_string();
+                return json_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &json!({"error": "Payload too large", "details": details}),
+                );
+            }
             Err(e) => {
                 return json_response(
                     StatusCode::BAD_REQUEST,
