@@ -67,6 +67,9 @@ impl WebSocket {
                         reason: reason.into(),
                     };
                     let _ = self.inner.send(Frame::Close(Some(close))).await;
+                    // The rest of the message is still coming: held a moment, unread, so that the
+                    // close arrives before the connection is reset under it.
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                     Some(Err(e))
                 }
                 Err(e) => Some(Err(e)),

@@ -109,3 +109,29 @@ async fn websocket_messages_up_to_the_sdks_limit_pass_and_larger_ones_close_with
     }
     dev.shutdown().await;
 }
+
+/// The agent SDK's own side of the limit: a message past 100 MB sent straight to an agent's `/ws`
+/// is answered with a close, 1009 and a reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_agent_sdk_closes_a_websocket_message_past_its_limit_with_a_reason() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    let port = corestack_agent::testing::free_port();
+    let _agent = corestack_agent::testing::spawn_agent(&support::echo_agent(), &[], port);
+    corestack_agent::testing::wait_for_port(port).await;
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(format!("ws://127.0.0.1:{port}/ws"), stream).await.unwrap();
+    let (mut tx, mut rx) = ws.split();
+    let too_big = Message::Binary(vec![1u8; corestack_agent::MAX_PAYLOAD_BYTES + 1].into());
+    let sending = tokio::spawn(async move { tx.send(too_big).await });
+    match rx.next().await {
+        Some(Ok(Message::Close(Some(close)))) => {
+            assert_eq!(close.code, CloseCode::Size);
+            assert_eq!(close.reason.as_str(), "a message over 100 MB, the limit");
+        }
+        other => panic!("no close with a reason: {other:?}"),
+    }
+    sending.abort();
+}
