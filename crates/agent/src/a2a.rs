@@ -29,10 +29,10 @@ use crate::server::{Body, json_response};
 use crate::{BoxError, Config, Error, Health};
 
 /// The port AgentCore sends A2A requests to.
-pub const A2A_PORT: u16 = 9000;
+pub const A2A_PORT: u16 = corestack_contract::Protocol::A2a.port();
 
 /// Where the agent card is served.
-pub const AGENT_CARD_PATH: &str = "/.well-known/agent-card.json";
+pub const AGENT_CARD_PATH: &str = corestack_contract::AGENT_CARD_PATH;
 
 /// The agent card (A2A 1.0).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -229,7 +229,7 @@ fn new_id() -> String {
 impl App {
     async fn route(&self, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
         match (req.method(), req.uri().path()) {
-            (&Method::GET, "/ping") => json_response(StatusCode::OK, &json!(self.health.ping())),
+            (&Method::GET, corestack_contract::PING_PATH) => json_response(StatusCode::OK, &json!(self.health.ping())),
             (&Method::GET, AGENT_CARD_PATH) => json_response(StatusCode::OK, &json!(self.card)),
             (&Method::POST, "/") => self.rpc(req).await,
             (_, "/") => json_response(StatusCode::METHOD_NOT_ALLOWED, &json!({"error": "Method Not Allowed"})),

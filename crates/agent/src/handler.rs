@@ -15,18 +15,9 @@ use crate::Health;
 /// Any error a handler returns.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Headers the runtime sets or forwards (facts §5.1, §6.4).
+/// Headers the runtime sets or forwards (facts §5.1, §6.4), as the contract crate names them.
 pub mod headers {
-    /// The session the request belongs to.
-    pub const SESSION_ID: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
-    /// The request ID.
-    pub const REQUEST_ID: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
-    /// The workload access token for AgentCore Identity.
-    pub const WORKLOAD_ACCESS_TOKEN: &str = "workloadaccesstoken";
-    /// The newer name of the workload access token header.
-    pub const IDENTITY_WAT: &str = "x-amz-bedrock-agentcore-identity-wat";
-    /// Prefix of custom headers a runtime's allowlist may forward.
-    pub const CUSTOM_PREFIX: &str = "x-amzn-bedrock-agentcore-runtime-custom-";
+    pub use corestack_contract::headers::*;
 }
 
 /// Facts about the request besides its payload.

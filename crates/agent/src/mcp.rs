@@ -56,10 +56,10 @@ use crate::server::{Body, json_response};
 use crate::{Config, Error, Health};
 
 /// The port AgentCore sends MCP requests to.
-pub const MCP_PORT: u16 = 8000;
+pub const MCP_PORT: u16 = corestack_contract::Protocol::Mcp.port();
 
 /// The path of the MCP endpoint.
-pub const MCP_PATH: &str = "/mcp";
+pub const MCP_PATH: &str = corestack_contract::Protocol::Mcp.invocation_path();
 
 /// An MCP server, its health state and its configuration.
 pub struct McpRuntime<S> {
@@ -137,11 +137,12 @@ async fn route<S: ServerHandler + Send + 'static>(
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<Body> {
     match (req.method(), req.uri().path()) {
-        (&Method::GET, "/ping") => json_response(StatusCode::OK, &json!(health.ping())),
+        (&Method::GET, corestack_contract::PING_PATH) => json_response(StatusCode::OK, &json!(health.ping())),
         (_, MCP_PATH) => {
             let started = Instant::now();
             let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-            let (session_id, mcp_session_id) = (header(crate::headers::SESSION_ID), header("mcp-session-id"));
+            let (session_id, mcp_session_id) =
+                (header(crate::headers::SESSION_ID), header(crate::headers::MCP_SESSION_ID));
             let request_id = header(crate::headers::REQUEST_ID);
             let method = req.method().clone();
             // The invocation's span, as for HTTP agents, with the MCP method and session.

@@ -20,7 +20,12 @@ use tokio::net::TcpListener;
 use tower_service::Service;
 use tracing::Instrument;
 
+use corestack_contract::{PING_PATH, WS_PATH};
+
 use crate::handler::{BoxError, Context, IntoResponse, Request, Response};
+
+/// Where HTTP and AG-UI invocations arrive.
+const INVOCATIONS_PATH: &str = corestack_contract::Protocol::Http.invocation_path();
 use crate::{Error, Health};
 
 /// The largest payload AgentCore accepts (facts §5.1): 100 MB.
@@ -29,7 +34,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 100_000_000;
 pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// The port AgentCore sends HTTP and AG-UI requests to (facts §17; runtime-service-contract).
-pub const HTTP_PORT: u16 = 8080;
+pub const HTTP_PORT: u16 = corestack_contract::Protocol::Http.port();
 
 /// Where and how the server runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,15 +189,15 @@ where
 {
     async fn handle(self: Arc<Self>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Body>, Infallible> {
         let response = match (req.method(), req.uri().path()) {
-            (&Method::GET, "/ping") => json_response(StatusCode::OK, &json!(self.health.ping())),
-            (&Method::POST, "/invocations") => self.invoke(req).await,
-            (&Method::GET, "/ws") if self.ws.is_some() => {
+            (&Method::GET, PING_PATH) => json_response(StatusCode::OK, &json!(self.health.ping())),
+            (&Method::POST, INVOCATIONS_PATH) => self.invoke(req).await,
+            (&Method::GET, WS_PATH) if self.ws.is_some() => {
                 let number = self.requests.fetch_add(1, Ordering::Relaxed);
                 let request_id = format!("{:016x}-{number}", started_nanos());
                 let context = Context::from_headers(req.headers().clone(), self.health.clone(), request_id);
                 crate::ws::upgrade(req, context, self.ws.clone().expect("checked"))
             }
-            (_, "/ping" | "/invocations") => {
+            (_, PING_PATH | INVOCATIONS_PATH) => {
                 json_response(StatusCode::METHOD_NOT_ALLOWED, &json!({"error": "Method Not Allowed"}))
             }
             _ => json_response(StatusCode::NOT_FOUND, &json!({"error": "Not Found"})),

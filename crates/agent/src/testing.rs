@@ -80,12 +80,18 @@ impl AgentClient {
 
     /// `GET /ping`.
     pub async fn ping(&self) -> Answer {
-        self.call(Method::GET, "/ping", &[], Bytes::new()).await
+        self.call(Method::GET, corestack_contract::PING_PATH, &[], Bytes::new()).await
     }
 
     /// `POST /invocations` with a JSON body.
     pub async fn invoke(&self, payload: &serde_json::Value, headers: &[(&str, &str)]) -> Answer {
-        self.call(Method::POST, "/invocations", headers, serde_json::to_vec(payload).expect("JSON")).await
+        self.call(
+            Method::POST,
+            corestack_contract::Protocol::Http.invocation_path(),
+            headers,
+            serde_json::to_vec(payload).expect("JSON"),
+        )
+        .await
     }
 
     /// Waits until `/ping` answers, up to `timeout`.

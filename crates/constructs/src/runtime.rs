@@ -11,52 +11,7 @@ use corestack_cfn::{Expr, Handle, Stack};
 use crate::role::ExecutionRole;
 use crate::{Error, Problem, rules};
 
-/// The wire protocol the container speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Protocol {
-    /// `/invocations` and `/ping` on port 8080.
-    #[default]
-    Http,
-    /// Model Context Protocol on port 8000.
-    Mcp,
-    /// Agent-to-agent on port 9000.
-    A2a,
-    /// AG-UI on port 8080.
-    Agui,
-}
-
-impl Protocol {
-    /// The CloudFormation value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Protocol::Http => "HTTP",
-            Protocol::Mcp => "MCP",
-            Protocol::A2a => "A2A",
-            Protocol::Agui => "AGUI",
-        }
-    }
-
-    /// The container port the service sends this protocol's requests to (AgentCore developer
-    /// guide, runtime-service-contract).
-    pub fn port(self) -> u16 {
-        match self {
-            Protocol::Http | Protocol::Agui => 8080,
-            Protocol::Mcp => 8000,
-            Protocol::A2a => 9000,
-        }
-    }
-
-    /// The container path InvokeAgentRuntime's payload goes to, unchanged: `/invocations` (HTTP,
-    /// AG-UI), `/mcp` (MCP JSON-RPC) or `/` (A2A JSON-RPC).
-    pub fn invocation_path(self) -> &'static str {
-        match self {
-            Protocol::Http | Protocol::Agui => "/invocations",
-            Protocol::Mcp => "/mcp",
-            Protocol::A2a => "/",
-        }
-    }
-}
+pub use corestack_contract::Protocol;
 
 /// Where the runtime's network interfaces go.
 #[derive(Clone, Debug, PartialEq)]

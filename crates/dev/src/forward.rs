@@ -13,6 +13,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{CONTENT_LENGTH, HeaderValue};
 
+use corestack_contract::headers::MCP_SESSION_ID;
+
 use crate::session::{Session, elapsed_ms, short, unix_now};
 use crate::{
     AwsError, Body, Console, MCP_SESSION_HEADER, Protocol, SESSION_HEADER, State, aws_error, clock, forwarded,
@@ -91,7 +93,7 @@ pub(crate) async fn invoke(
     }
     let forward = forward
         .header(SESSION_HEADER, &session_id)
-        .header("x-amzn-bedrock-agentcore-runtime-request-id", new_session_id())
+        .header(corestack_contract::headers::REQUEST_ID, new_session_id())
         .body(Full::new(payload))
         .expect("a valid request");
     // Counted in flight until the answer ends, or the caller goes away (this future is then
@@ -137,7 +139,7 @@ pub(crate) async fn invoke(
     let kept: hyper::HeaderMap = head
         .headers
         .iter()
-        .filter(|(name, _)| matches!(name.as_str(), "content-type" | "mcp-session-id" | "mcp-protocol-version"))
+        .filter(|(name, _)| matches!(name.as_str(), "content-type" | MCP_SESSION_ID | "mcp-protocol-version"))
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect();
     head.headers = kept;

@@ -47,10 +47,10 @@ use session::{Session, elapsed_ms, short, unix_now};
 pub type Console = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The session header (facts §5.1).
-pub const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
+pub const SESSION_HEADER: &str = corestack_contract::headers::SESSION_ID;
 
 /// The MCP session header, which the service adds to MCP requests and answers.
-pub const MCP_SESSION_HEADER: &str = "mcp-session-id";
+pub const MCP_SESSION_HEADER: &str = corestack_contract::headers::MCP_SESSION_ID;
 
 /// Timing and limits of the local endpoint.
 #[derive(Clone, Debug)]
@@ -178,7 +178,7 @@ pub(crate) fn forwarded(name: &str, runtime: &LocalRuntime, value: &HeaderValue)
         || n == "accept"
         || n == SESSION_HEADER
         || n.starts_with("x-amzn-bedrock-agentcore-runtime-custom-")
-        || matches!(n.as_str(), "traceparent" | "tracestate" | "baggage" | "x-amzn-trace-id" | "mcp-session-id" | "mcp-protocol-version")
+        || matches!(n.as_str(), "traceparent" | "tracestate" | "baggage" | "x-amzn-trace-id" | MCP_SESSION_HEADER | "mcp-protocol-version")
         // SigV4 Authorization is the caller's, not a JWT for the agent.
         || (n == "authorization" && runtime.forward_authorization && value.to_str().is_ok_and(|v| v.starts_with("Bearer ")))
 }
@@ -281,7 +281,7 @@ fn find_runtime(state: &State, reference: &str) -> Option<usize> {
 }
 
 async fn handle(state: Arc<State>, req: hyper::Request<Incoming>) -> Result<hyper::Response<Body>, Infallible> {
-    if req.uri().path() == "/ping" {
+    if req.uri().path() == corestack_contract::PING_PATH {
         return Ok(hyper::Response::new(full(r#"{"status":"Healthy"}"#)));
     }
     let Some((reference, op)) = parse_path(req.uri().path()) else {

@@ -1,8 +1,5 @@
 //! The pure parts of the data-plane emulation: which runtime a URL names, session IDs, errors.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-
 /// The operation a request path asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Operation {
@@ -62,35 +59,11 @@ pub fn runtime_name(reference: &str) -> &str {
     id.split('-').next().unwrap_or(id)
 }
 
-/// Session IDs: 33 to 256 characters (facts §5.1).
-pub const SESSION_ID_LENGTH: std::ops::RangeInclusive<usize> = 33..=256;
+pub use corestack_contract::session_id::LENGTH as SESSION_ID_LENGTH;
+pub use corestack_contract::session_id::new as new_session_id;
+pub(crate) use corestack_contract::session_id::problem as session_id_problem;
 
-/// Why `id` cannot name a session, or `None`: 33 to 256 visible ASCII characters (`!` to `~`),
-/// wherever the ID came from (the header, the WebSocket URL's query, `Mcp-Session-Id`). `what`
-/// names the field in the message.
-pub(crate) fn session_id_problem(what: &str, id: &str) -> Option<String> {
-    if let Some(bad) = id.chars().find(|c| !('!'..='~').contains(c)) {
-        return Some(format!(
-            "{what} must be visible ASCII (letters, digits, `-`, `_` and the like); this one has {bad:?}"
-        ));
-    }
-    (!SESSION_ID_LENGTH.contains(&id.len()))
-        .then(|| format!("{what} must be 33 to 256 characters; `{}` has {}", shorten(id, 40), id.len()))
-}
-
-pub(crate) use corestack_text::{first_chars, shorten};
-
-/// A new session ID: 36 characters in the UUID layout, like the AWS SDKs generate.
-pub fn new_session_id() -> String {
-    let mut h = RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
-    let a = h.finish();
-    let mut h2 = RandomState::new().build_hasher();
-    h2.write_u64(a);
-    let b = h2.finish();
-    let hex = format!("{a:016x}{b:016x}");
-    format!("{}-{}-4{}-a{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
-}
+pub(crate) use corestack_text::first_chars;
 
 /// An AWS-shaped error: status, `x-amzn-errortype` and a JSON `message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,8 +131,6 @@ mod tests {
         let multibyte = format!("a\u{e9}{}", "b".repeat(40));
         assert!(session_id_problem("id", &multibyte).unwrap().contains("visible ASCII"));
         assert!(session_id_problem("id", &format!("{} b", "a".repeat(40))).is_some());
-        assert_eq!(shorten("\u{e9}\u{e9}\u{e9}", 2), "\u{e9}\u{e9}...");
-        assert_eq!(shorten("abc", 8), "abc");
     }
 
     #[test]

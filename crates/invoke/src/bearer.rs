@@ -89,7 +89,7 @@ pub(crate) async fn invoke(
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
         .header("accept", accept)
-        .header("x-amzn-bedrock-agentcore-runtime-session-id", session)
+        .header(corestack_contract::headers::SESSION_ID, session)
         .body(Full::new(Bytes::from(payload)))
         .map_err(|e| {
             InvokeError::Request(format!("{e} (a token or session ID with characters a header cannot carry?)"))

@@ -59,7 +59,7 @@ pub async fn open(target: &Target, arn: &str, qualifier: &str, session: &str) ->
     };
     let address = url(&endpoint, arn, qualifier);
     let mut request = address.as_str().into_client_request().map_err(|e| InvokeError::Request(e.to_string()))?;
-    let session_header = "x-amzn-bedrock-agentcore-runtime-session-id";
+    let session_header = corestack_contract::headers::SESSION_ID;
     request.headers_mut().insert(
         session_header,
         session.parse().map_err(|_| InvokeError::Request(format!("session ID `{session}` cannot be a header")))?,
@@ -131,7 +131,7 @@ async fn sign_request(
         endpoint.replace("ws://", "http://").trim_end_matches('/'),
         request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/")
     );
-    let headers = [("host", host.as_str()), ("x-amzn-bedrock-agentcore-runtime-session-id", session)];
+    let headers = [("host", host.as_str()), (corestack_contract::headers::SESSION_ID, session)];
     let signable = SignableRequest::new("GET", https, headers.into_iter(), SignableBody::Bytes(&[]))
         .map_err(|e| unsigned(e.to_string()))?;
     let (instructions, _) = sign(signable, &params.into()).map_err(|e| unsigned(e.to_string()))?.into_parts();
