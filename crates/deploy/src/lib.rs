@@ -6,9 +6,8 @@
 //! left in ROLLBACK_COMPLETE by a failed first create is deleted and created again. A failure names
 //! the first failing resource and its reason.
 
-pub mod aws_error;
 pub mod image;
-pub use aws_error::AwsFailure;
+pub use corestack_aws::AwsFailure;
 pub mod log_groups;
 pub mod logs;
 pub mod model_access;
@@ -30,7 +29,7 @@ mod operations;
 mod plan;
 mod rollout;
 mod scheduler;
-mod signed;
+use corestack_aws::signed;
 
 pub use error::DeployError;
 pub use operations::{Deployer, EventSink, ResourceEvent};

@@ -50,7 +50,9 @@ pub async fn s3_prefix_list(config: &aws_config::SdkConfig) -> Result<String, De
         body,
         content_type: Some(form),
     };
-    let answer = crate::signed::send(config, &region, call).await.map_err(|e| e.into_error(OPERATION, &subject))?;
+    let answer = crate::signed::send(config, &region, call)
+        .await
+        .map_err(|e| crate::DeployError::Aws(Box::new(e.into_failure(OPERATION, &subject))))?;
     let (status, text) = (answer.status, String::from_utf8_lossy(&answer.body));
     if !status.is_success() {
         let failure = AwsFailure {

@@ -92,7 +92,7 @@ impl StatusReader {
         let control = "bedrock-agentcore-control";
         let answer = crate::signed::get(config, "bedrock-agentcore", control, "BEDROCK_AGENTCORE_CONTROL", &path)
             .await
-            .map_err(|e| e.into_error(OPERATION, &subject))?;
+            .map_err(|e| crate::DeployError::Aws(Box::new(e.into_failure(OPERATION, &subject))))?;
         let json: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
         if !answer.status.is_success() {
             let message = json["message"].as_str().or(json["Message"].as_str()).unwrap_or("no message");

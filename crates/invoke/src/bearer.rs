@@ -3,10 +3,8 @@
 //! §5: "you can't use the AWS SDK" with OAuth).
 
 use bytes::Bytes;
-use corestack_deploy::AwsFailure;
+use corestack_aws::AwsFailure;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 
 use crate::{InvokeError, OPERATION};
 
@@ -78,13 +76,7 @@ pub(crate) async fn invoke(
     payload: String,
     chunk: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
 ) -> Result<(), InvokeError> {
-    let tls = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| InvokeError::Request(format!("no TLS root certificates: {e}")))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(tls);
+    let client = corestack_aws::https::client::<Full<Bytes>>().map_err(InvokeError::Request)?;
     let request = hyper::Request::post(url)
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")

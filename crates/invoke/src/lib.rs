@@ -10,7 +10,7 @@ pub mod ws;
 use aws_sdk_bedrockagentcore::config::Credentials;
 use aws_sdk_bedrockagentcore::primitives::Blob;
 use bytes::Bytes;
-use corestack_deploy::AwsFailure;
+use corestack_aws::AwsFailure;
 
 pub use bearer::{endpoint as bearer_endpoint, url as bearer_url};
 

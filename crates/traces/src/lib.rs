@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_xray::Client;
 use aws_smithy_types::DateTime;
-use corestack_deploy::AwsFailure;
+use corestack_aws::AwsFailure;
 use serde::Serialize;
 
 pub use segments::{Span, Status, Trace};

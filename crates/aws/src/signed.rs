@@ -13,24 +13,24 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
 /// The most of an answer that is read.
-const ANSWER_BYTES: usize = 1 << 20;
+pub const ANSWER_BYTES: usize = 1 << 20;
 
 /// One call.
-pub(crate) struct Call {
+pub struct Call {
     /// The signing name, e.g. `ec2`.
-    pub(crate) service: &'static str,
+    pub service: &'static str,
     /// `GET` or `POST`.
-    pub(crate) method: &'static str,
+    pub method: &'static str,
     /// The whole URL.
-    pub(crate) url: String,
+    pub url: String,
     /// The body (empty for a GET).
-    pub(crate) body: String,
+    pub body: String,
     /// Its content type.
-    pub(crate) content_type: Option<&'static str>,
+    pub content_type: Option<&'static str>,
 }
 
 /// Why a call got no answer.
-pub(crate) enum Failed {
+pub enum Failed {
     /// The endpoint could not be reached.
     Unreached(Box<dyn std::error::Error + Send + Sync>),
     /// Signing or reading failed.
@@ -38,13 +38,13 @@ pub(crate) enum Failed {
 }
 
 /// The configuration's Region (`us-east-1` when none is set).
-pub(crate) fn region(config: &aws_config::SdkConfig) -> String {
+pub fn region(config: &aws_config::SdkConfig) -> String {
     config.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into())
 }
 
 /// A signed GET of `path` on a Regional service: `host` is its endpoint's first label
 /// (`https://<host>.<region>.amazonaws.com`), `service_env` its `AWS_ENDPOINT_URL_` suffix.
-pub(crate) async fn get(
+pub async fn get(
     config: &aws_config::SdkConfig,
     service: &'static str,
     host: &str,
@@ -60,17 +60,16 @@ pub(crate) async fn get(
 
 impl Failed {
     /// The failure as every AWS failure is shown: the operation, what it was about, and why.
-    pub(crate) fn into_error(self, operation: &str, subject: &str) -> crate::DeployError {
-        let failure = match self {
+    pub fn into_failure(self, operation: &str, subject: &str) -> crate::AwsFailure {
+        match self {
             Failed::Unreached(e) => crate::AwsFailure::unreached(operation, Some(subject), &*e),
             Failed::Other(m) => crate::AwsFailure::plain(operation, Some(subject), m),
-        };
-        crate::DeployError::Aws(Box::new(failure))
+        }
     }
 }
 
 /// `AWS_ENDPOINT_URL_<SERVICE>`, then the configuration's endpoint, then `regional`.
-pub(crate) fn endpoint(config: &aws_config::SdkConfig, service_env: &str, regional: &str) -> String {
+pub fn endpoint(config: &aws_config::SdkConfig, service_env: &str, regional: &str) -> String {
     std::env::var(format!("AWS_ENDPOINT_URL_{service_env}"))
         .ok()
         .filter(|v| !v.is_empty())
@@ -82,23 +81,21 @@ pub(crate) fn endpoint(config: &aws_config::SdkConfig, service_env: &str, region
 
 /// An answer: its status, the service's error type (`x-amzn-errortype`, without its URI) and at
 /// most [`ANSWER_BYTES`] of its body.
-pub(crate) struct Answer {
-    pub(crate) status: hyper::StatusCode,
-    pub(crate) error_type: Option<String>,
-    pub(crate) request_id: Option<String>,
-    pub(crate) body: Bytes,
+pub struct Answer {
+    /// The HTTP status.
+    pub status: hyper::StatusCode,
+    /// `x-amzn-errortype`, without its URI.
+    pub error_type: Option<String>,
+    /// `x-amzn-requestid`.
+    pub request_id: Option<String>,
+    /// At most [`ANSWER_BYTES`] of the body.
+    pub body: Bytes,
 }
 
 /// Signs and sends `call` in `region`.
-pub(crate) async fn send(config: &aws_config::SdkConfig, region: &str, call: Call) -> Result<Answer, Failed> {
+pub async fn send(config: &aws_config::SdkConfig, region: &str, call: Call) -> Result<Answer, Failed> {
     let request = signed(config, region, &call).await.map_err(Failed::Other)?;
-    let tls = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| Failed::Other(format!("no TLS root certificates: {e}")))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(tls);
+    let client = crate::https::client().map_err(Failed::Other)?;
     let response = client.request(request).await.map_err(|e| Failed::Unreached(Box::new(e)))?;
     let status = response.status();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
