@@ -10,7 +10,7 @@ use corestack_invoke::ws::Received;
 use corestack_invoke::{Invocation, InvokeError, Target};
 use serde_json::Value;
 
-mod answer;
+use corestack_invoke::answer::{self, AnswerError, Ask};
 
 use crate::Failure;
 use crate::runtime::Tokio;
@@ -68,19 +68,6 @@ impl From<InvokeError> for Failure {
             other => Failure::Other(other.into()),
         }
     }
-}
-
-/// What `invoke` sends, and how it reads the answer.
-#[derive(Clone, Debug, PartialEq)]
-enum Ask {
-    /// The payload as given; the answer printed as it arrives.
-    Raw,
-    /// MCP `tools/list`; the tools printed.
-    McpTools,
-    /// MCP `tools/call`; the tool's content printed.
-    McpCall,
-    /// An A2A message; the agent's text printed.
-    A2a,
 }
 
 /// The request the flags ask for: what it is, its payload and its `Accept`.
@@ -170,14 +157,22 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         let mut stdout = std::io::stdout();
         let mut write = |chunk: bytes::Bytes| sink.take(chunk, &mut stdout);
         let result = corestack_invoke::invoke(&target, invocation, &mut write).await;
-        result.map_err(|e| sink.failure(e))
+        result.map_err(|e| answered(sink.failure(e)))
     })?;
     if sink.last != b'\n' {
         let _ = writeln!(out);
     }
-    let finished = sink.finish(out);
+    let finished = sink.finish(out).map_err(answered);
     let _ = out.flush();
     finished
+}
+
+/// An answer that did not end well, as the failure (and exit code) it is.
+fn answered(e: AnswerError) -> Failure {
+    match e {
+        AnswerError::Invoke(e) => e.into(),
+        other => Failure::Other(other.into()),
+    }
 }
 
 /// `--ws`: stdin's lines out as text messages, the runtime's messages printed, until both are done.

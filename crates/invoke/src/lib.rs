@@ -3,6 +3,7 @@
 //! 127.0.0.1. The answer's body is handed over chunk by chunk as it arrives, so a stream of
 //! server-sent events is printed as it is produced.
 
+pub mod answer;
 mod bearer;
 pub mod rpc;
 pub mod ws;

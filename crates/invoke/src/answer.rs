@@ -1,24 +1,60 @@
-//! Reading a runtime's answer for `corestack invoke`: printed as it arrives (a raw payload, or a
-//! streamed A2A answer's text), or held whole, up to a cap, and read as MCP or A2A JSON-RPC.
-//! What a server wrote is printed with its control characters escaped.
+//! Reading a runtime's answer: printed as it arrives (a raw payload, or a streamed A2A answer's
+//! text), or held whole, up to a cap, and read as MCP or A2A JSON-RPC. What a server wrote is
+//! printed with its control characters escaped.
 
 use std::io::Write;
 
 use bytes::Bytes;
-use corestack_invoke::rpc::{self, EventReader, MAX_EVENT_BYTES};
 use corestack_text::{excerpt, one_line, printable};
 use serde_json::Value;
 
-use super::Ask;
-use crate::Failure;
+use crate::rpc::{self, EventReader, MAX_EVENT_BYTES};
+
+/// What was asked, which says how the answer is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    /// A payload as given; the answer printed as it arrives.
+    Raw,
+    /// MCP `tools/list`; the tools printed.
+    McpTools,
+    /// MCP `tools/call`; the tool's content printed.
+    McpCall,
+    /// An A2A message; the agent's text printed.
+    A2a,
+}
+
+/// Why an answer did not end well.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    /// Reading stopped: the answer broke a limit.
+    #[error("{0}")]
+    Refused(String),
+    /// The MCP server or A2A agent answered a JSON-RPC error.
+    #[error("the {what} answered {error}")]
+    Answered {
+        /// `MCP server` or `A2A agent`.
+        what: &'static str,
+        /// The error, as an excerpt.
+        error: String,
+    },
+    /// The answer is not JSON-RPC.
+    #[error("the runtime's answer is not JSON-RPC: {0}")]
+    NotJsonRpc(String),
+    /// The tool answered `isError`; its content is printed.
+    #[error("the tool answered an error (isError), printed above")]
+    ToolError,
+    /// The invocation itself failed.
+    #[error(transparent)]
+    Invoke(#[from] crate::InvokeError),
+}
 
 /// Where an answer's chunks go as they arrive.
 #[derive(Debug)]
-pub(super) struct Sink {
+pub struct Sink {
     ask: Ask,
     stream: bool,
     /// The last byte printed, to end the output with a newline.
-    pub(super) last: u8,
+    pub last: u8,
     collected: Vec<u8>,
     events: EventReader,
     stream_errors: Vec<String>,
@@ -27,13 +63,14 @@ pub(super) struct Sink {
 }
 
 impl Sink {
-    pub(super) fn new(ask: Ask, stream: bool) -> Sink {
+    /// A sink for the answer to `ask` (`stream`: the answer was asked for as events).
+    pub fn new(ask: Ask, stream: bool) -> Sink {
         let (collected, events) = (Vec::new(), EventReader::default());
         Sink { ask, stream, last: b'\n', collected, events, stream_errors: Vec::new(), refused: None }
     }
 
     /// Takes one chunk of the answer.
-    pub(super) fn take(&mut self, chunk: Bytes, stdout: &mut dyn Write) -> std::io::Result<()> {
+    pub fn take(&mut self, chunk: Bytes, stdout: &mut dyn Write) -> std::io::Result<()> {
         match self.ask {
             Ask::Raw => {
                 self.last = chunk.last().copied().unwrap_or(self.last);
@@ -73,17 +110,17 @@ impl Sink {
         error
     }
 
-    /// The failure to report for an invocation that ended in `error`: why the sink stopped
-    /// reading, when it did.
-    pub(super) fn failure(&mut self, error: corestack_invoke::InvokeError) -> Failure {
+    /// What to report for an invocation that ended in `error`: why the sink stopped reading,
+    /// when it did.
+    pub fn failure(&mut self, error: crate::InvokeError) -> AnswerError {
         match self.refused.take() {
-            Some(why) => Failure::Other(anyhow::anyhow!(why)),
-            None => error.into(),
+            Some(why) => AnswerError::Refused(why),
+            None => AnswerError::Invoke(error),
         }
     }
 
     /// Once the answer is complete: what a held answer says, printed, or the error it carried.
-    pub(super) fn finish(self, out: &mut dyn Write) -> Result<(), Failure> {
+    pub fn finish(self, out: &mut dyn Write) -> Result<(), AnswerError> {
         if let Some(e) = self.stream_errors.into_iter().next() {
             return Err(answered("A2A agent", &e));
         }
@@ -93,10 +130,7 @@ impl Sink {
         let messages = rpc::messages(&self.collected);
         let Some(answer) = messages.iter().rev().find(|m| m.get("result").is_some() || m.get("error").is_some()) else {
             let text = String::from_utf8_lossy(&self.collected);
-            return Err(Failure::Other(anyhow::anyhow!(
-                "the runtime's answer is not JSON-RPC: {}",
-                excerpt(&text, 2000)
-            )));
+            return Err(AnswerError::NotJsonRpc(excerpt(&text, 2000)));
         };
         let what = if self.ask == Ask::A2a { "A2A agent" } else { "MCP server" };
         if let Some(e) = rpc::rpc_error(answer) {
@@ -106,11 +140,11 @@ impl Sink {
     }
 }
 
-fn answered(what: &str, error: &str) -> Failure {
-    Failure::Other(anyhow::anyhow!("the {what} answered {}", excerpt(error, 2000)))
+fn answered(what: &'static str, error: &str) -> AnswerError {
+    AnswerError::Answered { what, error: excerpt(error, 2000) }
 }
 
-fn print_result(ask: &Ask, result: &Value, out: &mut dyn Write) -> Result<(), Failure> {
+fn print_result(ask: &Ask, result: &Value, out: &mut dyn Write) -> Result<(), AnswerError> {
     match ask {
         Ask::McpTools => print_tools(result, out),
         Ask::McpCall => {
@@ -121,7 +155,7 @@ fn print_result(ask: &Ask, result: &Value, out: &mut dyn Write) -> Result<(), Fa
                 };
             }
             if result["isError"] == Value::Bool(true) {
-                return Err(Failure::Other(anyhow::anyhow!("the tool answered an error (isError), printed above")));
+                return Err(AnswerError::ToolError);
             }
         }
         _ => {
@@ -153,11 +187,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn message(failure: Failure) -> String {
-        match failure {
-            Failure::Other(e) => e.to_string(),
-            _ => panic!("not a local failure"),
-        }
+    fn message(failure: AnswerError) -> String {
+        failure.to_string()
     }
 
     /// Issue 27, 8: a tool list with terminal escapes printed them raw.
@@ -182,7 +213,7 @@ mod tests {
         let stopped = (0..=64).map(|_| sink.take(chunk.clone(), &mut stdout)).find_map(Result::err);
         assert!(stopped.is_some(), "the 65th MiB is refused");
         assert!(sink.collected.len() <= MAX_EVENT_BYTES);
-        let error = message(sink.failure(corestack_invoke::InvokeError::Stream("x".into())));
+        let error = message(sink.failure(crate::InvokeError::Stream("x".into())));
         assert!(error.contains("over 64 MiB"), "{error}");
 
         let mut sink = Sink::new(Ask::McpTools, false);
