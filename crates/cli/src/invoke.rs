@@ -62,11 +62,7 @@ pub(crate) struct InvokeArgs {
 
 impl From<InvokeError> for Failure {
     fn from(e: InvokeError) -> Self {
-        match e {
-            InvokeError::Insecure(_) | InvokeError::Request(_) => Failure::Input(e.into()),
-            InvokeError::Aws(_) => Failure::Aws(e.into()),
-            other => Failure::Other(other.into()),
-        }
+        Failure::blamed(e.blame(), e.into())
     }
 }
 

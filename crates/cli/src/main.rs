@@ -135,36 +135,27 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+impl Failure {
+    /// The failure a library error is, by whose move it is.
+    fn blamed(blame: corestack_aws::Blame, e: anyhow::Error) -> Failure {
+        match blame {
+            corestack_aws::Blame::Input => Failure::Input(e),
+            corestack_aws::Blame::NotReady => Failure::NotReady(e),
+            corestack_aws::Blame::Aws => Failure::Aws(e),
+            corestack_aws::Blame::Local => Failure::Other(e),
+        }
+    }
+}
+
 impl From<corestack_deploy::DeployError> for Failure {
     fn from(e: corestack_deploy::DeployError) -> Self {
-        use corestack_deploy::DeployError as E;
-        match e {
-            E::Image(image) => Failure::from(image),
-            E::NoCredentials { .. }
-            | E::WrongAccount { .. }
-            | E::ExportTaken { .. }
-            | E::NoLogGroup { .. }
-            | E::NotDeployed { .. }
-            | E::KeptRepository { .. }
-            | E::NameTaken { .. }
-            | E::RollbackFailed { .. } => Failure::NotReady(e.into()),
-            E::TooLarge { .. } => Failure::Input(e.into()),
-            other => Failure::Aws(other.into()),
-        }
+        Failure::blamed(e.blame(), e.into())
     }
 }
 
 impl From<corestack_deploy::image::ImageError> for Failure {
     fn from(e: corestack_deploy::image::ImageError) -> Self {
-        use corestack_deploy::image::ImageError as E;
-        match e {
-            E::Aws(_) | E::NoRepository { .. } => Failure::Aws(e.into()),
-            E::NoDocker { .. } | E::Missing { .. } => Failure::NotReady(e.into()),
-            E::OtherRepository { .. } | E::NoReference(_) | E::NoBuildInput { .. } | E::Choice(_) => {
-                Failure::Input(e.into())
-            }
-            other => Failure::Other(other.into()),
-        }
+        Failure::blamed(e.blame(), e.into())
     }
 }
 

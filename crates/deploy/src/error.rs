@@ -132,3 +132,23 @@ pub enum DeployError {
         actual: String,
     },
 }
+
+impl DeployError {
+    /// Whose move it is.
+    pub fn blame(&self) -> corestack_aws::Blame {
+        use corestack_aws::Blame;
+        match self {
+            DeployError::Image(image) => image.blame(),
+            DeployError::NoCredentials { .. }
+            | DeployError::WrongAccount { .. }
+            | DeployError::ExportTaken { .. }
+            | DeployError::NoLogGroup { .. }
+            | DeployError::NotDeployed { .. }
+            | DeployError::KeptRepository { .. }
+            | DeployError::NameTaken { .. }
+            | DeployError::RollbackFailed { .. } => Blame::NotReady,
+            DeployError::TooLarge { .. } => Blame::Input,
+            _ => Blame::Aws,
+        }
+    }
+}

@@ -68,6 +68,17 @@ pub enum InvokeError {
     Output(#[from] std::io::Error),
 }
 
+impl InvokeError {
+    /// Whose move it is.
+    pub fn blame(&self) -> corestack_aws::Blame {
+        match self {
+            InvokeError::Insecure(_) | InvokeError::Request(_) => corestack_aws::Blame::Input,
+            InvokeError::Aws(_) => corestack_aws::Blame::Aws,
+            _ => corestack_aws::Blame::Local,
+        }
+    }
+}
+
 /// The SDK configuration that talks to `corestack dev` on 127.0.0.1:`port`. The local endpoint
 /// does not verify signatures, so fixed dummy credentials sign the requests.
 pub async fn local_config(region: &str, port: u16) -> aws_config::SdkConfig {

@@ -122,6 +122,22 @@ pub enum ImageError {
     },
 }
 
+impl ImageError {
+    /// Whose move it is.
+    pub fn blame(&self) -> corestack_aws::Blame {
+        use corestack_aws::Blame;
+        match self {
+            ImageError::Aws(_) | ImageError::NoRepository { .. } => Blame::Aws,
+            ImageError::NoDocker { .. } | ImageError::Missing { .. } => Blame::NotReady,
+            ImageError::OtherRepository { .. }
+            | ImageError::NoReference(_)
+            | ImageError::NoBuildInput { .. }
+            | ImageError::Choice(_) => Blame::Input,
+            _ => Blame::Local,
+        }
+    }
+}
+
 pub(crate) fn call_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     call: &'static str,
     e: aws_sdk_ecr::error::SdkError<E>,
