@@ -21,7 +21,7 @@ pub(crate) struct DeployArgs {
     #[arg(long, value_name = "DIR", default_value = "corestack.out")]
     out: PathBuf,
     /// Deploy without asking.
-    #[arg(long)]
+    #[arg(short, long)]
     yes: bool,
     /// Run on this tag of the project repository, pinned by digest (no build): `TAG` for every
     /// runtime, `RUNTIME=TAG` for one. Repeatable.
@@ -95,7 +95,7 @@ pub(crate) struct DestroyArgs {
     #[command(flatten)]
     cfg: crate::ConfigArgs,
     /// Delete without asking.
-    #[arg(long)]
+    #[arg(short, long)]
     yes: bool,
     /// Print events and results as JSON lines on stdout, for scripts.
     #[arg(long)]

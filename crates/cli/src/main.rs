@@ -192,10 +192,10 @@ pub(crate) fn since_flag(text: &str) -> Result<u64, Failure> {
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConfigArgs {
     /// The config file. Default: ./corestack.toml, or the embedded default when there is none.
-    #[arg(long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// The environment section to use. Default: the file's default_environment.
-    #[arg(long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME")]
     pub(crate) env: Option<String>,
 }
 
@@ -325,8 +325,11 @@ fn main() -> ExitCode {
         .map_err(Failure::from),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(*shell, &mut Cli::command(), "corestack", &mut out);
-            Ok(())
+            // Made whole, then written: clap_complete panics on a write error, and a reader that
+            // stops early (`| head -1`) is a normal end.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "corestack", &mut script);
+            out.write_all(&script).map_err(Failure::from)
         }
     };
     let (code, e) = match result {

@@ -150,6 +150,41 @@ fn completions_for_each_shell_know_the_commands_and_flags() {
     assert_eq!(corestack(Path::new("."), &["completions", "tcsh"]).status.code(), Some(2));
 }
 
+/// The short flags people expect from cargo, gh and the AWS CLI: -c/--config, -e/--env, -y/--yes.
+#[test]
+fn short_flags_work_as_the_long_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::workspace().join("examples/protocols/corestack.toml");
+    let run = corestack(dir.path(), &["synth", "-c", config.to_str().unwrap(), "-e", "dev", "--out", "out"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(dir.path().join("out/manifest.json").exists());
+    for command in ["deploy", "destroy"] {
+        let help = text(&corestack(dir.path(), &[command, "--help"]).stdout);
+        assert!(help.contains("-y, --yes") && help.contains("-c, --config") && help.contains("-e, --env"), "{help}");
+    }
+}
+
+/// A reader that stops early (`corestack completions bash | head -1`) is a normal end: no panic,
+/// exit 0, for every command that prints a lot.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["completions", "bash"][..], &["schema"], &["synth", "--out", "out"], &["--help"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_corestack"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: exit {:?}: {stderr}", out.status.code());
+    }
+}
+
 #[test]
 fn an_endpoint_version_written_as_a_string_is_a_number() {
     let dir = tempfile::tempdir().unwrap();
