@@ -146,14 +146,22 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
         };
         if args.ws {
-            return websocket(&target, &arn, &args.qualifier, &session).await;
+            let connection = corestack_invoke::ws::open(&target, &arn, &args.qualifier, &session).await;
+            let connection = connection.map_err(|e| match args.local && dev_absent(&e) {
+                true => dev_not_running(args.port),
+                false => e.into(),
+            })?;
+            return websocket(connection).await;
         }
         let invocation =
             Invocation { arn, qualifier: args.qualifier.clone(), session: session.clone(), accept, payload };
         let mut stdout = std::io::stdout();
         let mut write = |chunk: bytes::Bytes| sink.take(chunk, &mut stdout);
         let result = corestack_invoke::invoke(&target, invocation, &mut write).await;
-        result.map_err(|e| answered(sink.failure(e)))
+        result.map_err(|e| match args.local && dev_absent(&e) {
+            true => dev_not_running(args.port),
+            false => answered(sink.failure(e)),
+        })
     })?;
     if sink.last != b'\n' {
         let _ = writeln!(out);
@@ -161,6 +169,19 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let finished = sink.finish(out).map_err(answered);
     let _ = out.flush();
     finished
+}
+
+/// Whether `--local` found nothing to talk to: corestack dev answers every refusal with an AWS
+/// error code, so a failure without one is a connection that never reached it.
+fn dev_absent(e: &InvokeError) -> bool {
+    matches!(e, InvokeError::Aws(f) if f.code().is_none())
+}
+
+fn dev_not_running(port: u16) -> Failure {
+    Failure::NotReady(anyhow::anyhow!(
+        "nothing answers on 127.0.0.1:{port}: corestack dev is not running there\n    fix: start it in the project's directory with `corestack dev` (it serves on {} unless given --port), or pass the --port it serves on",
+        crate::dev::DEFAULT_PORT
+    ))
 }
 
 /// An answer that did not end well, as the failure (and exit code) it is.
@@ -172,8 +193,7 @@ fn answered(e: AnswerError) -> Failure {
 }
 
 /// `--ws`: stdin's lines out as text messages, the runtime's messages printed, until both are done.
-async fn websocket(target: &Target, arn: &str, qualifier: &str, session: &str) -> Result<(), Failure> {
-    let mut connection = corestack_invoke::ws::open(target, arn, qualifier, session).await?;
+async fn websocket(mut connection: corestack_invoke::ws::Connection) -> Result<(), Failure> {
     let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(16);
     std::thread::spawn(move || {
         for line in std::io::stdin().lines() {

@@ -164,6 +164,26 @@ fn short_flags_work_as_the_long_ones() {
     }
 }
 
+/// `invoke --local` with no `corestack dev` listening says to start it, for the HTTP call and the
+/// WebSocket alike (it said "the AWS endpoint could not be reached").
+#[test]
+fn invoke_local_without_dev_says_to_start_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    for extra in [&[][..], &["--ws"]] {
+        let mut args = vec!["invoke", "--local", "--port", &port];
+        args.extend_from_slice(extra);
+        let run = corestack(dir.path(), &args);
+        let err = text(&run.stderr);
+        assert_eq!(run.status.code(), Some(3), "{extra:?}: {err}");
+        assert!(
+            err.contains(&format!("nothing answers on 127.0.0.1:{port}: corestack dev is not running there")),
+            "{err}"
+        );
+        assert!(err.contains("fix: start it in the project's directory with `corestack dev`"), "{err}");
+    }
+}
+
 /// A reader that stops early (`corestack completions bash | head -1`) is a normal end: no panic,
 /// exit 0, for every command that prints a lot.
 #[test]
