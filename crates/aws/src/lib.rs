@@ -5,6 +5,7 @@
 
 mod failure;
 pub mod https;
+pub mod profiles;
 pub mod signed;
 
 pub use failure::AwsFailure;

@@ -184,6 +184,32 @@ fn invoke_local_without_dev_says_to_start_it() {
     }
 }
 
+/// `AWS_PROFILE=nope` says the profile does not exist and which do (the credential chain's own
+/// words were about IMDS).
+#[test]
+fn a_profile_that_does_not_exist_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(corestack(d, &["init", "--name", "probe"]).status.success());
+    std::fs::write(d.join("aws-config"), "[default]\nregion = us-east-1\n[profile dev]\n").unwrap();
+    std::fs::write(d.join("aws-credentials"), "[ci]\naws_access_key_id = a\naws_secret_access_key = b\n").unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(d)
+        .arg("status")
+        .env("AWS_PROFILE", "nope")
+        .env("AWS_CONFIG_FILE", d.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{err}");
+    assert!(err.contains("AWS_PROFILE names the profile `nope`, which is in neither"), "{err}");
+    assert!(err.contains("fix: use a profile they have (ci, default, dev), or unset AWS_PROFILE"), "{err}");
+}
+
 /// A reader that stops early (`corestack completions bash | head -1`) is a normal end: no panic,
 /// exit 0, for every command that prints a lot.
 #[test]

@@ -91,6 +91,18 @@ pub enum DeployError {
         /// Its size.
         bytes: usize,
     },
+    /// `AWS_PROFILE` names a profile that no AWS config or credentials file has.
+    #[error(
+        "AWS_PROFILE names the profile `{profile}`, which is in neither {files}\n    fix: use a profile they have ({known}), or unset AWS_PROFILE; `aws configure list-profiles` lists them"
+    )]
+    NoProfile {
+        /// The profile asked for.
+        profile: String,
+        /// The files looked in.
+        files: String,
+        /// The profiles they have, or a word that they have none.
+        known: String,
+    },
     /// No credentials could be found or loaded.
     #[error(
         "no usable AWS credentials: {reason}\n    fix: set AWS_PROFILE (after `aws configure` or `aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; `aws sts get-caller-identity` shows what the AWS tools find"
@@ -140,6 +152,7 @@ impl DeployError {
         match self {
             DeployError::Image(image) => image.blame(),
             DeployError::NoCredentials { .. }
+            | DeployError::NoProfile { .. }
             | DeployError::WrongAccount { .. }
             | DeployError::ExportTaken { .. }
             | DeployError::NoLogGroup { .. }

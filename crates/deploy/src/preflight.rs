@@ -38,7 +38,7 @@ pub async fn preflight(
         return Err(DeployError::NoCredentials { reason: "no credentials provider is configured".into() });
     };
     if let Err(e) = provider.provide_credentials().await {
-        return Err(DeployError::NoCredentials { reason: credentials_text(&e) });
+        return Err(missing_profile().unwrap_or(DeployError::NoCredentials { reason: credentials_text(&e) }));
     }
     let who = aws_sdk_sts::Client::new(config)
         .get_caller_identity()
@@ -55,4 +55,22 @@ pub async fn preflight(
         return Err(DeployError::WrongAccount { env: env.into(), expected: expected.into(), actual: identity.account });
     }
     Ok(identity)
+}
+
+/// When `AWS_PROFILE` names a profile that neither the config file (`AWS_CONFIG_FILE`, else
+/// `~/.aws/config`) nor the credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else
+/// `~/.aws/credentials`) has, the error that says so; the credential chain's own words for it
+/// are about IMDS.
+fn missing_profile() -> Option<DeployError> {
+    let profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.trim().is_empty())?;
+    let home = std::env::var("HOME").unwrap_or_default();
+    let file = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| format!("{home}/.aws/{default}"));
+    let (config, credentials) = (file("AWS_CONFIG_FILE", "config"), file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
+    let read = |path: &str| corestack_aws::profiles::read(std::path::Path::new(path));
+    let known = corestack_aws::profiles::names(read(&config).as_deref(), read(&credentials).as_deref());
+    if known.contains(&profile) {
+        return None;
+    }
+    let known = if known.is_empty() { "they have none".to_string() } else { known.join(", ") };
+    Some(DeployError::NoProfile { profile, files: format!("{config} nor {credentials}"), known })
 }
