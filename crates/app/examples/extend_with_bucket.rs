@@ -102,7 +102,7 @@ pub async fn deploy_extended(
     base: &Path,
 ) -> Result<Vec<corestack_deploy::StackResult>, Box<dyn Error>> {
     let env = &settings.environment;
-    let identity = corestack_deploy::preflight::preflight(&config, &env.name, env.account.as_deref()).await?;
+    let identity = corestack_deploy::preflight::preflight(&config, &env.name, env.account.as_deref(), None).await?;
     let assembly = extended_assembly(settings)?;
     let project = corestack_deploy::Project::with_config(settings, &assembly, config, identity).with_docker(docker);
     let rollout = project.prepare_deploy(corestack_deploy::image::ImageChoices::default(), base).await?;

@@ -197,6 +197,10 @@ pub(crate) struct ConfigArgs {
     /// The environment section to use. Default: the file's default_environment.
     #[arg(short, long, value_name = "NAME")]
     pub(crate) env: Option<String>,
+    /// The AWS profile to reach the account with, as the AWS CLI's `--profile`. Default:
+    /// AWS_PROFILE, else `default`.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
 }
 
 impl ConfigArgs {
@@ -218,6 +222,9 @@ impl ConfigArgs {
         if let Some(e) = &self.env {
             flags.push_str(&format!(" --env {e}"));
         }
+        if let Some(p) = &self.profile {
+            flags.push_str(&format!(" --profile {p}"));
+        }
         flags
     }
 
@@ -230,13 +237,15 @@ impl ConfigArgs {
     /// `synth`, `check` and `dev` may use (and say so).
     pub(crate) fn load(&self, err: &mut dyn Write) -> Result<Settings, Failure> {
         let env = self.env.as_deref();
-        match self.project_file() {
-            Some(path) => Ok(Settings::load(path, env)?),
+        let mut settings = match self.project_file() {
+            Some(path) => Settings::load(path, env)?,
             None => {
                 let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded demo config");
-                Ok(Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?)
+                Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?
             }
-        }
+        };
+        settings.aws_profile.clone_from(&self.profile);
+        Ok(settings)
     }
 
     /// Reads the project's own configuration, for commands that read or change an AWS account:
@@ -247,7 +256,9 @@ impl ConfigArgs {
                 "`corestack {command}` works on your project's AWS account and needs its corestack.toml, and there is none in this directory (the embedded demo config is only for synth, check and dev)\n    fix: run it in the project's directory, or pass --config FILE; a new project starts with `corestack init`"
             ))
         })?;
-        Ok(Settings::load(path, self.env.as_deref())?)
+        let mut settings = Settings::load(path, self.env.as_deref())?;
+        settings.aws_profile.clone_from(&self.profile);
+        Ok(settings)
     }
 }
 

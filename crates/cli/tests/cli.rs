@@ -207,7 +207,22 @@ fn a_profile_that_does_not_exist_is_named() {
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(3), "{err}");
     assert!(err.contains("AWS_PROFILE names the profile `nope`, which is in neither"), "{err}");
-    assert!(err.contains("fix: use a profile they have (ci, default, dev), or unset AWS_PROFILE"), "{err}");
+    assert!(err.contains("fix: use a profile they have (ci, default, dev)"), "{err}");
+    // The same profile named by --profile, as the AWS CLI takes it, wins over AWS_PROFILE.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .current_dir(d)
+        .args(["status", "--profile", "gone"])
+        .env("AWS_PROFILE", "dev")
+        .env("AWS_CONFIG_FILE", d.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(3), "{err}");
+    assert!(err.contains("--profile names the profile `gone`, which is in neither"), "{err}");
 }
 
 /// A reader that stops early (`corestack completions bash | head -1`) is a normal end: no panic,

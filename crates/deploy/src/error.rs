@@ -91,11 +91,13 @@ pub enum DeployError {
         /// Its size.
         bytes: usize,
     },
-    /// `AWS_PROFILE` names a profile that no AWS config or credentials file has.
+    /// `--profile` or `AWS_PROFILE` names a profile that no AWS config or credentials file has.
     #[error(
-        "AWS_PROFILE names the profile `{profile}`, which is in neither {files}\n    fix: use a profile they have ({known}), or unset AWS_PROFILE; `aws configure list-profiles` lists them"
+        "{named_by} names the profile `{profile}`, which is in neither {files}\n    fix: use a profile they have ({known}); `aws configure list-profiles` lists them"
     )]
     NoProfile {
+        /// `--profile` or `AWS_PROFILE`.
+        named_by: &'static str,
         /// The profile asked for.
         profile: String,
         /// The files looked in.

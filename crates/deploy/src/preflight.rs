@@ -28,17 +28,19 @@ fn credentials_text(e: &CredentialsError) -> String {
 }
 
 /// Checks the configuration's credentials and account. `expected_account` is the account the
-/// environment names, if any; `env` its name, for messages.
+/// environment names, if any; `env` its name, for messages; `profile` the profile asked for by
+/// flag, if any (else `AWS_PROFILE`'s).
 pub async fn preflight(
     config: &aws_config::SdkConfig,
     env: &str,
     expected_account: Option<&str>,
+    profile: Option<&str>,
 ) -> Result<Identity, DeployError> {
     let Some(provider) = config.credentials_provider() else {
         return Err(DeployError::NoCredentials { reason: "no credentials provider is configured".into() });
     };
     if let Err(e) = provider.provide_credentials().await {
-        return Err(missing_profile().unwrap_or(DeployError::NoCredentials { reason: credentials_text(&e) }));
+        return Err(missing_profile(profile).unwrap_or(DeployError::NoCredentials { reason: credentials_text(&e) }));
     }
     let who = aws_sdk_sts::Client::new(config)
         .get_caller_identity()
@@ -57,12 +59,16 @@ pub async fn preflight(
     Ok(identity)
 }
 
-/// When `AWS_PROFILE` names a profile that neither the config file (`AWS_CONFIG_FILE`, else
+/// When the profile (`flag`, else `AWS_PROFILE`) is one that neither the config file (`AWS_CONFIG_FILE`, else
 /// `~/.aws/config`) nor the credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else
 /// `~/.aws/credentials`) has, the error that says so; the credential chain's own words for it
 /// are about IMDS.
-fn missing_profile() -> Option<DeployError> {
-    let profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.trim().is_empty())?;
+fn missing_profile(flag: Option<&str>) -> Option<DeployError> {
+    let from_env = || std::env::var("AWS_PROFILE").ok().filter(|p| !p.trim().is_empty());
+    let (profile, named_by) = match flag {
+        Some(p) => (p.to_string(), "--profile"),
+        None => (from_env()?, "AWS_PROFILE"),
+    };
     let home = std::env::var("HOME").unwrap_or_default();
     let file = |var: &str, default: &str| std::env::var(var).unwrap_or_else(|_| format!("{home}/.aws/{default}"));
     let (config, credentials) = (file("AWS_CONFIG_FILE", "config"), file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
@@ -72,5 +78,5 @@ fn missing_profile() -> Option<DeployError> {
         return None;
     }
     let known = if known.is_empty() { "they have none".to_string() } else { known.join(", ") };
-    Some(DeployError::NoProfile { profile, files: format!("{config} nor {credentials}"), known })
+    Some(DeployError::NoProfile { named_by, profile, files: format!("{config} nor {credentials}"), known })
 }

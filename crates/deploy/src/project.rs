@@ -86,12 +86,15 @@ pub struct Project<'a> {
 /// profiles, the standard `AWS_ENDPOINT_URL` overrides), checked: credentials resolve, AWS
 /// accepts them, and they are of the environment's account.
 pub async fn connect(settings: &Settings) -> Result<(aws_config::SdkConfig, Identity), DeployError> {
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(settings.environment.region.clone()))
-        .load()
-        .await;
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(settings.environment.region.clone()));
+    if let Some(profile) = &settings.aws_profile {
+        loader = loader.profile_name(profile);
+    }
+    let config = loader.load().await;
     let env = &settings.environment;
-    let identity = crate::preflight::preflight(&config, &env.name, env.account.as_deref()).await?;
+    let profile = settings.aws_profile.as_deref();
+    let identity = crate::preflight::preflight(&config, &env.name, env.account.as_deref(), profile).await?;
     Ok((config, identity))
 }
 

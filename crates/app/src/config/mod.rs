@@ -236,6 +236,9 @@ pub struct Settings {
     pub alarm_emails: Vec<String>,
     /// The runtimes, in file order; the first is the primary (the seed's unprefixed outputs).
     pub runtimes: Vec<RuntimeSettings>,
+    /// The AWS profile to reach the account with (the `--profile` flag), not read from the file;
+    /// `None`: the SDK's own choice (`AWS_PROFILE`, else `default`).
+    pub aws_profile: Option<String>,
     /// Check findings the user accepts, each with a reason (`[[check.suppressions]]`).
     pub suppressions: Vec<SuppressionSetting>,
 }
@@ -420,6 +423,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, base: &Path, list: &mut Vec<Probl
     let mut network = network;
     platform::uses(&runtimes, &platform, &mut network, problems);
     Some(Settings {
+        aws_profile: None,
         project,
         environment,
         tags,
