@@ -410,9 +410,15 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
             out.flush()
         };
         let poll = Duration::from_secs(2);
-        project
-            .tail_logs(&runtime.key, &args.endpoint, since, args.follow, poll, &mut print)
-            .await
-            .map_err(Failure::from)
+        let what = format!("runtime {} (endpoint {})", runtime.key, args.endpoint);
+        if args.follow {
+            let _ = writeln!(std::io::stderr(), "following the logs of {what} since {} ago; Ctrl-C stops", args.since);
+        }
+        let printed = project.tail_logs(&runtime.key, &args.endpoint, since, args.follow, poll, &mut print).await?;
+        if printed == 0 && !args.follow {
+            let _ =
+                writeln!(std::io::stderr(), "no log events of {what} in the last {} (--since widens it)", args.since);
+        }
+        Ok(())
     })
 }

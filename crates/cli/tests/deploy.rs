@@ -483,6 +483,11 @@ fn logs_reads_the_runtimes_log_group() {
     let run = corestack(dir.path(), &moto, &["logs"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(text(&run.stdout), "", "no events yet");
+    assert!(
+        text(&run.stderr).contains("no log events of runtime demo_agent (endpoint DEFAULT) in the last 1h"),
+        "said on stderr: {}",
+        text(&run.stderr)
+    );
     python(
         &moto,
         &format!(

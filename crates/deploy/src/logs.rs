@@ -105,6 +105,7 @@ impl LogReader {
     /// Reads `group` from `since_s` seconds ago, passing each event once to `sink`, oldest first;
     /// with `follow`, keeps reading every `poll` (and waits for a group that does not exist yet)
     /// until `sink` fails. Without `follow`, a missing group is [`DeployError::NoLogGroup`].
+    /// Returns how many events it passed on.
     pub async fn tail(
         &self,
         group: &str,
@@ -112,13 +113,14 @@ impl LogReader {
         follow: bool,
         poll: std::time::Duration,
         sink: &mut dyn FnMut(&Event) -> std::io::Result<()>,
-    ) -> Result<(), DeployError> {
+    ) -> Result<usize, DeployError> {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         let mut start = now_ms - (since_s as i64) * 1000;
         let mut seen = std::collections::HashSet::new();
+        let mut printed = 0;
         loop {
             match self.events(group, start).await? {
                 None if !follow => return Err(DeployError::NoLogGroup { group: group.to_string() }),
@@ -127,13 +129,14 @@ impl LogReader {
                     for e in events {
                         if seen.insert(e.id.clone()) {
                             if sink(&e).is_err() {
-                                return Ok(());
+                                return Ok(printed);
                             }
+                            printed += 1;
                             start = start.max(e.timestamp);
                         }
                     }
                     if !follow {
-                        return Ok(());
+                        return Ok(printed);
                     }
                 }
             }

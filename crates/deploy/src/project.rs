@@ -330,7 +330,7 @@ impl<'a> Project<'a> {
     }
 
     /// Prints the log events of a runtime's endpoint from `since_s` seconds ago into `sink`; with
-    /// `follow`, keeps reading every `poll` until `sink` fails.
+    /// `follow`, keeps reading every `poll` until `sink` fails. Returns how many events it printed.
     pub async fn tail_logs(
         &self,
         runtime: &str,
@@ -339,7 +339,7 @@ impl<'a> Project<'a> {
         follow: bool,
         poll: Duration,
         sink: &mut dyn FnMut(&crate::logs::Event) -> std::io::Result<()>,
-    ) -> Result<(), DeployError> {
+    ) -> Result<usize, DeployError> {
         let ids = self.runtime_outputs(RuntimeOutput::Id, Some(runtime)).await?;
         let Some((_, id)) = ids.into_iter().next() else {
             return Err(DeployError::NotDeployed {
