@@ -329,20 +329,23 @@ pub fn supported_az_ids(region: &str) -> Option<&'static [&'static str]> {
     SUPPORTED_AZ_IDS.iter().find(|(r, _)| *r == region).map(|(_, ids)| *ids)
 }
 
-/// AZ IDs for runtime subnets: at least two, distinct, each supported in the region.
+/// Why `region` cannot hold runtimes, or `None`: it must be a Region where AgentCore Runtime
+/// runs (the developer guide's Supported AWS Regions page), whose zones corestack knows.
+pub fn runtime_region(region: &str) -> Option<Violation> {
+    supported_az_ids(region).is_none().then(|| {
+        let known: Vec<&str> = SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
+        Violation::new(
+            format!("{region} is not a Region where AgentCore Runtime runs (the developer guide's Supported AWS Regions page), or its zones are not known to corestack"),
+            format!("use one of {}", known.join(", ")),
+        )
+    })
+}
+
+/// AZ IDs for runtime subnets: at least two, distinct, each supported in the region (a Region
+/// without runtimes is [`runtime_region`]'s to say, and has no zones to check here).
 pub fn availability_zone_ids(region: &str, ids: &[String]) -> Vec<(Option<usize>, Violation)> {
     let mut out = Vec::new();
-    let Some(supported) = supported_az_ids(region) else {
-        let known: Vec<&str> = SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
-        out.push((
-            None,
-            Violation::new(
-                format!("{region} is not a Region where AgentCore Runtime runs (the developer guide's Supported AWS Regions page), or its zones are not known to corestack"),
-                format!("use one of {}", known.join(", ")),
-            ),
-        ));
-        return out;
-    };
+    let Some(supported) = supported_az_ids(region) else { return out };
     let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();
     if distinct.len() < 2 {
         out.push((

@@ -135,6 +135,11 @@ pub(super) fn environment(env_name: &str, raw: &RawEnvironment, problems: &mut P
         && let Err(v) = rules::region(&region)
     {
         problems.push(Problem::from_violation(&format!("{key}.region"), v));
+    } else if !region.is_empty()
+        && let Some(v) = rules::runtime_region(&region)
+    {
+        // Said here, under `region`, not under the zones it also decides.
+        problems.push(Problem::from_violation(&format!("{key}.region"), v));
     }
     if let Some(Err(v)) = raw.account.as_deref().map(rules::account_id) {
         problems.push(Problem::from_violation(&format!("{key}.account"), v));
