@@ -104,7 +104,7 @@ pub(crate) struct RawNetwork {
     pub(crate) availability_zone_ids: Option<Vec<String>>,
     pub(crate) private_subnet_cidrs: Option<Vec<String>>,
     pub(crate) public_subnet_cidrs: Option<Vec<String>>,
-    pub(crate) egress: Option<String>,
+    pub(crate) egress: Option<RawEgress>,
     pub(crate) optional_endpoints: Option<Vec<String>>,
     pub(crate) s3_prefix_list_id: Option<String>,
     pub(crate) flow_log_retention_days: Option<u32>,
@@ -207,7 +207,7 @@ pub(crate) struct RawRuntime {
     #[serde(default)]
     #[schemars(schema_with = "protocol_schema")]
     pub(crate) protocol: Option<corestack_constructs::runtime::Protocol>,
-    pub(crate) network_mode: Option<String>,
+    pub(crate) network_mode: Option<NetworkMode>,
     #[serde(default)]
     pub(crate) models: Vec<String>,
     #[serde(default)]
@@ -298,6 +298,27 @@ pub(crate) enum RawVersion {
 }
 
 /// `protocol`: the values AgentCore takes (facts §1.2).
+/// Where a runtime's network interfaces go: `VPC` (private, the default) or `PUBLIC`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+pub(crate) enum NetworkMode {
+    /// In the environment's private subnets.
+    #[serde(rename = "VPC")]
+    Vpc,
+    /// On the public network (a check finding unless suppressed with a reason).
+    #[serde(rename = "PUBLIC")]
+    Public,
+}
+
+/// How the private subnets reach the internet: `endpoints-only` (no path; the default) or `nat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum RawEgress {
+    /// VPC endpoints only.
+    EndpointsOnly,
+    /// NAT gateways in public subnets.
+    Nat,
+}
+
 fn protocol_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"type": "string", "enum": ["HTTP", "MCP", "A2A", "AGUI"]})
 }

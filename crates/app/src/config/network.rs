@@ -51,18 +51,9 @@ pub(super) fn network(
             problems.push(Problem::from_violation(&at, v));
         }
     }
-    let egress_at = problems.key("network", "egress", over.egress.is_some());
-    let egress = match n.egress.as_deref().unwrap_or("endpoints-only") {
-        "endpoints-only" => Egress::EndpointsOnly,
-        "nat" => Egress::Nat,
-        other => {
-            problems.push(Problem::new(
-                &egress_at,
-                format!("egress `{other}` is not known"),
-                "use \"endpoints-only\" (no internet path) or \"nat\"",
-            ));
-            Egress::EndpointsOnly
-        }
+    let egress = match n.egress {
+        Some(crate::raw::RawEgress::Nat) => Egress::Nat,
+        Some(crate::raw::RawEgress::EndpointsOnly) | None => Egress::EndpointsOnly,
     };
     let mut cidr_list = |field: &str,
                          set_by_env: bool,

@@ -100,18 +100,7 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
             ImageRef::Tag(String::new())
         }
     };
-    let public = match r.network_mode.as_deref().unwrap_or("VPC") {
-        "VPC" => false,
-        "PUBLIC" => true,
-        other => {
-            problems.push(Problem::new(
-                &format!("{at}.network_mode"),
-                format!("network mode `{other}` is not known"),
-                "use \"VPC\" (private, the default) or \"PUBLIC\"",
-            ));
-            false
-        }
-    };
+    let public = r.network_mode == Some(crate::raw::NetworkMode::Public);
     for (j, m) in r.models.iter().enumerate() {
         if let Err(v) = rules::model_id(m) {
             problems.push(Problem::from_violation(&format!("{at}.models[{j}]"), v));
