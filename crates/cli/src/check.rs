@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use corestack_app::{Assembly, Settings};
+use corestack_app::Settings;
 use corestack_rules::report::{Format, render};
-use corestack_rules::{Model, RULES, Report, Suppression};
+use corestack_rules::{Model, RULES};
 
 use crate::Failure;
 
@@ -42,19 +42,6 @@ pub(crate) fn color(terminal: bool) -> bool {
     terminal && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn suppressions(settings: &Settings) -> Vec<Suppression> {
-    settings
-        .suppressions
-        .iter()
-        .map(|s| Suppression { rule: s.rule.clone(), resource: s.resource.clone(), reason: s.reason.clone() })
-        .collect()
-}
-
-/// The check of a synthesized assembly, with the config's suppressions.
-pub(crate) fn assembly_report(settings: &Settings, assembly: &Assembly) -> Report {
-    corestack_rules::check(&Model::new(assembly.documents(), settings.environment.production), &suppressions(settings))
-}
-
 fn list_rules(format: OutputFormat, out: &mut dyn Write) -> std::io::Result<()> {
     if let OutputFormat::Json | OutputFormat::Sarif = format {
         let rules: Vec<_> = RULES.iter().map(|r| r.info).collect();
@@ -81,13 +68,13 @@ pub(crate) fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return list_rules(args.format, out).map_err(io);
     }
     let report = if args.paths.is_empty() {
-        let settings = args.cfg.load(err)?;
-        let assembly = corestack_app::synth(&settings)?;
-        assembly_report(&settings, &assembly)
+        corestack_rules::project::synth_and_check(&args.cfg.load(err)?)?.1
     } else {
         let model = Model::load(&args.paths, args.production).map_err(|e| Failure::Input(e.into()))?;
         let suppressions = match &args.cfg.config {
-            Some(path) => suppressions(&Settings::load(Path::new(path), args.cfg.env.as_deref())?),
+            Some(path) => {
+                corestack_rules::project::suppressions(&Settings::load(Path::new(path), args.cfg.env.as_deref())?)
+            }
             None => Vec::new(),
         };
         corestack_rules::check(&model, &suppressions)

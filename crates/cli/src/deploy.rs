@@ -158,8 +158,7 @@ fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load_project("deploy")?;
     let choices = ImageChoices::from_flags(&settings, &args.image_tag, &args.image_uri)?;
-    let assembly = corestack_app::synth(&settings)?;
-    let report = crate::check::assembly_report(&settings, &assembly);
+    let (assembly, report) = corestack_rules::project::synth_and_check(&settings)?;
     if report.failed() {
         let _ =
             write!(err, "{}", corestack_rules::report::render(&report, corestack_rules::report::Format::Text, false));

@@ -266,8 +266,9 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     let started = Instant::now();
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
+    // Timed alone: the line below reports synthesis, the check is its own step.
     let synthesized = started.elapsed();
-    let report = check::assembly_report(&settings, &assembly);
+    let report = corestack_rules::project::check_assembly(&settings, &assembly);
     if !report.findings.is_empty() {
         let _ = write!(
             err,

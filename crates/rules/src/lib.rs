@@ -17,6 +17,7 @@
 mod input;
 mod load;
 mod model;
+pub mod project;
 pub mod report;
 mod rules;
 
