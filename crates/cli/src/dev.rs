@@ -57,8 +57,15 @@ impl From<SetupError> for Failure {
 }
 
 pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
-    let settings = args.cfg.load(err)?;
     let cwd = args.cfg.dir().canonicalize().map_err(|e| Failure::Input(e.into()))?;
+    // The embedded demo builds and runs the repository's bedrock-agent, which only a corestack
+    // checkout has: said before anything is built, with the way out.
+    if args.cfg.embedded() && !cwd.ancestors().any(|d| d.join("agents/bedrock-agent/Cargo.toml").is_file()) {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "there is no corestack.toml here, and the embedded demo runs the bedrock-agent of a corestack checkout, which this directory is not in\n    fix: start a project here with `corestack init` and run `corestack dev` again, or pass --config FILE"
+        )));
+    }
+    let settings = args.cfg.load(err)?;
     let options = DevOptions {
         runtime: args.runtime.clone(),
         idle_timeout: args.idle_timeout,

@@ -229,6 +229,11 @@ impl ConfigArgs {
     }
 
     /// The config file: `--config`, else ./corestack.toml when there is one.
+    /// Whether no config file is given or here, so the embedded demo config is used.
+    pub(crate) fn embedded(&self) -> bool {
+        self.project_file().is_none()
+    }
+
     fn project_file(&self) -> Option<&Path> {
         self.config.as_deref().or_else(|| Some(Path::new("corestack.toml")).filter(|p| p.exists()))
     }

@@ -225,6 +225,20 @@ fn a_profile_that_does_not_exist_is_named() {
     assert!(err.contains("--profile names the profile `gone`, which is in neither"), "{err}");
 }
 
+/// `corestack dev` with no config outside a corestack checkout says what the demo needs and how
+/// to start a project, before building anything (it failed in cargo with "could not find
+/// Cargo.toml").
+#[test]
+fn dev_outside_the_repository_without_a_config_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &["dev", "--port", "1"]);
+    let err = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(err.contains("the embedded demo runs the bedrock-agent of a corestack checkout"), "{err}");
+    assert!(err.contains("fix: start a project here with `corestack init`"), "{err}");
+    assert!(!err.contains("cargo build"), "nothing was built: {err}");
+}
+
 /// A reader that stops early (`corestack completions bash | head -1`) is a normal end: no panic,
 /// exit 0, for every command that prints a lot.
 #[test]
