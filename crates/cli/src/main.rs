@@ -94,7 +94,15 @@ fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
     for path in &files {
         writeln!(out, "  {}", path.display())?;
     }
-    writeln!(out, "Next: corestack synth, corestack check, corestack dev (and corestack invoke --local '{{}}')")?;
+    writeln!(out, "Next:")?;
+    if args.dir != Path::new(".") {
+        writeln!(out, "  cd {}", args.dir.display())?;
+    }
+    if args.agent == "python" {
+        writeln!(out, "  python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt")?;
+    }
+    writeln!(out, "  corestack synth && corestack dev      # the CloudFormation, then the agent on 127.0.0.1")?;
+    writeln!(out, "  corestack invoke --local '{{\"prompt\": \"hello\"}}'   # in another terminal")?;
     Ok(())
 }
 

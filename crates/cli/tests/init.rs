@@ -18,7 +18,12 @@ fn init_synth_check_dev_invoke(kind: &str) {
     let project = dir.path().join("my-agents");
     let run = corestack(dir.path(), &["init", project.to_str().unwrap(), "--agent", kind]);
     assert!(run.status.success(), "{}", text(&run.stderr));
-    assert!(text(&run.stdout).contains("Started project my-agents"), "{}", text(&run.stdout));
+    let said = text(&run.stdout);
+    assert!(said.contains("Started project my-agents"), "{said}");
+    // The next steps work as written: into the directory, then (Python) the requirements.
+    assert!(said.contains(&format!("\n  cd {}\n", project.display())), "{said}");
+    let pip = "python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt";
+    assert_eq!(said.contains(pip), kind == "python", "{said}");
     // The config passes the schema corestack prints.
     let schema = dir.path().join("schema.json");
     std::fs::write(&schema, corestack(dir.path(), &["schema"]).stdout).unwrap();

@@ -86,7 +86,13 @@ impl Tail {
         if t.is_empty() {
             String::new()
         } else {
-            format!("; its last output:\n    {}", t.iter().cloned().collect::<Vec<_>>().join("\n    "))
+            let missing_module = t.iter().any(|l| l.contains("ModuleNotFoundError") || l.contains("No module named"));
+            let hint = if missing_module {
+                "\n    fix: the agent's Python modules are not installed where its command runs: `pip install -r requirements.txt` (in the virtualenv its command uses)"
+            } else {
+                ""
+            };
+            format!("; its last output:\n    {}{hint}", t.iter().cloned().collect::<Vec<_>>().join("\n    "))
         }
     }
 }
@@ -335,6 +341,18 @@ impl std::fmt::Debug for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Python agent without its modules says how to install them.
+    #[test]
+    fn a_missing_python_module_gets_the_pip_fix() {
+        let tail = Tail::default();
+        tail.push("    from bedrock_agentcore import BedrockAgentCoreApp");
+        tail.push("ModuleNotFoundError: No module named 'bedrock_agentcore'");
+        assert!(tail.text().ends_with("`pip install -r requirements.txt` (in the virtualenv its command uses)"));
+        let other = Tail::default();
+        other.push("panicked at src/main.rs");
+        assert!(!other.text().contains("pip"));
+    }
 
     /// The tests that count reserved ports run one at a time.
     static PORTS: Mutex<()> = Mutex::new(());
