@@ -70,8 +70,8 @@ pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitErro
     if !crate::config::project::project_name_ok(&o.name) {
         return Err(InitError::Name(o.name.clone()));
     }
-    let Some(zones) = corestack_constructs::rules::supported_az_ids(&o.region) else {
-        let known: Vec<&str> = corestack_constructs::rules::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
+    let Some(zones) = corestack_constructs::limits::supported_az_ids(&o.region) else {
+        let known: Vec<&str> = corestack_constructs::limits::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
         return Err(InitError::Region(o.region.clone(), known.join(", ")));
     };
     let zones: Vec<String> = zones.iter().take(2).map(|z| format!("\"{z}\"")).collect();

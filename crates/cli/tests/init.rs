@@ -131,7 +131,7 @@ fn init_never_writes_through_a_link_and_leaves_nothing_on_error() {
 #[test]
 fn init_then_synth_and_check_work_in_every_runtime_region() {
     let dir = tempfile::tempdir().unwrap();
-    let regions: Vec<&str> = corestack_app::constructs::rules::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
+    let regions: Vec<&str> = corestack_app::constructs::limits::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
     assert_eq!(regions.len(), 22);
     for region in regions {
         let project = dir.path().join(region);

@@ -9,12 +9,12 @@ use std::fmt;
 
 pub mod cidr;
 pub mod deliveries;
+pub mod limits;
 pub mod models;
 pub mod monitoring;
 pub mod network;
 pub mod platform;
 pub mod role;
-pub mod rules;
 pub mod runtime;
 pub mod runtime_logs;
 pub mod security;
@@ -39,7 +39,7 @@ impl Problem {
     }
 
     /// A problem from a broken service rule.
-    pub fn from_violation(at: &str, v: rules::Violation) -> Problem {
+    pub fn from_violation(at: &str, v: limits::Violation) -> Problem {
         Problem { at: at.to_string(), message: v.message, fix: v.fix }
     }
 

@@ -5,7 +5,7 @@ use corestack_cfn::policy::{Overreach, PolicyDocument, Principal, Statement, ove
 use corestack_cfn::resources::iam::{Policy, Role};
 use corestack_cfn::{Expr, Handle, Stack};
 
-use crate::rules::Violation;
+use crate::limits::Violation;
 use crate::{Error, Problem};
 
 /// What the role is for.
@@ -141,7 +141,7 @@ pub fn service_role(stack: &mut Stack, id: &str, resource: &str, description: &s
 impl ExecutionRole {
     /// Adds the role (logical ID `<id>`) and its policy (`<id>Policy`).
     pub fn build(stack: &mut Stack, id: &str, props: &ExecutionRoleProps) -> Result<ExecutionRole, Error> {
-        if let Err(v) = crate::rules::runtime_name(&props.runtime_name) {
+        if let Err(v) = crate::limits::runtime_name(&props.runtime_name) {
             return Err(Error::Invalid(vec![Problem::from_violation("runtime_name", v)]));
         }
         let role = service_role(

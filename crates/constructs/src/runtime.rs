@@ -9,7 +9,7 @@ use corestack_cfn::resources::agentcore::{
 use corestack_cfn::{Expr, Handle, Stack};
 
 use crate::role::ExecutionRole;
-use crate::{Error, Problem, rules};
+use crate::{Error, Problem, limits};
 
 pub use corestack_contract::Protocol;
 
@@ -112,24 +112,24 @@ impl AgentRuntime {
     /// Checks every service rule the spec can break; the problem paths use the config's key names.
     pub fn validate(spec: &RuntimeSpec) -> Vec<Problem> {
         let mut out = Vec::new();
-        if let Err(v) = rules::runtime_name(&spec.name) {
+        if let Err(v) = limits::runtime_name(&spec.name) {
             out.push(Problem::from_violation("name", v));
         }
-        if let Some(Err(v)) = spec.description.as_deref().map(rules::description) {
+        if let Some(Err(v)) = spec.description.as_deref().map(limits::description) {
             out.push(Problem::from_violation("description", v));
         }
-        for (key, v) in rules::environment_variables(&spec.environment) {
+        for (key, v) in limits::environment_variables(&spec.environment) {
             let at = if key.is_empty() { "environment".to_string() } else { format!("environment.{key}") };
             out.push(Problem::from_violation(&at, v));
         }
-        for (key, v) in rules::lifecycle(spec.idle_timeout_seconds, spec.max_lifetime_seconds) {
+        for (key, v) in limits::lifecycle(spec.idle_timeout_seconds, spec.max_lifetime_seconds) {
             out.push(Problem::from_violation(key, v));
         }
-        for (i, v) in rules::header_allowlist(&spec.request_header_allowlist) {
+        for (i, v) in limits::header_allowlist(&spec.request_header_allowlist) {
             out.push(Problem::from_violation(&format!("request_header_allowlist[{i}]"), v));
         }
         if let Some(jwt) = &spec.authorizer {
-            if let Err(v) = rules::jwt_discovery_url(&jwt.discovery_url) {
+            if let Err(v) = limits::jwt_discovery_url(&jwt.discovery_url) {
                 out.push(Problem::from_violation("authorizer.discovery_url", v));
             }
             if jwt.allowed_audience.is_empty() && jwt.allowed_clients.is_empty() {
@@ -142,7 +142,7 @@ impl AgentRuntime {
         }
         let mut seen = Vec::new();
         for (i, e) in spec.endpoints.iter().enumerate() {
-            if let Err(v) = rules::endpoint_name(&e.name) {
+            if let Err(v) = limits::endpoint_name(&e.name) {
                 out.push(Problem::from_violation(&format!("endpoints[{i}].name"), v));
             }
             if seen.contains(&&e.name) {

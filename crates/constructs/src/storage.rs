@@ -54,7 +54,7 @@ pub fn lifecycle_policy_text(keep: u32) -> String {
 impl AgentRepository {
     /// Adds the repository.
     pub fn build(stack: &mut Stack, name: &str, key_arn: Expr, keep_images: u32) -> Result<AgentRepository, Error> {
-        if let Err(v) = crate::rules::repository_name(name) {
+        if let Err(v) = crate::limits::repository_name(name) {
             return Err(Error::Invalid(vec![Problem::from_violation("repository_name", v)]));
         }
         let repository = stack.add(

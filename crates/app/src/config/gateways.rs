@@ -37,7 +37,7 @@ pub(super) fn gateway(
         ("iam", None) => GatewayAuth::Iam,
         ("none", None) => GatewayAuth::None,
         ("jwt", Some(j)) => {
-            if let Err(v) = corestack_constructs::rules::jwt_discovery_url(&j.discovery_url) {
+            if let Err(v) = corestack_constructs::limits::jwt_discovery_url(&j.discovery_url) {
                 problems.push(Problem::from_violation(&format!("{at}.jwt.discovery_url"), v));
             }
             if j.allowed_audience.is_empty() && j.allowed_clients.is_empty() {

@@ -3,8 +3,8 @@
 
 use corestack_constructs::Problem;
 use corestack_constructs::cidr::Cidr;
+use corestack_constructs::limits;
 use corestack_constructs::network::{Egress, NetworkProps, OPTIONAL_INTERFACE_ENDPOINTS, Zone};
-use corestack_constructs::rules;
 
 use super::{NetworkSettings, Problems};
 use crate::raw::RawNetwork;
@@ -41,12 +41,12 @@ pub(super) fn network(
     let az_at = problems.key("network", "availability_zone_ids", over.availability_zone_ids.is_some());
     let az_ids = n.availability_zone_ids.clone().unwrap_or_default();
     if n.availability_zone_ids.is_none() && !region.is_empty() {
-        let hint = rules::supported_az_ids(region)
+        let hint = limits::supported_az_ids(region)
             .map(|s| s.join(", "))
             .unwrap_or_else(|| "the region's supported AZ IDs".into());
         problems.push(Problem::new(&az_at, "`availability_zone_ids` is required (zones differ per account by name, so corestack places subnets by AZ ID)".to_string(), format!("list two or more of {hint}")));
     } else if !region.is_empty() {
-        for (i, v) in rules::availability_zone_ids(region, &az_ids) {
+        for (i, v) in limits::availability_zone_ids(region, &az_ids) {
             let at = i.map(|i| format!("{az_at}[{i}]")).unwrap_or_else(|| az_at.clone());
             problems.push(Problem::from_violation(&at, v));
         }

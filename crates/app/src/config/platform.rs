@@ -308,7 +308,7 @@ pub(super) fn uses(
         }
         let handed = r.memories.len() + usize::from(r.memories.len() == 1) + r.gateways.len();
         let total = r.spec.environment.len() + handed;
-        if handed > 0 && total > corestack_constructs::rules::MAX_ENV_VARS {
+        if handed > 0 && total > corestack_constructs::limits::MAX_ENV_VARS {
             problems.push(Problem::new(
                 &format!("{at}.environment"),
                 format!("{total} environment variables with the {handed} that hand over memories and gateways, over the AgentCore limit of 50"),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use corestack_constructs::{Problem, rules};
+use corestack_constructs::{Problem, limits};
 
 use super::{Environment, Problems, Project};
 use crate::raw::{RawEnvironment, RawProject};
@@ -111,7 +111,7 @@ pub(super) fn tags(
         }
     }
     for (k, v) in &tags {
-        if let Err(violation) = rules::tag_value(v)
+        if let Err(violation) = limits::tag_value(v)
             && !v.is_empty()
         {
             problems.push(Problem::from_violation(&format!("tags.{k}"), violation));
@@ -132,16 +132,16 @@ pub(super) fn environment(env_name: &str, raw: &RawEnvironment, problems: &mut P
         String::new()
     });
     if !region.is_empty()
-        && let Err(v) = rules::region(&region)
+        && let Err(v) = limits::region(&region)
     {
         problems.push(Problem::from_violation(&format!("{key}.region"), v));
     } else if !region.is_empty()
-        && let Some(v) = rules::runtime_region(&region)
+        && let Some(v) = limits::runtime_region(&region)
     {
         // Said here, under `region`, not under the zones it also decides.
         problems.push(Problem::from_violation(&format!("{key}.region"), v));
     }
-    if let Some(Err(v)) = raw.account.as_deref().map(rules::account_id) {
+    if let Some(Err(v)) = raw.account.as_deref().map(limits::account_id) {
         problems.push(Problem::from_violation(&format!("{key}.account"), v));
     }
     if let Some(bucket) = raw.template_bucket.as_deref().filter(|b| !bucket_name_ok(b)) {

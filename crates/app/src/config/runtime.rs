@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use corestack_constructs::Problem;
-use corestack_constructs::rules;
+use corestack_constructs::limits;
 use corestack_constructs::runtime::{AgentRuntime, EndpointProps, JwtAuthorizer, RuntimeSpec, VersionPin};
 
 use super::{BuildSettings, ImageRef, LocalBedrock, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings};
@@ -61,9 +61,9 @@ pub(super) fn runtimes(
 
 fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut Problems<'_>) -> RuntimeSettings {
     let name = format!("{}_{env_name}", r.name);
-    if let Err(v) = rules::runtime_name(&r.name) {
+    if let Err(v) = limits::runtime_name(&r.name) {
         problems.push(Problem::from_violation(&format!("{at}.name"), v));
-    } else if rules::runtime_name(&name).is_err() {
+    } else if limits::runtime_name(&name).is_err() {
         problems.push(Problem::new(
             &format!("{at}.name"),
             format!("runtime name `{name}` (the name plus `_` and the environment) is over 48 characters"),
@@ -72,13 +72,13 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
     }
     let image = match (r.image_tag, r.image_digest) {
         (Some(tag), None) => {
-            if let Err(v) = rules::image_tag(&tag) {
+            if let Err(v) = limits::image_tag(&tag) {
                 problems.push(Problem::from_violation(&format!("{at}.image_tag"), v));
             }
             ImageRef::Tag(tag)
         }
         (None, Some(digest)) => {
-            if let Err(v) = rules::image_digest(&digest) {
+            if let Err(v) = limits::image_digest(&digest) {
                 problems.push(Problem::from_violation(&format!("{at}.image_digest"), v));
             }
             ImageRef::Digest(digest)
@@ -102,7 +102,7 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
     };
     let public = r.network_mode == Some(crate::raw::NetworkMode::Public);
     for (j, m) in r.models.iter().enumerate() {
-        if let Err(v) = rules::model_id(m) {
+        if let Err(v) = limits::model_id(m) {
             problems.push(Problem::from_violation(&format!("{at}.models[{j}]"), v));
         }
     }

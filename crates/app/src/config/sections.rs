@@ -1,8 +1,8 @@
 //! `[storage]`, `[agentcore]` and `[monitoring]`, with the environment's sections over the file's.
 
 use corestack_constructs::Problem;
+use corestack_constructs::limits;
 use corestack_constructs::monitoring::Thresholds;
-use corestack_constructs::rules;
 
 use super::Problems;
 use crate::raw::{RawAgentCore, RawMonitoring, RawStorage};
@@ -18,7 +18,7 @@ pub(super) fn storage(
     file.merge(over);
     let repository_name = file.repository_name.clone().unwrap_or_else(|| format!("{}-{env_name}", project_name));
     if !project_name.is_empty()
-        && let Err(v) = rules::repository_name(&repository_name)
+        && let Err(v) = limits::repository_name(&repository_name)
     {
         problems.push(Problem::from_violation(
             &problems.key("storage", "repository_name", over.repository_name.is_some()),

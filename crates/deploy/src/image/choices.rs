@@ -51,7 +51,7 @@ impl ImageChoices {
                 None => (None, given.as_str()),
             };
             let choice = if flag == "--image-tag" {
-                if let Err(v) = corestack_app::constructs::rules::image_tag(value) {
+                if let Err(v) = corestack_app::constructs::limits::image_tag(value) {
                     return Err(bad(format!("{flag} {given}: {}\n    fix: {}", v.message, v.fix)));
                 }
                 ImageChoice::Tag(value.to_string())

@@ -11,7 +11,7 @@ pub(crate) fn names(m: &Model, e: &mut Emit<'_>) {
         if let Some(Err(v)) = m
             .text(doc, &r["Properties"]["AgentRuntimeName"])
             .filter(|n| !n.contains("${"))
-            .map(|n| corestack_constructs::rules::runtime_name(&n))
+            .map(|n| corestack_constructs::limits::runtime_name(&n))
         {
             e.at(doc, id, "Properties/AgentRuntimeName", v.message, &v.fix);
         }
@@ -20,7 +20,7 @@ pub(crate) fn names(m: &Model, e: &mut Emit<'_>) {
         if let Some(Err(v)) = m
             .text(doc, &r["Properties"]["Name"])
             .filter(|n| !n.contains("${"))
-            .map(|n| corestack_constructs::rules::endpoint_name(&n))
+            .map(|n| corestack_constructs::limits::endpoint_name(&n))
         {
             e.at(doc, id, "Properties/Name", v.message, &v.fix);
         }

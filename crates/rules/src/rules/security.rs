@@ -275,7 +275,7 @@ pub(crate) fn jwt_https(m: &Model, e: &mut Emit<'_>) {
     for (doc, id, r) in m.resources_of("AWS::BedrockAgentCore::Runtime") {
         let url = &r["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]["DiscoveryUrl"];
         if let Some(u) = m.text(doc, url)
-            && let Err(v) = corestack_constructs::rules::jwt_discovery_url(&u)
+            && let Err(v) = corestack_constructs::limits::jwt_discovery_url(&u)
         {
             e.at(
                 doc,

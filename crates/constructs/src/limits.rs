@@ -1,4 +1,6 @@
-//! The service's rules, checked before anything is deployed.
+//! The service's limits and naming rules (names, lengths, quotas, Regions and their zones), checked
+//! before anything is deployed. (The Well-Architected and AgentCore check rules over templates
+//! are the `corestack-rules` crate's.)
 //!
 //! Each check returns a [`Violation`] that says what is wrong and how to fix it; callers add where
 //! (a config key or a construct path). Sources are in the project's AgentCore facts: §1 and §2 for
@@ -407,5 +409,5 @@ pub fn model_id(id: &str) -> Check {
 }
 
 #[cfg(test)]
-#[path = "rules_tests.rs"]
+#[path = "limits_tests.rs"]
 mod tests;
