@@ -2,8 +2,8 @@
 //! one text part, `echo: <the text>`, on JSON-RPC at `POST /` on port 9000, with its agent card
 //! at `/.well-known/agent-card.json`.
 //!
-//! The card names the agent's URL: `AGENTCORE_RUNTIME_URL` when set (the AgentCore A2A samples
-//! set it to the runtime's invocation URL; the service does not set it), else this machine's.
+//! The card names the agent's URL: `AGENTCORE_RUNTIME_URL` when set (the runtime's invocation
+//! URL: corestack's deploy and dev set it; the service does not), else this machine's.
 
 use corestack_agent::BoxError;
 use corestack_agent::a2a::{A2A_PORT, A2aRuntime, AgentCard, AgentSkill, TextMessage};

@@ -3,20 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use corestack_cfn::{Expr, Output, Parameter, Stack, limits};
+use corestack_cfn::{Expr, Output, Stack, limits};
 use corestack_constructs::deliveries::LogDelivery;
 use corestack_constructs::monitoring::{self, Watched};
 use corestack_constructs::network::PrivateNetwork;
 use corestack_constructs::platform::grants;
 use corestack_constructs::platform::monitoring as platform_monitoring;
 use corestack_constructs::role::{ExecutionRole, ExecutionRoleProps};
-use corestack_constructs::runtime::{AgentRuntime, Placement, RuntimeProps};
+use corestack_constructs::runtime::AgentRuntime;
 use corestack_constructs::security::{EncryptionKey, FlowLogs, RuntimeSecurityGroup};
 use corestack_constructs::storage::AgentRepository;
 use corestack_constructs::transaction_search;
 
 use crate::assembly::{Assembly, RuntimeEntry, RuntimeOutputs};
 use crate::config::{RuntimeSettings, Settings};
+use crate::runtime_stack::{image_parameter, runtime, runtime_logical_id};
 
 /// What can go wrong while building or synthesizing the architecture.
 #[derive(Debug, thiserror::Error)]
@@ -241,7 +242,8 @@ impl StandardArchitecture {
             let mut watched = Vec::new();
             for r in group {
                 let role = &roles[&r.key];
-                let extra = platform.as_ref().map(|p| p.environment(r)).unwrap_or_default();
+                let mut extra = platform.as_ref().map(|p| p.environment(r)).unwrap_or_default();
+                let url_parameter = crate::runtime_url::add(&mut stack, r, &mut extra)?;
                 let runtime =
                     runtime(&mut stack, r, role, &private_network, &runtime_security_group, &repository, extra)?;
                 if let Some(p) = &platform {
@@ -280,6 +282,7 @@ impl StandardArchitecture {
                     stack: stack.name().to_string(),
                     logical_id: runtime_logical_id(r),
                     image_parameter: image_parameter(r),
+                    url_parameter,
                     outputs: names,
                     endpoints: r.spec.endpoints.iter().map(|e| e.name.clone()).collect(),
                     log_groups,
@@ -385,55 +388,6 @@ fn transaction_search(settings: &Settings) -> Result<Option<Stack>, SynthError> 
 
 fn out(value: Expr, description: &str) -> Output {
     Output { value, description: description.to_string(), export_name: None }
-}
-
-fn runtime(
-    stack: &mut Stack,
-    r: &RuntimeSettings,
-    role: &ExecutionRole,
-    network: &PrivateNetwork,
-    sg: &RuntimeSecurityGroup,
-    repository: &AgentRepository,
-    extra_environment: BTreeMap<String, Expr>,
-) -> Result<AgentRuntime, SynthError> {
-    let image = stack.add_parameter(
-        &image_parameter(r),
-        Parameter {
-            kind: "String".into(),
-            description: format!(
-                "Image of runtime {}: `:tag` or `@sha256:digest`, appended to the repository URI",
-                r.spec.name
-            ),
-            default: Some(r.image.suffix()),
-            allowed_pattern: Some("^(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$".into()),
-            constraint_description: Some("a tag as :v1, or a digest as @sha256:<64 hex digits>".into()),
-        },
-    )?;
-    let placement = if r.public {
-        Placement::Public
-    } else {
-        Placement::Vpc {
-            subnets: network.private_subnets.iter().map(|h| h.as_ref()).collect(),
-            security_groups: vec![sg.group.group_id()],
-        }
-    };
-    let props = RuntimeProps {
-        spec: r.spec.clone(),
-        container_uri: Expr::join("", [repository.repository.repository_uri(), image]),
-        placement,
-        extra_environment,
-    };
-    Ok(AgentRuntime::build(stack, &runtime_logical_id(r), &props, role)?)
-}
-
-/// A runtime's logical ID in its AgentCore stack.
-fn runtime_logical_id(r: &RuntimeSettings) -> String {
-    format!("{}Runtime", r.logical)
-}
-
-/// The stack parameter that takes a runtime's image.
-fn image_parameter(r: &RuntimeSettings) -> String {
-    format!("{}ImageRef", r.logical)
 }
 
 /// The seed's outputs contract: per runtime with a PascalCase prefix, and for the primary runtime

@@ -64,6 +64,10 @@ pub struct RuntimeEntry {
     pub logical_id: String,
     /// The stack parameter that takes its image (`:tag` or `@sha256:...`).
     pub image_parameter: String,
+    /// The stack parameter that takes its invocation URL (A2A runtimes; see
+    /// [`crate::runtime_url`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_parameter: Option<String>,
     /// Its outputs in that stack, by what they hold.
     pub outputs: RuntimeOutputs,
     /// Its named endpoints (besides `DEFAULT`).

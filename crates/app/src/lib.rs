@@ -23,6 +23,8 @@ mod parse_error;
 pub mod platform_stack;
 mod raw;
 mod raw_platform;
+mod runtime_stack;
+pub mod runtime_url;
 
 pub use architecture::{StandardArchitecture, SynthError};
 pub use assembly::{Assembly, RuntimeEntry, RuntimeOutputs, WriteError};

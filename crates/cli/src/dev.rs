@@ -135,6 +135,7 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
             ))
         })?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr().map_err(|e| Failure::Other(e.into()))?.port());
+        project.advertise_invocation_urls(&settings, &url);
         let runtimes = project.runtimes;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(

@@ -73,6 +73,19 @@ fn corestack_dev_and_invoke_speak_every_protocol_of_the_example() {
     // A2A: one message, and the same streamed.
     assert_eq!(ok(&invoke(&config, port, "peer_a2a", &["--a2a", "hello there"], "")), "echo: hello there\n");
     assert_eq!(ok(&invoke(&config, port, "peer_a2a", &["--a2a", "hello", "--stream"], "")), "echo: hello\n");
+    // The agent card, through GetAgentCard with curl, advertises the runtime's invocation URL on
+    // dev, as a deployed one advertises the data plane's (AGENTCORE_RUNTIME_URL, set by dev).
+    let arn =
+        banner.iter().find_map(|l| l.trim().strip_prefix("peer_a2a_dev: ")).unwrap().split_whitespace().next().unwrap();
+    let invocations = format!("http://127.0.0.1:{port}{}", corestack_contract::invocation_path(arn));
+    let card = Command::new("curl")
+        .args(["-sf", "-H", "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id: card-session-0123456789abcdef0123456789"])
+        .arg(format!("{invocations}.well-known/agent-card.json"))
+        .output()
+        .unwrap();
+    assert!(card.status.success(), "{}", text(&card.stderr));
+    let card: serde_json::Value = serde_json::from_slice(&card.stdout).unwrap();
+    assert_eq!(card["supportedInterfaces"][0]["url"], invocations.as_str(), "{card}");
 
     // AG-UI: a run as server-sent events, one content event per word.
     let run = ok(&invoke(&config, port, "chat_agui", &["--stream", r#"{"prompt": "hi there"}"#], ""));

@@ -19,3 +19,27 @@ pub const PING_PATH: &str = "/ping";
 pub const WS_PATH: &str = "/ws";
 /// Where an A2A container serves its agent card.
 pub const AGENT_CARD_PATH: &str = "/.well-known/agent-card.json";
+
+/// The data plane's path of a runtime's invocations, `/runtimes/<ARN, percent-encoded>/invocations/`
+/// (InvokeAgentRuntime's request URI; the A2A guide's agent-card URL ends with it).
+pub fn invocation_path(arn: &str) -> String {
+    let encoded: String = arn
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    format!("/runtimes/{encoded}/invocations/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_arn_is_percent_encoded_into_the_invocation_path() {
+        assert_eq!(
+            super::invocation_path("arn:aws:bedrock-agentcore:eu-west-2:123456789012:runtime/peer_dev-Ab12"),
+            "/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aeu-west-2%3A123456789012%3Aruntime%2Fpeer_dev-Ab12/invocations/"
+        );
+    }
+}

@@ -17,6 +17,7 @@ pub mod prefix_list;
 pub mod preflight;
 pub mod project;
 pub mod report;
+pub mod runtime_url;
 #[cfg(feature = "test-util")]
 pub mod scripted_http;
 pub mod status;

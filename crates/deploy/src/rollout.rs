@@ -194,11 +194,32 @@ impl Rollout {
             observer.note(line);
         }
         pinned.extend(states);
+        let region = &settings.environment.region;
+        pinned.extend(crate::runtime_url::known(&deployer, placements, region).await?);
         for p in &mut after {
             p.set_parameters(&pinned);
         }
         *locked(&record.images) = images;
         deployer.deploy(&after, &step).await?;
+        // A runtime created just now has its ARN only now: its agent card's URL is set by a
+        // second update of its stack (the first deploy of an A2A runtime only).
+        let urls = crate::runtime_url::known(&deployer, placements, region).await?;
+        let stale: Vec<StackPlan> = after
+            .iter()
+            .filter(|p| urls.iter().any(|(k, v)| p.parameters.get(k).is_some_and(|now| now != v)))
+            .map(|p| {
+                let mut p = p.clone();
+                p.set_parameters(&urls);
+                p
+            })
+            .collect();
+        for p in &stale {
+            observer.note(&format!(
+                "{}: the A2A runtimes' invocation URLs go into AGENTCORE_RUNTIME_URL (once, after their creation)",
+                p.name
+            ));
+        }
+        deployer.deploy(&stale, &step).await?;
         for o in orphans.iter().map(crate::ownership::describe_orphan) {
             observer.note(&format!(
                 "deleting {}: the config no longer names it{}",

@@ -115,6 +115,21 @@ impl LocalProject {
         }
     }
 
+    /// Gives each A2A agent the URL its card advertises, as deploy does
+    /// (`corestack_app::runtime_url`): dev's own invocation URL of the runtime, under `base`
+    /// (dev's URL), unless the config sets the variable itself.
+    pub fn advertise_invocation_urls(&mut self, settings: &Settings, base: &str) {
+        use corestack_app::runtime_url::VARIABLE;
+        for r in &mut self.runtimes {
+            let Some(s) = settings.runtimes.iter().find(|s| s.spec.name == r.name) else { continue };
+            if s.spec.protocol != crate::Protocol::A2a || r.environment.contains_key(VARIABLE) {
+                continue;
+            }
+            let path = corestack_contract::invocation_path(&local_arn(settings, s));
+            r.environment.insert(VARIABLE.to_string(), format!("{}{path}", base.trim_end_matches('/')));
+        }
+    }
+
     /// Gives each agent the variables its deployed runtime gets for the memories and gateways it
     /// names, with `values` (by kind and config name: a memory's ID, a gateway's URL, read from
     /// the deployed stacks); returns a line for each variable left unset because its memory or
