@@ -82,12 +82,25 @@ fn deployed_environment(
 ) -> Vec<(String, String)> {
     let local = runtime.local.as_ref().expect("a local command");
     assert!(local.command[0].ends_with(&format!("/{package}")), "dev runs {:?}, the image {package}", local.command);
+    // Every variable is a literal the config sets, but an A2A runtime's invocation URL: a stack
+    // parameter deploy fills (and dev sets to its own URL), here at its default.
+    let url = corestack_app::runtime_url::VARIABLE;
     let env: Vec<(String, String)> = props["EnvironmentVariables"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().expect("a literal value").to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| match v.as_str() {
+                    Some(literal) => (k.clone(), literal.to_string()),
+                    None => {
+                        assert_eq!(k, url, "only the invocation URL is not a literal: {v}");
+                        (k.clone(), corestack_app::runtime_url::UNKNOWN.to_string())
+                    }
+                })
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(
-        env.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+        env.iter().filter(|(k, _)| k != url).cloned().collect::<std::collections::BTreeMap<_, _>>(),
         runtime.spec.environment,
         "corestack dev passes the same variables"
     );
