@@ -203,21 +203,9 @@ impl Rollout {
         deployer.deploy(&after, &step).await?;
         // A runtime created just now has its ARN only now: its agent card's URL is set by a
         // second update of its stack (the first deploy of an A2A runtime only).
-        let urls = crate::runtime_url::known(&deployer, placements, region).await?;
-        let stale: Vec<StackPlan> = after
-            .iter()
-            .filter(|p| urls.iter().any(|(k, v)| p.parameters.get(k).is_some_and(|now| now != v)))
-            .map(|p| {
-                let mut p = p.clone();
-                p.set_parameters(&urls);
-                p
-            })
-            .collect();
+        let stale = crate::runtime_url::stale(&after, crate::runtime_url::known(&deployer, placements, region).await?);
         for p in &stale {
-            observer.note(&format!(
-                "{}: the A2A runtimes' invocation URLs go into AGENTCORE_RUNTIME_URL (once, after their creation)",
-                p.name
-            ));
+            observer.note(&format!("{}: {}", p.name, crate::runtime_url::SECOND_UPDATE));
         }
         deployer.deploy(&stale, &step).await?;
         for o in orphans.iter().map(crate::ownership::describe_orphan) {

@@ -13,6 +13,23 @@ pub fn invocation_url(region: &str, arn: &str) -> String {
     format!("https://bedrock-agentcore.{region}.amazonaws.com{}", corestack_contract::invocation_path(arn))
 }
 
+/// What deploy says of a stack it updates a second time for the URLs.
+pub(crate) const SECOND_UPDATE: &str =
+    "the A2A runtimes' invocation URLs go into AGENTCORE_RUNTIME_URL (once, after their creation)";
+
+/// The plans among `after` whose URL parameters differ from `urls`, with `urls` set.
+pub(crate) fn stale(after: &[crate::StackPlan], urls: BTreeMap<String, String>) -> Vec<crate::StackPlan> {
+    after
+        .iter()
+        .filter(|p| urls.iter().any(|(k, v)| p.parameters.get(k).is_some_and(|now| now != v)))
+        .map(|p| {
+            let mut p = p.clone();
+            p.set_parameters(&urls);
+            p
+        })
+        .collect()
+}
+
 /// The URL parameter of every deployed A2A runtime with its value (parameter name to URL);
 /// runtimes whose stack has no ARN output yet are left out.
 pub(crate) async fn known(
