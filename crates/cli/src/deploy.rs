@@ -169,11 +169,16 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     // Before any file is written or any stack changes: credentials, account, the images named
     // by flags, builds that cannot run, taken exports and oversized templates stop here, and
     // leave no report behind.
-    let (project, rollout) = rt.run(async {
+    let (project, rollout, changes) = rt.run(async {
         let project = Project::connect(&settings, &assembly).await?;
+        // What will change, for the question (as `diff` shows it); not asked with --yes.
+        let changes = if args.yes { Vec::new() } else { project.diff(&choices).await? };
         let rollout = project.prepare_deploy(choices, &args.cfg.dir()).await?;
-        Ok::<_, Failure>((project, rollout))
+        Ok::<_, Failure>((project, rollout, changes))
     })?;
+    for (name, diff) in &changes {
+        let _ = writeln!(err, "  {name}: {}", change_summary(diff));
+    }
     assembly.write(&args.out)?;
     let env = &settings.environment;
     let orphans = rollout.orphans();
@@ -349,6 +354,29 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
     let failed =
         statuses.iter().any(|r| r.status.status.ends_with("_FAILED")) || platform.iter().any(PlatformStatus::failed);
     if failed { Err(Failure::Findings) } else { Ok(()) }
+}
+
+/// One line of what a deploy does to a stack: created, unchanged, its resources added, modified
+/// (replaced) and removed, or deleted with what it keeps.
+fn change_summary(diff: &StackDiff) -> String {
+    match diff {
+        StackDiff::New { resources } => format!("new, {resources} resource(s) to create"),
+        StackDiff::Unchanged => "unchanged".into(),
+        StackDiff::Delete { resources, retained } => {
+            let kept = if retained.is_empty() { String::new() } else { format!(", keeping {}", retained.join(", ")) };
+            format!("deleted with its {resources} resource(s){kept}")
+        }
+        StackDiff::Changes(changes) => {
+            let count = |action: &str| changes.iter().filter(|c| c.action == action).count();
+            let replaced = changes.iter().filter(|c| c.replacement.as_deref() == Some("True")).count();
+            format!(
+                "{} added, {} modified ({replaced} replaced), {} removed",
+                count("Add"),
+                count("Modify"),
+                count("Remove")
+            )
+        }
+    }
 }
 
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {

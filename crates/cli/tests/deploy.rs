@@ -699,6 +699,33 @@ fn answering_no_at_the_prompt_changes_nothing_and_exits_5() {
     assert!(screen.contains("exit=5"), "{screen:?}");
 }
 
+/// Asked to confirm, deploy says first what changes in each stack, as `diff` does: here one
+/// runtime's description, modified in place, and every other stack unchanged.
+#[test]
+fn the_deploy_question_shows_what_changes_in_each_stack() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    deploy_default(dir.path(), &moto);
+    let described = "description = \"Demo agent answering prompts with Amazon Bedrock\"";
+    write_config(dir.path(), |c| {
+        assert!(c.contains(described));
+        c.replace(described, "description = \"Answers prompts, now described anew\"")
+    });
+    let command = format!("{} deploy; echo exit=$?", env!("CARGO_BIN_EXE_corestack"));
+    let mut script = against("script", dir.path(), &moto.url());
+    let mut child = with_fake_docker(&mut script, dir.path())
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) gives the command a terminal");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
+    let screen = text(&child.wait_with_output().unwrap().stdout);
+    assert!(screen.contains("agentcore-demo-dev-Network: unchanged"), "{screen}");
+    assert!(screen.contains("agentcore-demo-dev-AgentCore: 0 added, 1 modified (0 replaced), 0 removed"), "{screen}");
+    assert!(screen.contains("corestack: cancelled; nothing was changed") && screen.contains("exit=5"), "{screen}");
+}
+
 /// Two runtimes built from the same Dockerfile, context and arguments share one build and push;
 /// `--image-tag RUNTIME=TAG` pins one runtime and leaves the other to its build section.
 /// The names that tie a runtime to its stack, parameter and outputs come from the manifest: with a
