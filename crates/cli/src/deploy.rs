@@ -88,6 +88,9 @@ pub(crate) struct LogsArgs {
     /// Keep printing new events as they arrive (Ctrl-C to stop).
     #[arg(long)]
     follow: bool,
+    /// One JSON object per event (`timestamp` in ms, `stream`, `message`), for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -432,8 +435,14 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
     let assembly = corestack_app::synth(&settings)?;
     Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
+        let json = args.json;
         let mut print = |e: &corestack_deploy::logs::Event| {
-            writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message)?;
+            if json {
+                let event = serde_json::json!({"timestamp": e.timestamp, "stream": e.stream, "message": e.message});
+                writeln!(out, "{event}")?;
+            } else {
+                writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message)?;
+            }
             out.flush()
         };
         let poll = Duration::from_secs(2);

@@ -116,6 +116,10 @@ struct SynthArgs {
     /// Write the assembly even when the check finds errors.
     #[arg(long)]
     ignore_check_errors: bool,
+    /// Print what was written as one JSON document (environment, output directory, each stack's
+    /// resources and outputs), for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Why a command failed; each kind has its own exit code (docs/deploy.md has the table).
@@ -304,6 +308,19 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     assembly.write(&args.out)?;
     let env = &assembly.manifest.environment;
     let io = |e: std::io::Error| Failure::Other(e.into());
+    if args.json {
+        let stacks: Vec<_> = assembly
+            .manifest
+            .stacks
+            .iter()
+            .map(|s| serde_json::json!({"name": s.name, "resources": s.resources, "outputs": s.outputs}))
+            .collect();
+        let written = serde_json::json!({
+            "environment": env.name, "region": env.region, "account": env.account,
+            "out": args.out.display().to_string(), "milliseconds": synthesized.as_secs_f64() * 1000.0, "stacks": stacks,
+        });
+        return writeln!(out, "{written}").map_err(io);
+    }
     writeln!(
         out,
         "Synthesized {} stacks for environment {} ({}, {}) in {:.1} ms -> {}",

@@ -239,6 +239,20 @@ fn dev_outside_the_repository_without_a_config_says_what_to_do() {
     assert!(!err.contains("cargo build"), "nothing was built: {err}");
 }
 
+/// `synth --json`: what was written, as one JSON document.
+#[test]
+fn synth_says_what_it_wrote_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = corestack(dir.path(), &["synth", "--json", "--out", "out"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(written["environment"], "dev");
+    assert_eq!(written["out"], "out");
+    let stacks = written["stacks"].as_array().unwrap();
+    assert!(stacks.len() >= 5 && stacks.iter().all(|s| s["resources"].as_u64().unwrap() > 0), "{written}");
+    assert!(dir.path().join("out/manifest.json").exists());
+}
+
 /// A reader that stops early (`corestack completions bash | head -1`) is a normal end: no panic,
 /// exit 0, for every command that prints a lot.
 #[test]

@@ -504,6 +504,12 @@ fn logs_reads_the_runtimes_log_group() {
         lines[0].ends_with("2026/11/26/[runtime-logs]s1 agent listening") && lines[1].ends_with("invocation completed"),
         "{lines:?}"
     );
+    let run = corestack(dir.path(), &moto, &["logs", "--since", "15m", "--json"]);
+    let events: Vec<Value> = text(&run.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["stream"], "2026/11/26/[runtime-logs]s1");
+    assert_eq!(events[1]["message"], "invocation completed");
+    assert!(events[0]["timestamp"].as_i64().unwrap() < events[1]["timestamp"].as_i64().unwrap());
     let run = corestack(dir.path(), &moto, &["logs", "--since", "1w"]);
     assert_eq!(run.status.code(), Some(2));
     // Without the group (deleted by hand), logs says what the service would do.
