@@ -9,9 +9,9 @@ use corestack_constructs::monitoring::{self, Watched};
 use corestack_constructs::network::PrivateNetwork;
 use corestack_constructs::platform::grants;
 use corestack_constructs::platform::monitoring as platform_monitoring;
-use corestack_constructs::role::{ExecutionRole, ExecutionRoleProps};
+use corestack_constructs::role::ExecutionRole;
 use corestack_constructs::runtime::AgentRuntime;
-use corestack_constructs::security::{EncryptionKey, FlowLogs, RuntimeSecurityGroup};
+use corestack_constructs::security::{EncryptionKey, RuntimeSecurityGroup};
 use corestack_constructs::storage::AgentRepository;
 use corestack_constructs::transaction_search;
 
@@ -140,92 +140,16 @@ impl StandardArchitecture {
     pub fn build(settings: &Settings) -> Result<StandardArchitecture, SynthError> {
         let s = settings;
         let env = &s.environment.name;
-        let mut network = new_stack(
-            s,
-            "Network",
-            "Private network for AgentCore runtimes: VPC, private subnets by AZ ID, VPC endpoints",
-        );
-        let private_network = PrivateNetwork::build(&mut network, &s.network.props)?;
-        network.add_output("VpcId", out(private_network.vpc.as_ref(), "The VPC"))?;
-        network.add_output(
-            "PrivateSubnetIds",
-            out(
-                Expr::join(",", private_network.private_subnets.iter().map(|h| h.as_ref())),
-                "Private subnets, comma-separated",
-            ),
-        )?;
-        network.add_output(
-            "EndpointSecurityGroupId",
-            out(private_network.endpoint_security_group.group_id(), "Security group of the interface endpoints"),
-        )?;
-
-        // Flow logs sit here, beside the key that encrypts them: the Network stack comes first and
-        // cannot import the key without a cycle.
-        let mut security = new_stack(
-            s,
-            "Security",
-            "Encryption key, runtime security group, VPC flow logs and runtime execution roles",
-        );
-        let key = EncryptionKey::build(
-            &mut security,
-            &format!("{}-{env}", s.project.name),
-            s.retain_key,
-            !s.alarm_emails.is_empty(),
-        )?;
-        let s3_prefix_list = RuntimeSecurityGroup::s3_prefix_list(
-            &mut security,
-            s.network.s3_prefix_list_id.as_deref(),
-            &s.environment.region,
-        )?;
-        let runtime_security_group =
-            RuntimeSecurityGroup::build(&mut security, &private_network, s3_prefix_list, &s.network.props.name)?;
-        FlowLogs::build(&mut security, private_network.vpc.as_ref(), key.key.arn(), s.network.flow_log_retention_days)?;
-        security.add_output("EncryptionKeyArn", out(key.key.arn(), "KMS key for images and logs"))?;
-        security.add_output(
-            "RuntimeSecurityGroupId",
-            out(runtime_security_group.group.group_id(), "Security group of the runtimes"),
-        )?;
-
-        let mut storage = new_stack(s, "Storage", "Encrypted, immutable, scanned ECR repository for agent images");
-        let repository = AgentRepository::build(&mut storage, &s.repository_name, key.key.arn(), s.keep_images)?;
-        storage.add_output("RepositoryUri", out(repository.repository.repository_uri(), "Push agent images here"))?;
-        storage.add_output("RepositoryArn", out(repository.repository.arn(), "The image repository"))?;
-
+        let (network, private_network) = crate::base_stacks::network(s)?;
+        let (mut security, key, runtime_security_group) = crate::base_stacks::security(s, &private_network)?;
+        let (storage, repository) = crate::base_stacks::storage(s, &key)?;
         let platform = crate::platform_stack::PlatformStack::build(
             s,
             new_stack(s, "Platform", "AgentCore memories, gateways and credential providers"),
             &key.key.arn(),
         )?;
 
-        let mut roles = BTreeMap::new();
-        for r in &s.runtimes {
-            let role = ExecutionRole::build(
-                &mut security,
-                &format!("{}ExecutionRole", r.logical),
-                &ExecutionRoleProps {
-                    runtime_name: r.spec.name.clone(),
-                    // Named, not imported: Storage uses Security's key, so Security cannot import from Storage.
-                    repository_arn: Expr::sub(
-                        &format!(
-                            "arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:${{AWS::AccountId}}:repository/{}",
-                            s.repository_name
-                        ),
-                        [],
-                    ),
-                    model_ids: r.models.clone(),
-                    user_id_tokens: s.workload_user_id_tokens,
-                },
-            )?;
-            roles.insert(r.key.clone(), role);
-        }
-        // The seed's contract output; the role lives here, and an output in the AgentCore stack
-        // would only re-export an import. Every role's ARN is also exported for the runtimes.
-        if let Some(r) = s.runtimes.first() {
-            security.add_output(
-                "ExecutionRoleArn",
-                out(roles[&r.key].role.arn(), &format!("Execution role of runtime {}", r.spec.name)),
-            )?;
-        }
+        let roles = crate::base_stacks::roles(s, &mut security)?;
 
         let mut agentcore = Vec::new();
         let mut monitoring = Vec::new();
@@ -364,7 +288,7 @@ impl StandardArchitecture {
     }
 }
 
-fn new_stack(settings: &Settings, part: &str, description: &str) -> Stack {
+pub(crate) fn new_stack(settings: &Settings, part: &str, description: &str) -> Stack {
     let mut stack = Stack::new(
         &StandardArchitecture::stack_name(settings, part),
         &format!("corestack {}: {description}", settings.environment.name),
@@ -386,7 +310,7 @@ fn transaction_search(settings: &Settings) -> Result<Option<Stack>, SynthError> 
     Ok(Some(stack))
 }
 
-fn out(value: Expr, description: &str) -> Output {
+pub(crate) fn out(value: Expr, description: &str) -> Output {
     Output { value, description: description.to_string(), export_name: None }
 }
 
