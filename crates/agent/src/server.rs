@@ -23,13 +23,13 @@ use tracing::Instrument;
 use corestack_contract::{PING_PATH, WS_PATH};
 
 use crate::handler::{BoxError, Context, IntoResponse, Request, Response};
+use crate::{Error, Health};
 
 /// Where HTTP and AG-UI invocations arrive.
 const INVOCATIONS_PATH: &str = corestack_contract::Protocol::Http.invocation_path();
-use crate::{Error, Health};
 
 /// The largest payload AgentCore accepts (facts §5.1): 100 MB.
-pub const MAX_PAYLOAD_BYTES: usize = 100_000_000;
+pub const MAX_PAYLOAD_BYTES: usize = corestack_contract::MAX_PAYLOAD_BYTES;
 
 pub(crate) type Body = UnsyncBoxBody<Bytes, Infallible>;
 

@@ -193,33 +193,28 @@ fn a_profile_that_does_not_exist_is_named() {
     assert!(corestack(d, &["init", "--name", "probe"]).status.success());
     std::fs::write(d.join("aws-config"), "[default]\nregion = us-east-1\n[profile dev]\n").unwrap();
     std::fs::write(d.join("aws-credentials"), "[ci]\naws_access_key_id = a\naws_secret_access_key = b\n").unwrap();
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_corestack"))
-        .current_dir(d)
-        .arg("status")
-        .env("AWS_PROFILE", "nope")
-        .env("AWS_CONFIG_FILE", d.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("aws-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .output()
-        .unwrap();
+    // `status` with these AWS files, `AWS_PROFILE` set to `profile` and no other credentials.
+    let status = |profile: &str, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_corestack"))
+            .current_dir(d)
+            .arg("status")
+            .args(args)
+            .env("AWS_PROFILE", profile)
+            .env("AWS_CONFIG_FILE", d.join("aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", d.join("aws-credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .output()
+            .unwrap()
+    };
+    let run = status("nope", &[]);
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(3), "{err}");
     assert!(err.contains("AWS_PROFILE names the profile `nope`, which is in neither"), "{err}");
     assert!(err.contains("fix: use a profile they have (ci, default, dev)"), "{err}");
     // The same profile named by --profile, as the AWS CLI takes it, wins over AWS_PROFILE.
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_corestack"))
-        .current_dir(d)
-        .args(["status", "--profile", "gone"])
-        .env("AWS_PROFILE", "dev")
-        .env("AWS_CONFIG_FILE", d.join("aws-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", d.join("aws-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .output()
-        .unwrap();
+    let run = status("dev", &["--profile", "gone"]);
     let err = text(&run.stderr);
     assert_eq!(run.status.code(), Some(3), "{err}");
     assert!(err.contains("--profile names the profile `gone`, which is in neither"), "{err}");

@@ -20,17 +20,25 @@ pub const WS_PATH: &str = "/ws";
 /// Where an A2A container serves its agent card.
 pub const AGENT_CARD_PATH: &str = "/.well-known/agent-card.json";
 
+/// The largest payload InvokeAgentRuntime takes, and so the largest request body or WebSocket
+/// message an agent or `corestack dev` needs to take (facts §5.1): 100 MB.
+pub const MAX_PAYLOAD_BYTES: usize = 100_000_000;
+
+/// Percent-encodes everything but RFC 3986's unreserved characters, as the data plane's paths
+/// and queries carry an ARN or a qualifier.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The data plane's path of a runtime's invocations, `/runtimes/<ARN, percent-encoded>/invocations/`
 /// (InvokeAgentRuntime's request URI; the A2A guide's agent-card URL ends with it).
 pub fn invocation_path(arn: &str) -> String {
-    let encoded: String = arn
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect();
-    format!("/runtimes/{encoded}/invocations/")
+    format!("/runtimes/{}/invocations/", percent_encode(arn))
 }
 
 #[cfg(test)]

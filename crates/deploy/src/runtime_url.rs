@@ -38,9 +38,14 @@ pub(crate) async fn known(
     region: &str,
 ) -> Result<BTreeMap<String, String>, DeployError> {
     let mut urls = BTreeMap::new();
+    // Each stack's outputs read once, however many A2A runtimes it holds.
+    let mut outputs: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
     for p in placements {
         let Some(parameter) = &p.url_parameter else { continue };
-        if let Some(arn) = deployer.outputs(&p.stack).await?.get(&p.outputs.arn) {
+        if !outputs.contains_key(p.stack.as_str()) {
+            outputs.insert(&p.stack, deployer.outputs(&p.stack).await?);
+        }
+        if let Some(arn) = outputs[p.stack.as_str()].get(&p.outputs.arn) {
             urls.insert(parameter.clone(), invocation_url(region, arn));
         }
     }

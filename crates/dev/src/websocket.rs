@@ -24,17 +24,16 @@ use crate::names::percent_decode;
 use crate::session::short;
 use crate::{AwsError, Body, Protocol, SESSION_HEADER, State, aws_error, clock, forwarded, session_for};
 
-/// The query parameters that stand for headers on the data plane's WebSocket URL.
-/// The largest WebSocket message (and frame) `corestack dev` passes on, either way: the agent
-/// SDK's limit (`corestack_agent::MAX_PAYLOAD_BYTES`, InvokeAgentRuntime's 100 MB), so that what
-/// works against one works through the other. A larger one closes both sides with 1009 (message
-/// too big) and a reason.
-pub const MAX_WS_MESSAGE_BYTES: usize = 100_000_000;
+/// The largest WebSocket message (and frame) `corestack dev` passes on, either way: the contract's
+/// payload limit, which the agent SDK applies too, so that what works against one works through
+/// the other. A larger one closes both sides with 1009 (message too big) and a reason.
+pub const MAX_WS_MESSAGE_BYTES: usize = corestack_contract::MAX_PAYLOAD_BYTES;
 
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default().max_message_size(Some(MAX_WS_MESSAGE_BYTES)).max_frame_size(Some(MAX_WS_MESSAGE_BYTES))
 }
 
+/// The query parameters that stand for headers on the data plane's WebSocket URL.
 pub(crate) fn query_headers(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or("")

@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 use corestack_aws::AwsFailure;
+use corestack_contract::percent_encode;
 use http_body_util::{BodyExt, Full};
 
 use crate::{InvokeError, OPERATION};
@@ -22,7 +23,7 @@ pub fn endpoint(region: &str) -> String {
 pub fn url(endpoint: &str, arn: &str, qualifier: &str) -> Result<String, String> {
     let endpoint = endpoint.trim_end_matches('/');
     token_may_go_to(endpoint)?;
-    Ok(format!("{endpoint}/runtimes/{}/invocations?qualifier={}", encode(arn), encode(qualifier)))
+    Ok(format!("{endpoint}/runtimes/{}/invocations?qualifier={}", percent_encode(arn), percent_encode(qualifier)))
 }
 
 /// Whether a bearer token may be sent to `endpoint`: over TLS (`https`, `wss`) to any host, over
@@ -54,16 +55,6 @@ fn is_loopback_host(url: &::url::Url) -> bool {
         Some(::url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         None => false,
     }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Sends the invocation and hands each body chunk to `chunk` as it arrives. An answer other

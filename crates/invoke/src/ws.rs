@@ -44,7 +44,7 @@ pub fn url(endpoint: &str, arn: &str, qualifier: &str) -> String {
         Some(rest) => format!("wss://{rest}"),
         None => format!("ws://{}", endpoint.trim_start_matches("http://")),
     };
-    let encode = |s: &str| crate::bearer::encode(s);
+    let encode = corestack_contract::percent_encode;
     format!("{ws}/runtimes/{}/ws?qualifier={}", encode(arn), encode(qualifier))
 }
 
