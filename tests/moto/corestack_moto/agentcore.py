@@ -76,8 +76,17 @@ class Runtime(CloudFormationModel):
         runtime = _backend(account_id, region_name).create_agent_runtime(tags=props.get("Tags"), **cls._args(props))
         # moto's ARNs read ...:agent/<uuid>:<version>; AWS's read ...:runtime/<name>-<10 characters>,
         # which is what clients (and corestack dev) take the runtime name from.
+        # Its ID is AWS's too: the name, a dash and ten characters (AgentRuntime.agentRuntimeId in
+        # the control-plane API reference); moto's is a<hex>-<hex>. The deployer policy scopes
+        # runtime actions by that name.
+        backend = _backend(account_id, region_name)
         suffix = runtime.agent_runtime_id.rsplit("-", 1)[-1][:10].ljust(10, "0")
-        runtime.agent_runtime_arn = f"arn:aws:bedrock-agentcore:{region_name}:{account_id}:runtime/{runtime.agent_runtime_name}-{suffix}"
+        backend.agent_runtimes.pop(runtime.agent_runtime_id)
+        runtime.agent_runtime_id = f"{runtime.agent_runtime_name}-{suffix}"
+        backend.agent_runtimes[runtime.agent_runtime_id] = runtime
+        identity = runtime.workload_identity_details["workloadIdentityArn"].rsplit("/", 1)[0]
+        runtime.workload_identity_details["workloadIdentityArn"] = f"{identity}/{runtime.agent_runtime_id}"
+        runtime.agent_runtime_arn = f"arn:aws:bedrock-agentcore:{region_name}:{account_id}:runtime/{runtime.agent_runtime_id}"
         # Runtimes created in 2026 read back requireMMDSV2 = true (reported by users; the
         # troubleshooting guide's fix is for runtimes created before the change).
         runtime.metadata_configuration = {"requireMMDSV2": True}

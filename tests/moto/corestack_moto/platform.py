@@ -62,6 +62,17 @@ class Memory(_Model, CloudFormationModel):
             encryption_key_arn=p.get("EncryptionKeyArn"), memory_execution_role_arn=p.get("MemoryExecutionRoleArn"),
             memory_strategies=_camel(p.get("MemoryStrategies")), tags=p.get("Tags"),
         )
+        # AWS's memory IDs are the name, a dash and ten characters (the memoryId pattern of the
+        # data-plane API reference); moto's are m<hex>-<hex>.
+        backend = _backend(account_id, region_name)
+        backend.memories.pop(m.memory_id)
+        m.memory_id = f"{m.name}-{m.memory_id.rsplit('-', 1)[-1]}"
+        old_arn, m.memory_arn = m.memory_arn, m.memory_arn.rsplit("/", 1)[0] + "/" + m.memory_id
+        tags = backend.tagger.list_tags_for_resource(old_arn)["Tags"]
+        if tags:
+            backend.tagger.tag_resource(m.memory_arn, tags)
+            backend.tagger.delete_all_tags_for_resource(old_arn)
+        backend.memories[m.memory_id] = m
         return cls(m.memory_id, {"MemoryArn": m.memory_arn, "MemoryId": m.memory_id, "Status": "CREATING", "FailureReason": ""})
 
     @classmethod
