@@ -11,6 +11,7 @@ mod check;
 mod deploy;
 mod dev;
 mod invoke;
+mod permissions;
 mod progress;
 mod runtime;
 mod traces;
@@ -48,6 +49,9 @@ enum Command {
     Logs(deploy::LogsArgs),
     /// The deployed runtimes' recent traces (X-Ray); `traces get <id>` shows one as a span tree.
     Traces(traces::TracesArgs),
+    /// Print the deployer's IAM policy for this project: what deploy, diff, status, logs, traces,
+    /// invoke and destroy call, and what CloudFormation creates with the deployer's credentials.
+    Permissions(permissions::PermissionsArgs),
     /// Print the JSON Schema of corestack.toml (editors read it from a `#:schema` line).
     Schema,
     /// Print a shell completion script: `corestack completions bash > /etc/bash_completion.d/corestack`.
@@ -359,6 +363,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => deploy::run_diff(args, &mut out),
         Command::Logs(args) => deploy::run_logs(args, &mut out),
         Command::Traces(args) => traces::run_traces(args, &mut out),
+        Command::Permissions(args) => permissions::run_permissions(args, &mut out, &mut err),
         Command::Schema => writeln!(
             out,
             "{}",

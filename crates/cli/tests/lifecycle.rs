@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::on_moto::corestack;
-use common::{text, workspace, write_config};
+use common::{text, with_researcher_and_memory, workspace, write_config};
 use corestack_deploy::testing::Moto;
 use serde_json::Value;
 
@@ -44,15 +44,6 @@ fn stacks(state: &Value) -> Vec<String> {
 fn ok(run: &Output) -> String {
     assert!(run.status.success(), "exit {:?}\n{}\n{}", run.status.code(), text(&run.stdout), text(&run.stderr));
     format!("{}{}", text(&run.stdout), text(&run.stderr))
-}
-
-/// The default config with a second runtime that uses a memory.
-fn with_researcher_and_memory(config: String) -> String {
-    let dockerfile = workspace().join("agents/bedrock-agent/Dockerfile");
-    format!(
-        "{config}\n[[memories]]\nname = \"notes\"\ndescription = \"What the researcher learned\"\nevent_expiry_days = 30\n\n[[runtimes]]\nname = \"researcher\"\ndescription = \"Looks things up\"\nimage_tag = \"v1\"\nmemories = [\"notes\"]\n[runtimes.build]\ndockerfile = \"{}\"\ncontext = \".\"\n",
-        dockerfile.display()
-    )
 }
 
 /// The default config with a second runtime and no memory.

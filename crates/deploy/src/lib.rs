@@ -12,6 +12,7 @@ pub mod log_groups;
 pub mod logs;
 pub mod model_access;
 pub mod ownership;
+pub mod permissions;
 pub mod platform_status;
 pub mod prefix_list;
 pub mod preflight;

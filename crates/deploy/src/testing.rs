@@ -24,17 +24,28 @@ impl Drop for Moto {
 impl Moto {
     /// Starts moto with `workspace/scripts/moto_server.py`, panicking with a fix when it cannot.
     pub fn start(workspace: &Path) -> Moto {
+        Moto::start_with(workspace, &[])
+    }
+
+    /// Starts moto with its recorder on: every request it serves is appended to `file` as a line
+    /// of JSON (method, URL, headers, body; moto's `MOTO_ENABLE_RECORDING`).
+    pub fn start_recording(workspace: &Path, file: &Path) -> Moto {
+        let file = file.display().to_string();
+        Moto::start_with(workspace, &[("MOTO_ENABLE_RECORDING", "True"), ("MOTO_RECORDER_FILEPATH", &file)])
+    }
+
+    fn start_with(workspace: &Path, env: &[(&str, &str)]) -> Moto {
         // A free port can be taken by a test starting beside this one before moto binds it; then
         // this moto exits and the port answers for the other one. Start again on another port.
         for _ in 0..5 {
-            if let Some(moto) = Moto::try_start(workspace) {
+            if let Some(moto) = Moto::try_start(workspace, env) {
                 return moto;
             }
         }
         panic!("moto did not start on five ports; is moto[server] 5.2.5 in .venv? (scripts/test.sh installs it)")
     }
 
-    fn try_start(workspace: &Path) -> Option<Moto> {
+    fn try_start(workspace: &Path, env: &[(&str, &str)]) -> Option<Moto> {
         use std::io::BufRead;
         let python: PathBuf = workspace.join(".venv/bin/python");
         let port =
@@ -42,6 +53,7 @@ impl Moto {
         let mut child = Command::new(&python)
             .arg(workspace.join("scripts/moto_server.py"))
             .arg(port.to_string())
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

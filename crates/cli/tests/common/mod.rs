@@ -156,3 +156,12 @@ pub fn start_dev_with(
     }
     (dev, lines, banner)
 }
+
+/// The default config with a second runtime that uses a memory.
+pub fn with_researcher_and_memory(config: String) -> String {
+    let dockerfile = workspace().join("agents/bedrock-agent/Dockerfile");
+    format!(
+        "{config}\n[[memories]]\nname = \"notes\"\ndescription = \"What the researcher learned\"\nevent_expiry_days = 30\n\n[[runtimes]]\nname = \"researcher\"\ndescription = \"Looks things up\"\nimage_tag = \"v1\"\nmemories = [\"notes\"]\n[runtimes.build]\ndockerfile = \"{}\"\ncontext = \".\"\n",
+        dockerfile.display()
+    )
+}
