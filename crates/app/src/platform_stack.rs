@@ -87,7 +87,7 @@ impl PlatformStack {
             )?;
             let source = Source {
                 kind: "memory",
-                name: format!("m-{}", spec.name),
+                name: format!("m-{}-{}", s.project.name, spec.name),
                 arn: built.memory.memory_arn(),
                 id: built.memory.memory_id(),
             };
@@ -112,7 +112,7 @@ impl PlatformStack {
             let g = &built.gateway;
             let source = Source {
                 kind: "gateway",
-                name: format!("g-{}", spec.name),
+                name: format!("g-{}-{}", s.project.name, spec.name),
                 arn: g.gateway_arn(),
                 id: g.gateway_identifier(),
             };

@@ -182,3 +182,28 @@ fn a_vpc_runtime_calling_a_gateway_gets_its_endpoint_and_alarms_watch_the_platfo
         assert!(monitoring.0["Resources"].get(id).is_some(), "{id}");
     }
 }
+
+/// Delivery sources and destinations are named account-wide (their names are their CloudFormation
+/// primary identifiers), so two projects with a memory and a gateway of the same name must not
+/// share one: the project's name is in each.
+#[test]
+fn two_projects_with_alike_memories_name_their_deliveries_apart() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/platform/corestack.toml");
+    let names = |project: &str| {
+        let mut settings = corestack_app::Settings::load(&path, Some("dev")).unwrap();
+        settings.project.name = project.to_string();
+        let a = corestack_app::synth(&settings).unwrap();
+        let p = template(&a, "Platform");
+        let mut names = std::collections::BTreeSet::new();
+        for r in p.0["Resources"].as_object().unwrap().values() {
+            if matches!(r["Type"].as_str(), Some("AWS::Logs::DeliverySource" | "AWS::Logs::DeliveryDestination")) {
+                names.insert(r["Properties"]["Name"].as_str().unwrap().to_string());
+            }
+        }
+        names
+    };
+    let (a, b) = (names("shop"), names("bank"));
+    assert!(a.len() >= 4, "{a:?}");
+    assert!(a.is_disjoint(&b), "{a:?} and {b:?} share names");
+    assert!(a.iter().all(|n| n.contains("-shop-")), "{a:?}");
+}

@@ -140,17 +140,21 @@ print(pl == params['S3PrefixListId'], pl)"#,
     assert!(stacks(&account(&moto)).is_empty());
 }
 
-/// Two projects of the same defaults but their names, in one account and region: each deploys
-/// and destroys on its own, and the destroy of one leaves every stack of the other.
+/// Two projects of the same defaults but their names, each with a memory named alike, in one
+/// account and region: each deploys and destroys on its own, and the destroy of one leaves every
+/// stack of the other.
 #[test]
 fn two_projects_live_side_by_side() {
     let moto = Moto::start(&workspace());
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_config(a.path(), |c| c);
-    ok(&corestack(a.path(), &moto, &["deploy", "--yes"]));
+    let notes =
+        |c: String| format!("{c}\n[[memories]]\nname = \"notes\"\ndescription = \"Notes\"\nevent_expiry_days = 30\n");
+    write_config(a.path(), notes);
+    let first = ok(&corestack(a.path(), &moto, &["deploy", "--yes"]));
+    assert!(!first.contains("already exists outside this project"), "{first}");
     // The same runtime name, and the seed's unprefixed exports: both found before any stack
     // changes, each with its fix.
-    write_config(b.path(), |c| c.replace("name = \"agentcore-demo\"", "name = \"other-demo\""));
+    write_config(b.path(), |c| notes(c.replace("name = \"agentcore-demo\"", "name = \"other-demo\"")));
     let refused = corestack(b.path(), &moto, &["deploy", "--yes"]);
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
     let err = text(&refused.stderr);
@@ -159,25 +163,33 @@ fn two_projects_live_side_by_side() {
         "{err}"
     );
     write_config(b.path(), |c| {
-        c.replace("name = \"agentcore-demo\"", "name = \"other-demo\"")
+        notes(c.replace("name = \"agentcore-demo\"", "name = \"other-demo\""))
             .replace("prefix_exports = false", "prefix_exports = true")
     });
     let refused = corestack(b.path(), &moto, &["deploy", "--yes"]);
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
     let err = text(&refused.stderr);
     assert!(err.contains("runtime name demo_agent_dev is taken") && err.contains("runtimes[demo_agent].name"), "{err}");
-    assert_eq!(stacks(&account(&moto)).len(), 5, "nothing of b was deployed");
+    assert_eq!(stacks(&account(&moto)).len(), 6, "nothing of b was deployed");
     write_config(b.path(), |c| {
-        c.replace("name = \"agentcore-demo\"", "name = \"other-demo\"")
+        notes(c.replace("name = \"agentcore-demo\"", "name = \"other-demo\""))
             .replace("prefix_exports = false", "prefix_exports = true")
             .replace("name = \"demo_agent\"", "name = \"other_agent\"")
     });
-    ok(&corestack(b.path(), &moto, &["deploy", "--yes"]));
+    // The memory's name is a's too: said before any stack changes, with the key that renames it
+    // (whether AgentCore refuses a second memory of a name is not documented; moto allows it).
+    // The memories' log deliveries carry each project's name, so they do not collide.
+    let deployed = ok(&corestack(b.path(), &moto, &["deploy", "--yes"]));
+    assert!(
+        deployed.contains("a memory named notes_dev already exists outside this project's stacks")
+            && deployed.contains("`memories[notes].name`"),
+        "{deployed}"
+    );
     let both = account(&moto);
-    assert_eq!(stacks(&both).len(), 10, "{both}");
+    assert_eq!(stacks(&both).len(), 12, "{both}");
     ok(&corestack(a.path(), &moto, &["destroy", "--yes"]));
     let left = account(&moto);
-    assert_eq!(stacks(&left).len(), 5, "{left}");
+    assert_eq!(stacks(&left).len(), 6, "{left}");
     assert!(left["stacks"].as_object().unwrap().values().all(|p| p == "other-demo"), "{left}");
     let status = ok(&corestack(b.path(), &moto, &["status"]));
     assert!(status.contains("READY"), "{status}");

@@ -93,6 +93,8 @@ fn rest_action(service: &str, method: &str, path: &str) -> Option<(&'static str,
         ("bedrock-agentcore", "POST", ["runtimes", encoded, "invocations"]) => {
             ("bedrock-agentcore:InvokeAgentRuntime", Some(percent_decode(encoded)))
         }
+        ("bedrock-agentcore", "POST", ["memories"]) => ("bedrock-agentcore:ListMemories", None),
+        ("bedrock-agentcore", "GET", ["gateways"]) => ("bedrock-agentcore:ListGateways", None),
         ("bedrock-agentcore", "GET", ["memories", id, "details"]) => {
             ("bedrock-agentcore:GetMemory", arn(format!("memory/{id}")))
         }

@@ -86,9 +86,10 @@ pub fn vended_log_group_name(resource: &str, kind: LogDelivery, id: &str) -> Str
 pub struct Source {
     /// `runtime`, `memory` or `gateway`.
     pub kind: &'static str,
-    /// The stem of the delivery names: the AgentCore name, after `m-` or `g-` for memories and
-    /// gateways (source and destination names are account-wide, and a memory may share a
-    /// runtime's name).
+    /// The stem of the delivery names: the AgentCore name of a runtime (unique in the account and
+    /// Region already), or `m-<project>-<name>` / `g-<project>-<name>` for memories and gateways.
+    /// Source and destination names are account-wide primary identifiers, a memory may share a
+    /// runtime's name, and two projects may name their memories alike.
     pub name: String,
     /// Its ARN.
     pub arn: Expr,

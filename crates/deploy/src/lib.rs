@@ -13,6 +13,7 @@ pub mod logs;
 pub mod model_access;
 pub mod ownership;
 pub mod permissions;
+pub mod platform_names;
 pub mod platform_status;
 pub mod prefix_list;
 pub mod preflight;

@@ -88,6 +88,7 @@ impl Project<'_> {
         deployer.check_sizes(&plans)?;
         self.check_kept_repository(&deployer, &plans).await?;
         self.check_runtime_names(&deployer).await?;
+        notes.extend(self.platform_name_notes(&deployer).await?);
         let orphans = self.orphans(&deployer, &plans).await?;
         let (before, after) = StackPlan::split_at_images(plans);
         Ok(Rollout { notes, before, after, choices, base: base.to_path_buf(), orphans })
@@ -133,6 +134,20 @@ impl Project<'_> {
             }
         }
         Ok(())
+    }
+}
+
+impl Project<'_> {
+    /// Notes for memories and gateways whose names another project's already have
+    /// ([`crate::platform_names`]); nothing to read when the config has neither.
+    async fn platform_name_notes(&self, deployer: &crate::Deployer) -> Result<Vec<String>, DeployError> {
+        let entries = &self.assembly().manifest.platform;
+        let Some(stack) = entries.first().map(|e| &e.stack) else { return Ok(Vec::new()) };
+        let outputs = deployer.outputs(stack).await?;
+        let ours: Vec<String> = entries.iter().filter_map(|e| outputs.get(&e.id_output).cloned()).collect();
+        let client = aws_sdk_bedrockagentcorecontrol::Client::new(self.config());
+        let existing = crate::platform_names::existing(&client).await?;
+        Ok(crate::platform_names::notes(entries, &ours, &existing))
     }
 }
 

@@ -77,7 +77,7 @@ async fn the_platform_example_deploys_hands_its_ids_to_the_runtimes_and_keeps_it
     let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        r#"["g-tools-dev-app", "g-tools-dev-traces", "m-conversations_dev-app", "m-conversations_dev-traces"]"#,
+        r#"["g-agentcore-platform-tools-dev-app", "g-agentcore-platform-tools-dev-traces", "m-agentcore-platform-conversations_dev-app", "m-agentcore-platform-conversations_dev-traces"]"#,
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

@@ -49,6 +49,7 @@ const UNSCOPED: &[(&str, &[&str])] = &[
     ("FindStacks", &["cloudformation:DescribeStacks", "cloudformation:ListExports"]),
     ("EcrLogin", &["ecr:GetAuthorizationToken"]),
     ("RuntimeNames", &["bedrock-agentcore:ListAgentRuntimes"]),
+    ("PlatformNames", &["bedrock-agentcore:ListMemories", "bedrock-agentcore:ListGateways"]),
     ("S3PrefixList", &["ec2:DescribeManagedPrefixLists"]),
     ("ModelAccessForm", &["bedrock:GetUseCaseForModelAccess"]),
     ("LogGroups", &["logs:DescribeLogGroups"]),
