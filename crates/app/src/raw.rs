@@ -150,11 +150,15 @@ impl RawStorage {
 #[schemars(rename = "AgentCore")]
 pub(crate) struct RawAgentCore {
     pub(crate) runtimes_per_stack: Option<u32>,
+    /// The platform of every runtime that names none itself.
+    #[serde(default)]
+    #[schemars(schema_with = "platform_version_schema")]
+    pub(crate) platform_version: Option<corestack_constructs::runtime::PlatformVersion>,
 }
 
 impl RawAgentCore {
     pub(crate) fn merge(&mut self, o: &RawAgentCore) {
-        merge!(self, o; runtimes_per_stack);
+        merge!(self, o; runtimes_per_stack, platform_version);
     }
 }
 
@@ -215,6 +219,10 @@ pub(crate) struct RawRuntime {
     pub(crate) idle_timeout_seconds: Option<u32>,
     pub(crate) max_lifetime_seconds: Option<u32>,
     #[serde(default)]
+    #[schemars(schema_with = "platform_version_schema")]
+    pub(crate) platform_version: Option<corestack_constructs::runtime::PlatformVersion>,
+    pub(crate) session_storage: Option<RawSessionStorage>,
+    #[serde(default)]
     pub(crate) request_header_allowlist: Vec<String>,
     pub(crate) authorizer: Option<RawAuthorizer>,
     #[serde(default)]
@@ -225,6 +233,15 @@ pub(crate) struct RawRuntime {
     pub(crate) memories: Vec<String>,
     #[serde(default)]
     pub(crate) gateways: Vec<String>,
+}
+
+/// A session's own storage (`[runtimes.session_storage]`).
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "SessionStorage")]
+pub(crate) struct RawSessionStorage {
+    /// Where it is mounted: one directory under /mnt, e.g. "/mnt/workspace".
+    pub(crate) mount_path: String,
 }
 
 /// How `corestack deploy` builds the agent's image.
@@ -317,6 +334,10 @@ pub(crate) enum RawEgress {
     EndpointsOnly,
     /// NAT gateways in public subnets.
     Nat,
+}
+
+fn platform_version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["V1", "V2"]})
 }
 
 fn protocol_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

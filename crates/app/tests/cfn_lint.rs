@@ -119,3 +119,12 @@ fn protocols_example() {
             .unwrap();
     lint("protocols-dev", &synth(&text, "dev"));
 }
+
+#[test]
+fn sessions_example_in_dev_and_prod() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sessions/corestack.toml"))
+            .unwrap();
+    lint("sessions-dev", &synth(&text, "dev"));
+    lint("sessions-prod", &synth(&text, "prod"));
+}

@@ -310,6 +310,12 @@ fn status_line(s: &corestack_deploy::status::Status) -> String {
     if let Some(image) = &s.image {
         line.push_str(&format!("  {image}"));
     }
+    if let Some(platform) = &s.platform_version {
+        line.push_str(&format!("  platform {platform}"));
+    }
+    if let Some(path) = &s.session_storage {
+        line.push_str(&format!("  session storage {path}"));
+    }
     match s.require_mmdsv2 {
         Some(true) => line.push_str("  MMDSv2 required"),
         Some(false) => line.push_str(&format!("\n    warning: {}", corestack_deploy::status::MMDS_FIX)),

@@ -162,6 +162,23 @@ pub fn lifecycle(idle_seconds: u32, max_lifetime_seconds: u32) -> Vec<(&'static 
     out
 }
 
+/// A filesystem mount path: `/mnt/` and one directory name of letters, digits, `.`, `_` and `-`
+/// (an optional trailing `/`), 6 to 200 characters (`SessionStorageConfiguration.mountPath` in the
+/// control-plane API reference; the developer guide: "exactly one subdirectory level").
+pub fn mount_path(path: &str) -> Check {
+    let name = path.strip_prefix("/mnt/").map(|rest| rest.strip_suffix('/').unwrap_or(rest));
+    let ok = name.is_some_and(|n| {
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    }) && (6..=200).contains(&path.len());
+    if ok {
+        return Ok(());
+    }
+    Err(Violation::new(
+        format!("`{path}` is not a mount path AgentCore takes"),
+        "mount it one level under /mnt, e.g. \"/mnt/workspace\" (letters, digits, '.', '_' and '-')",
+    ))
+}
+
 /// The request header allowlist: 1-20 unique names (case-insensitive), each `Authorization` or
 /// `X-Amzn-Bedrock-AgentCore-Runtime-Custom-<letters, digits, _ or ->`. That is the schema in
 /// us-east-1 and most regions; newer regions accept more, so this is the safe side.

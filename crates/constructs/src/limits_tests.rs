@@ -101,3 +101,14 @@ fn region_account_and_model() {
     assert!(model_id("anthropic.claude-3-5-haiku-20241022-v1:0").is_ok());
     assert!(model_id("anthropic.*").is_err());
 }
+
+#[test]
+fn mount_paths_are_one_directory_under_mnt() {
+    for ok in ["/mnt/workspace", "/mnt/data/", "/mnt/a.b_c-1", "/mnt/x"] {
+        assert!(mount_path(ok).is_ok(), "{ok}");
+    }
+    let long = format!("/mnt/{}", "a".repeat(196));
+    for bad in ["/mnt/", "/mnt", "/data/x", "/mnt/a/b", "/mnt/a b", "mnt/x", "/mnt/é", long.as_str()] {
+        assert!(mount_path(bad).is_err(), "{bad}");
+    }
+}

@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use corestack_cfn::resources::agentcore::{
-    AgentRuntimeArtifact, AuthorizerConfiguration, ContainerConfiguration, CustomJwtAuthorizer, LifecycleConfiguration,
-    NetworkConfiguration, NetworkModeConfig, RequestHeaderConfiguration, Runtime, RuntimeEndpoint,
+    AgentRuntimeArtifact, AuthorizerConfiguration, ContainerConfiguration, CustomJwtAuthorizer,
+    FilesystemConfiguration, LifecycleConfiguration, NetworkConfiguration, NetworkModeConfig,
+    RequestHeaderConfiguration, Runtime, RuntimeEndpoint, SessionStorageConfiguration,
 };
 use corestack_cfn::{Expr, Handle, Stack};
 
@@ -38,6 +39,28 @@ pub struct JwtAuthorizer {
     pub allowed_clients: Vec<String>,
     /// Accepted scopes.
     pub allowed_scopes: Vec<String>,
+}
+
+/// The runtime platform (`PlatformVersion`; CreateAgentRuntime's `platformVersion`). V1 is what
+/// the service gives a runtime that names none; V2 (from September 2026) starts faster and is
+/// what lifecycle hooks need (developer guide, "Runtime lifecycle hooks": on V1 a hook is refused
+/// with a ValidationException).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum PlatformVersion {
+    /// The first platform.
+    V1,
+    /// The 2026 platform.
+    V2,
+}
+
+impl PlatformVersion {
+    /// The value CloudFormation takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlatformVersion::V1 => "V1",
+            PlatformVersion::V2 => "V2",
+        }
+    }
 }
 
 /// Which runtime version a named endpoint serves.
@@ -81,6 +104,10 @@ pub struct RuntimeSpec {
     pub authorizer: Option<JwtAuthorizer>,
     /// Named endpoints besides the service-managed `DEFAULT`.
     pub endpoints: Vec<EndpointProps>,
+    /// The platform; `None`: the service's default (V1).
+    pub platform_version: Option<PlatformVersion>,
+    /// Where each session's own storage is mounted (`/mnt/<name>`), if it has any.
+    pub session_storage: Option<String>,
 }
 
 /// Everything about one runtime.
@@ -124,6 +151,9 @@ impl AgentRuntime {
         }
         for (key, v) in limits::lifecycle(spec.idle_timeout_seconds, spec.max_lifetime_seconds) {
             out.push(Problem::from_violation(key, v));
+        }
+        if let Some(Err(v)) = spec.session_storage.as_deref().map(limits::mount_path) {
+            out.push(Problem::from_violation("session_storage.mount_path", v));
         }
         for (i, v) in limits::header_allowlist(&spec.request_header_allowlist) {
             out.push(Problem::from_violation(&format!("request_header_allowlist[{i}]"), v));
@@ -231,6 +261,17 @@ impl AgentRuntime {
                     idle_runtime_session_timeout: Some(spec.idle_timeout_seconds.into()),
                     max_lifetime: Some(spec.max_lifetime_seconds.into()),
                 }),
+                platform_version: spec.platform_version.map(|v| v.as_str().into()),
+                // Session storage (developer guide, "Persistent filesystems"): a directory per
+                // session that survives the session's compute being stopped and resumed, kept 14
+                // days idle, and reset when the runtime's version changes. It needs no grant.
+                filesystem_configurations: spec
+                    .session_storage
+                    .iter()
+                    .map(|path| FilesystemConfiguration {
+                        session_storage: Some(SessionStorageConfiguration { mount_path: path.as_str().into() }),
+                    })
+                    .collect(),
                 request_header_configuration: (!spec.request_header_allowlist.is_empty()).then(|| {
                     RequestHeaderConfiguration { request_header_allowlist: list(&spec.request_header_allowlist) }
                 }),

@@ -109,11 +109,7 @@ mod tests {
         ];
         let said = notes(&entries, &["notes_dev-OURS000000".to_string()], &existing);
         assert_eq!(said.len(), 1, "{said:?}");
-        assert!(
-            said[0].contains("notes_dev-THEIRS0000") && said[0].contains("`memories[notes].name`"),
-            "{}",
-            said[0]
-        );
+        assert!(said[0].contains("notes_dev-THEIRS0000") && said[0].contains("`memories[notes].name`"), "{}", said[0]);
         assert!(
             notes(&entries, &["notes_dev-OURS000000".to_string(), "notes_dev-THEIRS0000".to_string()], &existing)
                 .is_empty()

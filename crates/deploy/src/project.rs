@@ -237,7 +237,9 @@ impl<'a> Project<'a> {
         };
         let mut found = Vec::new();
         for ((r, id), mut status) in ids.iter().zip(statuses) {
-            status.require_mmdsv2 = Some(reader.require_mmdsv2(&self.config, id).await?);
+            let more = reader.unmodelled(&self.config, id).await?;
+            status.require_mmdsv2 = Some(more.require_mmdsv2);
+            (status.platform_version, status.session_storage) = (more.platform_version, more.session_storage);
             let mut endpoints = Vec::new();
             for e in &r.spec.endpoints {
                 endpoints.push(EndpointStatus { name: e.name.clone(), status: reader.endpoint(id, &e.name).await? });

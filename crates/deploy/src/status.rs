@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::{AwsFailure, DeployError};
 
 /// One runtime or endpoint, as the control plane reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Status {
     /// The runtime ID, or `<runtime ID>/<endpoint>` for an endpoint.
     pub id: String,
@@ -27,6 +27,23 @@ pub struct Status {
     /// every invocation of a runtime without `true` ([`MMDS_FIX`]). `None` when not read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub require_mmdsv2: Option<bool>,
+    /// The runtime platform (`V1`, `V2`) when the service names one (runtimes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// Where session storage is mounted, when the runtime has it (runtimes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_storage: Option<String>,
+}
+
+/// What GetAgentRuntime answers that the locked SDK crate does not model.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unmodelled {
+    /// `metadataConfiguration.requireMMDSV2`; `false` when absent, as the service treats it.
+    pub require_mmdsv2: bool,
+    /// `platformVersion`.
+    pub platform_version: Option<String>,
+    /// The first `filesystemConfigurations[].sessionStorage.mountPath`.
+    pub session_storage: Option<String>,
 }
 
 /// What to do for a runtime without `requireMMDSV2 = true`. AgentCore developer guide,
@@ -78,14 +95,14 @@ impl StatusReader {
             image,
             network_mode: r.network_configuration().map(|n| n.network_mode().as_str().to_string()),
             failure_reason: r.failure_reason().map(str::to_string),
-            require_mmdsv2: None,
+            ..Status::default()
         })
     }
 
-    /// A runtime's `metadataConfiguration.requireMMDSV2` from GetAgentRuntime's JSON (`false`
-    /// when the answer has no `metadataConfiguration`, as the service treats it), read with a
-    /// signed call of its own: the locked SDK crate does not model the field.
-    pub async fn require_mmdsv2(&self, config: &aws_config::SdkConfig, id: &str) -> Result<bool, DeployError> {
+    /// A runtime's `metadataConfiguration.requireMMDSV2`, `platformVersion` and session storage
+    /// from GetAgentRuntime's JSON, read with a signed call of its own: the locked SDK crate
+    /// models none of the three.
+    pub async fn unmodelled(&self, config: &aws_config::SdkConfig, id: &str) -> Result<Unmodelled, DeployError> {
         const OPERATION: &str = "bedrock-agentcore:GetAgentRuntime";
         let subject = format!("runtime {id}");
         let path = format!("/runtimes/{id}/");
@@ -103,7 +120,14 @@ impl StatusReader {
             };
             return Err(DeployError::Aws(Box::new(failure)));
         }
-        Ok(json["metadataConfiguration"]["requireMMDSV2"].as_bool() == Some(true))
+        let filesystems = json["filesystemConfigurations"].as_array().cloned().unwrap_or_default();
+        Ok(Unmodelled {
+            require_mmdsv2: json["metadataConfiguration"]["requireMMDSV2"].as_bool() == Some(true),
+            platform_version: json["platformVersion"].as_str().map(str::to_string),
+            session_storage: filesystems
+                .iter()
+                .find_map(|f| f["sessionStorage"]["mountPath"].as_str().map(str::to_string)),
+        })
     }
 
     /// Every runtime of the account and region, as (name, ID), every page.
@@ -148,7 +172,7 @@ impl StatusReader {
             image: None,
             network_mode: None,
             failure_reason: e.failure_reason().map(str::to_string),
-            require_mmdsv2: None,
+            ..Status::default()
         })
     }
 

@@ -289,9 +289,10 @@ async fn the_mmdsv2_setting_is_read_from_get_agent_runtime() {
             .await;
     let config = config(&url).await;
     let reader = StatusReader::new(&config);
-    assert!(reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
-    assert!(!reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
-    assert!(!reader.require_mmdsv2(&config, "a-AbCdE12345").await.unwrap());
+    let mmds = async || reader.unmodelled(&config, "a-AbCdE12345").await.unwrap().require_mmdsv2;
+    assert!(mmds().await);
+    assert!(!mmds().await);
+    assert!(!mmds().await);
     assert_eq!(calls.lock().unwrap().len(), 3);
     assert!(corestack_deploy::status::MMDS_FIX.contains("requireMMDSV2=true"));
     // A refusal is shown as every AWS failure is: operation, code, message and request ID.
@@ -302,7 +303,7 @@ async fn the_mmdsv2_setting_is_read_from_get_agent_runtime() {
     })
     .await;
     let refusing = self::config(&url).await;
-    let err = StatusReader::new(&refusing).require_mmdsv2(&refusing, "a-AbCdE12345").await.unwrap_err().to_string();
+    let err = StatusReader::new(&refusing).unmodelled(&refusing, "a-AbCdE12345").await.unwrap_err().to_string();
     assert!(err.contains("bedrock-agentcore:GetAgentRuntime failed (runtime a-AbCdE12345)"), "{err}");
     assert!(err.contains("AccessDeniedException: not allowed") && err.contains("req-mmds"), "{err}");
 }

@@ -70,10 +70,18 @@ class Runtime(CloudFormationModel):
             environment_variables=props.get("EnvironmentVariables"),
         )
 
+    @staticmethod
+    def _keep_2026_fields(runtime, props: dict) -> None:
+        # moto 5.2.5 models neither platformVersion nor filesystemConfigurations; the runtime keeps
+        # them as CloudFormation gave them, and GetAgentRuntime returns them (API reference).
+        runtime.platform_version = props.get("PlatformVersion")
+        runtime.filesystem_configurations = _camel(props.get("FilesystemConfigurations"))
+
     @classmethod
     def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         props = cloudformation_json["Properties"]
         runtime = _backend(account_id, region_name).create_agent_runtime(tags=props.get("Tags"), **cls._args(props))
+        cls._keep_2026_fields(runtime, props)
         # moto's ARNs read ...:agent/<uuid>:<version>; AWS's read ...:runtime/<name>-<10 characters>,
         # which is what clients (and corestack dev) take the runtime name from.
         # Its ID is AWS's too: the name, a dash and ten characters (AgentRuntime.agentRuntimeId in
@@ -109,6 +117,7 @@ class Runtime(CloudFormationModel):
             })
         finally:
             runtime.agent_runtime_arn = aws_arn
+        cls._keep_2026_fields(runtime, props)
         # moto's runtimes never leave UPDATING; the service settles on READY.
         if ("UPDATING", "READY") not in runtime._transitions:
             runtime._transitions = runtime._transitions + [("UPDATING", "READY")]
@@ -169,6 +178,10 @@ def _get_agent_runtime_with_metadata(self):
     metadata = getattr(runtime, "metadata_configuration", None)
     if metadata is not None and isinstance(answer.result, dict):
         answer.result["metadataConfiguration"] = metadata
+    for field, key in (("platform_version", "platformVersion"), ("filesystem_configurations", "filesystemConfigurations")):
+        value = getattr(runtime, field, None)
+        if value and isinstance(answer.result, dict):
+            answer.result[key] = value
     return answer
 
 

@@ -407,11 +407,11 @@ fn resolve(mut raw: RawConfig, env_name: &str, base: &Path, list: &mut Vec<Probl
         network::network(raw.network, &env_raw.network, &region, &format!("{}-{env_name}", project.name), problems);
     let (repository_name, keep_images) =
         sections::storage(raw.storage, &env_raw.storage, &project.name, env_name, problems);
-    let runtimes_per_stack = sections::agentcore(raw.agentcore, &env_raw.agentcore, problems);
+    let (runtimes_per_stack, platform_version) = sections::agentcore(raw.agentcore, &env_raw.agentcore, problems);
     let (thresholds, alarm_actions, alarm_emails) = sections::monitoring(raw.monitoring, &env_raw.monitoring, problems);
     let observability = observability::observability(raw.observability, &env_raw.observability, problems);
     raw.security.merge(&env_raw.security);
-    let runtimes = runtime::runtimes(raw.runtimes, env_name, &region, problems);
+    let runtimes = runtime::runtimes(raw.runtimes, (env_name, &region, platform_version), problems);
     let platform = platform::platform(
         std::mem::take(&mut raw.memories),
         std::mem::take(&mut raw.gateways),

@@ -5,18 +5,20 @@ use std::path::PathBuf;
 
 use corestack_constructs::Problem;
 use corestack_constructs::limits;
-use corestack_constructs::runtime::{AgentRuntime, EndpointProps, JwtAuthorizer, RuntimeSpec, VersionPin};
+use corestack_constructs::runtime::{
+    AgentRuntime, EndpointProps, JwtAuthorizer, PlatformVersion, RuntimeSpec, VersionPin,
+};
 
 use super::{BuildSettings, ImageRef, LocalBedrock, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings};
 use crate::raw::{RawRuntime, RawVersion};
 
+/// The environment a runtime is resolved for: its name, Region, and the platform of runtimes
+/// that name none (`[agentcore] platform_version`).
+pub(super) type RuntimeEnv<'a> = (&'a str, &'a str, Option<PlatformVersion>);
+
 /// Every runtime of the file, in order; names and logical IDs must be distinct.
-pub(super) fn runtimes(
-    raw: Vec<RawRuntime>,
-    env_name: &str,
-    region: &str,
-    problems: &mut Problems<'_>,
-) -> Vec<RuntimeSettings> {
+pub(super) fn runtimes(raw: Vec<RawRuntime>, env: RuntimeEnv<'_>, problems: &mut Problems<'_>) -> Vec<RuntimeSettings> {
+    let (env_name, region, platform_default) = env;
     if raw.is_empty() {
         problems.push(Problem::new(
             "runtimes",
@@ -42,7 +44,8 @@ pub(super) fn runtimes(
             ));
             continue;
         }
-        let settings = runtime(r, env_name, region, &at, problems);
+        let mut settings = runtime(r, env_name, region, &at, problems);
+        settings.spec.platform_version = settings.spec.platform_version.or(platform_default);
         if let Some(other) = runtimes.iter().find(|o| o.logical == settings.logical) {
             problems.push(Problem::new(
                 &format!("{at}.name"),
@@ -157,6 +160,8 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
             allowed_scopes: a.allowed_scopes,
         }),
         endpoints,
+        platform_version: r.platform_version,
+        session_storage: r.session_storage.map(|s| s.mount_path),
     };
     // The construct's own checks, under this runtime's key; the name was checked above.
     for problem in AgentRuntime::validate(&spec) {

@@ -35,8 +35,12 @@ pub(super) fn storage(
     (repository_name, keep_images)
 }
 
-/// Most runtimes in one AgentCore stack.
-pub(super) fn agentcore(mut file: RawAgentCore, over: &RawAgentCore, problems: &mut Problems<'_>) -> u32 {
+/// Most runtimes in one AgentCore stack, and the platform of runtimes that name none.
+pub(super) fn agentcore(
+    mut file: RawAgentCore,
+    over: &RawAgentCore,
+    problems: &mut Problems<'_>,
+) -> (u32, Option<corestack_constructs::runtime::PlatformVersion>) {
     file.merge(over);
     let runtimes_per_stack = file.runtimes_per_stack.unwrap_or(20);
     problems.within(
@@ -45,7 +49,7 @@ pub(super) fn agentcore(mut file: RawAgentCore, over: &RawAgentCore, problems: &
         1..=50,
         "use e.g. 20; stacks also split by themselves before CloudFormation's limits",
     );
-    runtimes_per_stack
+    (runtimes_per_stack, file.platform_version)
 }
 
 /// The alarm thresholds, the SNS topics alarms notify, and the emails corestack subscribes.

@@ -29,6 +29,15 @@ props!(
     LifecycleConfiguration { idle_runtime_session_timeout: Option<Expr>, max_lifetime: Option<Expr> }
 );
 props!(
+    /// A session's own storage at `MountPath` (`/mnt/<name>`): the service keeps what a session
+    /// writes there across its compute being stopped and resumed.
+    SessionStorageConfiguration { mount_path: Expr }
+);
+props!(
+    /// One of a runtime's filesystems (up to 5); corestack models session storage.
+    FilesystemConfiguration { session_storage: Option<SessionStorageConfiguration> }
+);
+props!(
     /// Headers forwarded to the container.
     RequestHeaderConfiguration { request_header_allowlist: Vec<Expr> }
 );
@@ -60,7 +69,8 @@ resource!(
         agent_runtime_name: Expr, agent_runtime_artifact: Option<AgentRuntimeArtifact>, role_arn: Expr,
         network_configuration: Option<NetworkConfiguration>, protocol_configuration: Option<Expr>,
         description: Option<Expr>, environment_variables: BTreeMap<String, Expr>,
-        lifecycle_configuration: Option<LifecycleConfiguration>,
+        lifecycle_configuration: Option<LifecycleConfiguration>, platform_version: Option<Expr>,
+        filesystem_configurations: Vec<FilesystemConfiguration>,
         request_header_configuration: Option<RequestHeaderConfiguration>,
         authorizer_configuration: Option<AuthorizerConfiguration>, tags: BTreeMap<String, Expr>,
     }
