@@ -228,3 +228,27 @@ fn a_deploy_killed_half_way_is_carried_on_by_the_next() {
     ok(&corestack(dir.path(), &moto, &["destroy", "--yes"]));
     assert!(stacks(&account(&moto)).is_empty());
 }
+
+/// Two projects made by `init` with the defaults (only their names differ) deploy side by side
+/// with no edit, and the destroy of one leaves the other whole.
+#[test]
+fn two_init_projects_coexist_unedited() {
+    let moto = Moto::start(&workspace());
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["shop", "bank"] {
+        let made = common::corestack(dir.path(), &["init", name, "--agent", "python"]);
+        assert!(made.status.success(), "{}", text(&made.stderr));
+    }
+    let (shop, bank) = (dir.path().join("shop"), dir.path().join("bank"));
+    ok(&corestack(&shop, &moto, &["deploy", "--yes"]));
+    ok(&corestack(&bank, &moto, &["deploy", "--yes"]));
+    let both = account(&moto);
+    assert_eq!(stacks(&both).len(), 10, "{both}");
+    assert_eq!(both["runtimes"], serde_json::json!(["bank_dev", "shop_dev"]), "{both}");
+    ok(&corestack(&shop, &moto, &["destroy", "--yes"]));
+    let left = account(&moto);
+    assert!(left["stacks"].as_object().unwrap().values().all(|p| p == "bank"), "{left}");
+    assert_eq!(stacks(&left).len(), 5, "{left}");
+    assert!(ok(&corestack(&bank, &moto, &["status"])).contains("READY"));
+    ok(&corestack(&bank, &moto, &["destroy", "--yes"]));
+}

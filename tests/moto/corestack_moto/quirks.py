@@ -158,3 +158,24 @@ from moto.iam.models import InlinePolicy  # noqa: E402
 
 _delete_inline_policy = InlinePolicy.delete_from_cloudformation_json.__func__
 InlinePolicy.delete_from_cloudformation_json = classmethod(_delete_inline_policy_already_gone)
+
+
+def _serialized(record):
+    # moto's recorder appends each entry and then its newline in two writes, from the thread of
+    # each request; concurrent requests (deploy runs independent stacks at once) interleave them,
+    # and an entry larger than the file buffer (a template body) can interleave mid-entry. One
+    # entry at a time keeps the recording one JSON object a line.
+    import threading
+
+    lock = threading.Lock()
+
+    def record_whole(self, request, body=None):
+        with lock:
+            return record(self, request, body)
+
+    return record_whole
+
+
+from moto.moto_api._internal.recorder.models import Recorder  # noqa: E402
+
+Recorder._record_request = _serialized(Recorder._record_request)
