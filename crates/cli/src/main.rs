@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod build;
 mod check;
 mod deploy;
 mod dev;
@@ -37,6 +38,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Invoke a runtime (InvokeAgentRuntime): on AWS, or with --local on `corestack dev`.
     Invoke(invoke::InvokeArgs),
+    /// Build a Rust agent's image with no container engine, as an OCI image layout.
+    Build(build::BuildArgs),
     /// Synthesize, check and deploy the stacks through CloudFormation.
     Deploy(deploy::DeployArgs),
     /// Delete the deployed stacks, dependents first (retained resources stay).
@@ -357,6 +360,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Dev(args) => dev::run_dev(args, &mut err),
         Command::Invoke(args) => invoke::run_invoke(args, &mut out, &mut err),
+        Command::Build(args) => build::run_build(args, &mut out, &mut err),
         Command::Deploy(args) => deploy::run_deploy(args, &mut out, &mut err),
         Command::Destroy(args) => deploy::run_destroy(args, &mut out, &mut err),
         Command::Status(args) => deploy::run_status(args, &mut out),

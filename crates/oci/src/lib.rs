@@ -19,6 +19,7 @@ use oci_spec::image::{
 };
 use sha2::{Digest as _, Sha256};
 
+pub mod cargo;
 mod layer;
 
 /// The user the image runs as (distroless's `nonroot`).
@@ -85,6 +86,9 @@ pub enum OciError {
     /// The image's name cannot be a file name at the root.
     #[error("`{0}` cannot be the binary's name in the image\n    fix: use letters, digits, '.', '_' and '-'")]
     Name(String),
+    /// The binary could not be built.
+    #[error("{0}\n    fix: {1}")]
+    Build(String, &'static str),
     /// The OCI structures refused a value.
     #[error("the image description is not valid OCI: {0}")]
     Spec(#[from] oci_spec::OciSpecError),

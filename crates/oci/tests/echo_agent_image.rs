@@ -17,18 +17,9 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// echo-agent, statically linked, in the debug profile (its own target directory: the flags differ).
+/// echo-agent, statically linked (release; the same build `corestack build` makes).
 fn static_echo_agent() -> PathBuf {
-    let target = "x86_64-unknown-linux-gnu";
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "-p", "echo-agent", "--target", target])
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .current_dir(workspace())
-        .status()
-        .unwrap();
-    assert!(status.success(), "the static build of echo-agent failed");
-    let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace().join("target"));
-    dir.join(target).join("debug/echo-agent")
+    corestack_oci::cargo::static_binary(&workspace(), "echo-agent", Platform::LinuxAmd64).unwrap()
 }
 
 fn spec(binary: PathBuf) -> ImageSpec {

@@ -1,0 +1,90 @@
+//! A Rust agent built as one static binary for an image's platform.
+//!
+//! - linux/arm64 (what AgentCore runs): `cargo zigbuild` for `aarch64-unknown-linux-musl`, the
+//!   way cargo-lambda cross-compiles, with zig from PyPI's `ziglang`;
+//! - linux/amd64 on an x86_64 machine (for running the image locally and in tests): `cargo build`
+//!   for `x86_64-unknown-linux-gnu` with `-C target-feature=+crt-static` (glibc's static libraries,
+//!   Debian's `libc6-dev`).
+//!
+//! The binary's path comes from cargo's own JSON messages, so the target directory can be anywhere.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::{OciError, Platform};
+
+/// What it takes to build for `platform`, to tell a user who lacks it.
+pub fn install_hint(platform: Platform) -> &'static str {
+    match platform {
+        Platform::LinuxArm64 => "pip install ziglang cargo-zigbuild && rustup target add aarch64-unknown-linux-musl",
+        Platform::LinuxAmd64 => "apt-get install libc6-dev (glibc's static libraries)",
+    }
+}
+
+/// Builds `package` (release) in the workspace at `dir` for `platform`; returns the binary.
+pub fn static_binary(dir: &Path, package: &str, platform: Platform) -> Result<PathBuf, OciError> {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let target = match platform {
+        Platform::LinuxArm64 => {
+            cargo.arg("zigbuild");
+            "aarch64-unknown-linux-musl"
+        }
+        Platform::LinuxAmd64 => {
+            cargo.arg("build").env("RUSTFLAGS", "-C target-feature=+crt-static");
+            "x86_64-unknown-linux-gnu"
+        }
+    };
+    cargo
+        .args(["--release", "--quiet", "--message-format=json-render-diagnostics", "-p", package, "--target", target])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let out = cargo.output().map_err(|e| OciError::Build(format!("cannot run cargo ({e})"), install_hint(platform)))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let why = if platform == Platform::LinuxArm64 && !zigbuild_present() {
+            "cargo-zigbuild is not installed".to_string()
+        } else {
+            format!("cargo failed building {package} for {target} (its messages are above)")
+        };
+        return Err(OciError::Build(why, install_hint(platform)));
+    }
+    executable(&stdout, package).ok_or_else(|| {
+        OciError::Build(format!("{package} has no binary target for cargo to build"), "name a package with a [[bin]]")
+    })
+}
+
+fn zigbuild_present() -> bool {
+    Command::new("cargo-zigbuild").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+}
+
+/// The last executable cargo reports for `package` in its JSON messages.
+fn executable(messages: &str, package: &str) -> Option<PathBuf> {
+    let ours = |id: &str| id.contains(&format!("/{package}#")) || id.contains(&format!("#{package}@"));
+    messages
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"].as_str().is_some())
+        .filter(|m| m["package_id"].as_str().is_some_and(ours))
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_executable_is_read_from_cargos_messages() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/crates/agent#corestack-agent@0.1.0","target":{"name":"corestack_agent"},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/agents/echo-agent#0.1.0","target":{"name":"echo-agent"},"executable":"/w/target/x/release/echo-agent"}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(executable(messages, "echo-agent"), Some(PathBuf::from("/w/target/x/release/echo-agent")));
+        assert_eq!(executable(messages, "other"), None);
+        assert_eq!(executable(messages, "agent"), None, "not a prefix or suffix of another package");
+    }
+}
