@@ -43,6 +43,10 @@ pub(crate) struct InvokeArgs {
     /// with --stream) and print the agent's answer.
     #[arg(long, value_name = "TEXT", conflicts_with = "payload")]
     a2a: Option<String>,
+    /// End the session given with --session-id (StopRuntimeSession): its compute stops, and so
+    /// does its billing; under `corestack dev`, its process ends.
+    #[arg(long, requires = "session_id", conflicts_with_all = ["payload", "mcp", "ws", "a2a", "stream"])]
+    stop: bool,
     /// Talk to `corestack dev` on 127.0.0.1 instead of AWS (same client, same requests).
     #[arg(long)]
     local: bool,
@@ -145,6 +149,15 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             (None, Some((config, _))) => Target::Signed(Box::new(config)),
             (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
         };
+        if args.stop {
+            let stopped = corestack_invoke::stop_session(&target, &arn, &args.qualifier, &session).await;
+            stopped.map_err(|e| match args.local && dev_absent(&e) {
+                true => dev_not_running(args.port),
+                false => e.into(),
+            })?;
+            let _ = writeln!(out, "stopped session {session} of runtime {}", runtime.key);
+            return Ok(());
+        }
         if args.ws {
             let connection = corestack_invoke::ws::open(&target, &arn, &args.qualifier, &session).await;
             let connection = connection.map_err(|e| match args.local && dev_absent(&e) {

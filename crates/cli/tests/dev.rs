@@ -60,6 +60,37 @@ fn dev_serves_invoke_local_and_leaves_no_agent_behind() {
         }
     }
     assert!(pids.iter().all(|p| alive(*p)));
+    // StopRuntimeSession through the same client: the second session's agent ends, the first
+    // lives on; a session that is not running is named in the refusal.
+    let (out, _) = invoke(&config, port, &["--stop", "--session-id", other]);
+    assert_eq!(out.trim(), format!("stopped session {other} of runtime demo_agent"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while alive(pids[1]) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(pids[1]) && alive(pids[0]), "only the stopped session's agent ends: {pids:?}");
+    let port_text = port.to_string();
+    let again = Command::new(env!("CARGO_BIN_EXE_corestack"))
+        .args([
+            "invoke",
+            "--local",
+            "--port",
+            &port_text,
+            "--config",
+            config.to_str().unwrap(),
+            "--stop",
+            "--session-id",
+            other,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("bedrock-agentcore:StopRuntimeSession")
+            && err.contains(&format!("no session `{other}` is running")),
+        "{err}"
+    );
     assert!(Command::new("kill").args(["-TERM", &dev.id().to_string()]).status().unwrap().success());
     let status = dev.wait().unwrap();
     assert!(status.success(), "{status}");

@@ -132,3 +132,30 @@ async fn signed(
     }
     Ok(())
 }
+
+/// The operation that ends a session, as errors name it.
+pub const STOP_OPERATION: &str = "bedrock-agentcore:StopRuntimeSession";
+
+/// Ends `session` of the runtime `arn` on endpoint `qualifier` (StopRuntimeSession), so its
+/// compute stops and stops billing; `corestack dev` ends the session's process. Signed calls only:
+/// a bearer token is refused with the fix.
+pub async fn stop_session(target: &Target, arn: &str, qualifier: &str, session: &str) -> Result<(), InvokeError> {
+    let Target::Signed(config) = target else {
+        return Err(InvokeError::Request(
+            "stopping a session with --bearer-token is not supported yet; leave the token out to sign with AWS credentials".into(),
+        ));
+    };
+    let client = aws_sdk_bedrockagentcore::Client::new(config);
+    client
+        .stop_runtime_session()
+        .agent_runtime_arn(arn)
+        .qualifier(qualifier)
+        .runtime_session_id(session)
+        .send()
+        .await
+        .map_err(|e| {
+            let subject = format!("session {session} of runtime {arn}, endpoint {qualifier}");
+            InvokeError::Aws(Box::new(AwsFailure::from_sdk(STOP_OPERATION, Some(&subject), &e)))
+        })?;
+    Ok(())
+}

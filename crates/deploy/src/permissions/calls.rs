@@ -41,6 +41,7 @@ const RUNTIME_ACTIONS: &[&str] = &[
     "bedrock-agentcore:GetAgentRuntimeEndpoint",
     "bedrock-agentcore:InvokeAgentRuntime",
     "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
+    "bedrock-agentcore:StopRuntimeSession",
 ];
 
 /// Calls whose actions take no resource (`*` in the reference).
