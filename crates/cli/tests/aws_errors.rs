@@ -141,6 +141,19 @@ fn access_denied_names_the_action_for_status_logs_deploy_and_invoke() {
             "may not call bedrock-agentcore:InvokeAgentRuntime",
         ],
     );
+    let session = "cli-session-0123456789abcdef0123456789";
+    let out = run(dir.path(), Some(&url), &["invoke", "--arn", arn, "--stop", "--session-id", session]);
+    reads_as_a_sentence(
+        &out,
+        4,
+        &once,
+        &[
+            &format!(
+                "bedrock-agentcore:StopRuntimeSession failed (session {session} of runtime {arn}, endpoint DEFAULT): AccessDenied:"
+            ),
+            "may not call bedrock-agentcore:StopRuntimeSession",
+        ],
+    );
 }
 
 #[test]
