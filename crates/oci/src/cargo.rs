@@ -6,7 +6,7 @@
 //!   for `x86_64-unknown-linux-gnu` with `-C target-feature=+crt-static` (glibc's static libraries,
 //!   Debian's `libc6-dev`).
 //!
-//! The binary's path comes from cargo's own JSON messages, so the target directory can be anywhere.
+//! Symbols are stripped: an image carries no debugger's data. The binary's path comes from cargo's own JSON messages, so the target directory can be anywhere.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -26,11 +26,11 @@ pub fn static_binary(dir: &Path, package: &str, platform: Platform) -> Result<Pa
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     let target = match platform {
         Platform::LinuxArm64 => {
-            cargo.arg("zigbuild");
+            cargo.arg("zigbuild").env("RUSTFLAGS", "-C strip=symbols");
             "aarch64-unknown-linux-musl"
         }
         Platform::LinuxAmd64 => {
-            cargo.arg("build").env("RUSTFLAGS", "-C target-feature=+crt-static");
+            cargo.arg("build").env("RUSTFLAGS", "-C target-feature=+crt-static -C strip=symbols");
             "x86_64-unknown-linux-gnu"
         }
     };
