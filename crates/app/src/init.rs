@@ -85,7 +85,7 @@ pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitErro
         ),
     };
     let config = format!(
-        r#"#:schema https://raw.githubusercontent.com/corestack/corestack/main/corestack.schema.json
+        r#"#:schema ./corestack.schema.json
 # corestack.toml: {name}, {build_note}. Every key: docs/configuration.md in the corestack repository.
 default_environment = "dev"
 
@@ -134,8 +134,12 @@ availability_zone_ids = [{zones}]
         region = o.region,
         zones = zones.join(", "),
     );
+    // The schema of this very corestack, beside the config: editors validate offline, and a
+    // newer corestack's keys never show as valid for an older one.
+    let schema = serde_json::to_string_pretty(&crate::config_schema()).expect("a schema is JSON") + "\n";
     let mut files = vec![
         (PathBuf::from("corestack.toml"), config),
+        (PathBuf::from("corestack.schema.json"), schema),
         (PathBuf::from(".gitignore"), "/target\n/corestack.out\n/.venv\n__pycache__/\n".to_string()),
         (PathBuf::from(".dockerignore"), "target\ncorestack.out\n.venv\n.git\ndocs/deployments\n".to_string()),
     ];

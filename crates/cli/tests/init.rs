@@ -24,9 +24,13 @@ fn init_synth_check_dev_invoke(kind: &str) {
     assert!(said.contains(&format!("\n  cd {}\n", project.display())), "{said}");
     let pip = "python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt";
     assert_eq!(said.contains(pip), kind == "python", "{said}");
-    // The config passes the schema corestack prints.
-    let schema = dir.path().join("schema.json");
-    std::fs::write(&schema, corestack(dir.path(), &["schema"]).stdout).unwrap();
+    // The config names the schema init wrote beside it, which is the one this corestack prints,
+    // and passes it.
+    let config = std::fs::read_to_string(project.join("corestack.toml")).unwrap();
+    assert!(config.starts_with("#:schema ./corestack.schema.json\n"), "{config}");
+    let schema = project.join("corestack.schema.json");
+    let printed: serde_json::Value = serde_json::from_slice(&corestack(dir.path(), &["schema"]).stdout).unwrap();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&schema).unwrap()).unwrap(), printed);
     assert_eq!(common::validate_with_jsonschema(&schema, &[project.join("corestack.toml")]), ["ok"]);
     let run = corestack(&project, &["synth"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
