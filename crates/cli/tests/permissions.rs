@@ -179,7 +179,8 @@ fn allowed(policy: &Value, action: &str, resource: Option<&str>) -> bool {
         let strings = |v: &Value| {
             v.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>()
         };
-        !via_cloudformation
+        s["Effect"] == "Allow"
+            && !via_cloudformation
             && strings(&s["Action"]).iter().any(|a| glob(a, action))
             && resource.is_none_or(|r| strings(&s["Resource"]).iter().any(|p| glob(p, r)))
     })

@@ -11,7 +11,6 @@ use corestack_app::{Assembly, Settings};
 const STACK_ACTIONS: &[&str] = &[
     "cloudformation:CreateStack",
     "cloudformation:DeleteStack",
-    "cloudformation:DescribeStacks",
     "cloudformation:DescribeStackEvents",
     "cloudformation:DescribeStackResources",
     "cloudformation:GetTemplate",
@@ -44,7 +43,8 @@ const RUNTIME_ACTIONS: &[&str] = &[
     "bedrock-agentcore:StopRuntimeSession",
 ];
 
-/// Calls whose actions take no resource (`*` in the reference).
+/// Calls on `*`: actions that take no resource in the reference, and DescribeStacks, which
+/// lists every stack to find the project's by their tags.
 const UNSCOPED: &[(&str, &[&str])] = &[
     ("WhoAmI", &["sts:GetCallerIdentity"]),
     ("FindStacks", &["cloudformation:DescribeStacks", "cloudformation:ListExports"]),
@@ -59,7 +59,22 @@ const UNSCOPED: &[(&str, &[&str])] = &[
 
 /// The statements for corestack's own calls.
 pub fn statements(scope: &Scope, settings: &Settings, assembly: &Assembly) -> Vec<Statement> {
-    let mut out = vec![Statement::new("Stacks", STACK_ACTIONS, stacks(scope, settings))];
+    let mut out = vec![Statement::new("Stacks", STACK_ACTIONS, vec![stacks(scope)])];
+    // The account's Transaction Search stack is shared by every project: kept up to date, never
+    // deleted (destroy leaves it).
+    if settings.observability.transaction_search.is_some() {
+        let name = corestack_app::constructs::transaction_search::STACK_NAME;
+        let shared = STACK_ACTIONS
+            .iter()
+            .copied()
+            .filter(|a| !a.ends_with(":DeleteStack") && !a.ends_with(":ContinueUpdateRollback"));
+        let actions: Vec<&str> = shared.collect();
+        out.push(Statement::new(
+            "TransactionSearchStack",
+            &actions,
+            vec![scope.arn("cloudformation", &format!("stack/{name}/*"))],
+        ));
+    }
     let repository = scope.arn("ecr", &format!("repository/{}", settings.repository_name));
     out.push(Statement::new("Images", IMAGE_ACTIONS, vec![repository]));
     if let Some(bucket) = &settings.environment.template_bucket {
@@ -85,15 +100,9 @@ pub fn statements(scope: &Scope, settings: &Settings, assembly: &Assembly) -> Ve
     out
 }
 
-/// This project's stacks in this environment, and the account's Transaction Search stack when the
-/// config turns it on.
-fn stacks(scope: &Scope, settings: &Settings) -> Vec<String> {
-    let mut arns = vec![scope.arn("cloudformation", &format!("stack/{}-*/*", scope.stack_prefix))];
-    if settings.observability.transaction_search.is_some() {
-        let name = corestack_app::constructs::transaction_search::STACK_NAME;
-        arns.push(scope.arn("cloudformation", &format!("stack/{name}/*")));
-    }
-    arns
+/// This project's stacks in this environment.
+fn stacks(scope: &Scope) -> String {
+    scope.arn("cloudformation", &format!("stack/{}-*/*", scope.stack_prefix))
 }
 
 /// The runtimes by name: a runtime's ID is its name, a dash and ten characters

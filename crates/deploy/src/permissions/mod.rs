@@ -17,11 +17,13 @@ use corestack_app::{Assembly, Settings};
 pub mod calls;
 pub mod via_cloudformation;
 
-/// One `Allow` statement.
+/// One statement: an `Allow`, or a `Deny` that closes a way around the allows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// Its `Sid`: what it is for.
     pub sid: String,
+    /// Whether it denies.
+    pub deny: bool,
     /// `service:Action` names.
     pub actions: Vec<String>,
     /// ARNs or ARN patterns; `*` where the actions take no resource.
@@ -34,6 +36,7 @@ impl Statement {
     fn new(sid: &str, actions: &[&str], resources: Vec<String>) -> Statement {
         Statement {
             sid: sid.to_string(),
+            deny: false,
             actions: actions.iter().map(|a| a.to_string()).collect(),
             resources,
             condition: None,
@@ -46,7 +49,8 @@ impl Statement {
     }
 
     fn to_json(&self) -> Value {
-        let mut s = json!({"Sid": self.sid, "Effect": "Allow", "Action": self.actions, "Resource": self.resources});
+        let effect = if self.deny { "Deny" } else { "Allow" };
+        let mut s = json!({"Sid": self.sid, "Effect": effect, "Action": self.actions, "Resource": self.resources});
         if let Some(c) = &self.condition {
             s["Condition"] = c.clone();
         }
@@ -54,17 +58,41 @@ impl Statement {
     }
 }
 
-/// The deployer's policy.
+/// The deployer's policy, in its two parts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
-    /// Its statements, corestack's own calls first.
-    pub statements: Vec<Statement>,
+    /// corestack's own calls.
+    pub own: Vec<Statement>,
+    /// What CloudFormation does with the deployer's credentials.
+    pub via_cloudformation: Vec<Statement>,
+}
+
+/// One part of the policy: each fits one managed policy (6,144 characters), where the whole
+/// may not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// corestack's own calls.
+    Own,
+    /// What CloudFormation does with the deployer's credentials.
+    ViaCloudFormation,
+}
+
+fn document<'a>(statements: impl Iterator<Item = &'a Statement>) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements.map(Statement::to_json).collect::<Vec<_>>()})
 }
 
 impl Policy {
-    /// The IAM policy document.
+    /// The whole policy as one IAM policy document (an inline policy takes it).
     pub fn to_json(&self) -> Value {
-        json!({"Version": "2012-10-17", "Statement": self.statements.iter().map(Statement::to_json).collect::<Vec<_>>()})
+        document(self.own.iter().chain(&self.via_cloudformation))
+    }
+
+    /// One part as its own policy document.
+    pub fn part(&self, part: Part) -> Value {
+        match part {
+            Part::Own => document(self.own.iter()),
+            Part::ViaCloudFormation => document(self.via_cloudformation.iter()),
+        }
     }
 }
 
@@ -114,13 +142,27 @@ impl Scope {
     }
 }
 
+/// Resource types the templates hold whose CloudFormation actions are not known here: a policy
+/// without them would fail the deploy half way, so none is printed.
+#[derive(Debug, thiserror::Error)]
+#[error("the templates hold resource types whose permissions corestack does not know: {}\n    fix: add their create, update and delete actions to the printed policy yourself, or report the types to corestack", .0.join(", "))]
+pub struct UnknownTypes(pub Vec<String>);
+
 /// The deployer's policy for `settings`' project and environment, whose synthesized assembly is
 /// `assembly`.
-pub fn deployer_policy(settings: &Settings, assembly: &Assembly) -> Policy {
+pub fn deployer_policy(settings: &Settings, assembly: &Assembly) -> Result<Policy, UnknownTypes> {
+    let unknown: Vec<String> = via_cloudformation::resource_types(assembly)
+        .into_iter()
+        .filter(|t| via_cloudformation::actions(t).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(UnknownTypes(unknown));
+    }
     let scope = Scope::of(settings);
-    let mut statements = calls::statements(&scope, settings, assembly);
-    statements.extend(via_cloudformation::statements(&scope, assembly));
-    Policy { statements }
+    Ok(Policy {
+        own: calls::statements(&scope, settings, assembly),
+        via_cloudformation: via_cloudformation::statements(&scope, assembly),
+    })
 }
 
 #[cfg(test)]
@@ -136,6 +178,40 @@ mod tests {
 
     fn settings(toml: &str) -> Settings {
         Settings::from_toml(toml, std::path::Path::new("corestack.toml"), None).expect("a valid config")
+    }
+
+    /// IAM's limits, counted without whitespace (IAM and STS quotas page): a managed policy's
+    /// document, and all inline policies of a role together.
+    const MANAGED_POLICY_CHARACTERS: usize = 6144;
+    const ROLE_INLINE_CHARACTERS: usize = 10_240;
+
+    #[test]
+    fn each_part_fits_one_managed_policy_and_the_whole_a_role_for_every_example() {
+        for s in
+            [settings(corestack_app::DEFAULT_CONFIG), example("platform"), example("protocols"), example("sessions")]
+        {
+            let assembly = corestack_app::synth(&s).expect("synthesizes");
+            let policy = deployer_policy(&s, &assembly).expect("known types");
+            for part in [Part::Own, Part::ViaCloudFormation] {
+                let n = policy.part(part).to_string().len();
+                assert!(n <= MANAGED_POLICY_CHARACTERS, "{} {part:?}: {n} characters", s.project.name);
+            }
+            let n = policy.to_json().to_string().len();
+            assert!(n <= ROLE_INLINE_CHARACTERS, "{}: {n} characters", s.project.name);
+        }
+    }
+
+    #[test]
+    fn a_resource_type_without_known_actions_prints_no_policy() {
+        let s = settings(corestack_app::DEFAULT_CONFIG);
+        let mut assembly = corestack_app::synth(&s).expect("synthesizes");
+        let (_, template) = &mut assembly.templates[0];
+        let mut t: Value = serde_json::from_str(template).expect("JSON");
+        t["Resources"]["Extra"] = json!({"Type": "AWS::S3::Bucket", "Properties": {}});
+        *template = t.to_string();
+        let err = deployer_policy(&s, &assembly).expect_err("an unknown type");
+        assert_eq!(err.0, ["AWS::S3::Bucket"]);
+        assert!(err.to_string().contains("fix:"), "{err}");
     }
 
     #[test]
@@ -155,7 +231,7 @@ mod tests {
     fn the_policy_is_a_policy_document() {
         let s = settings(corestack_app::DEFAULT_CONFIG);
         let assembly = corestack_app::synth(&s).expect("the default synthesizes");
-        let doc = deployer_policy(&s, &assembly).to_json();
+        let doc = deployer_policy(&s, &assembly).expect("known types").to_json();
         assert_eq!(doc["Version"], "2012-10-17");
         let statements = doc["Statement"].as_array().expect("statements");
         let sids: Vec<&str> = statements.iter().map(|s| s["Sid"].as_str().expect("a Sid")).collect();

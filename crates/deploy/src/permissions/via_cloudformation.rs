@@ -294,6 +294,9 @@ pub fn actions(resource_type: &str) -> Option<Vec<&'static str>> {
                 "bedrock-agentcore:UpdateAgentRuntime",
                 "bedrock-agentcore:DeleteAgentRuntime",
                 "bedrock-agentcore:ListAgentRuntimeVersions",
+                "bedrock-agentcore:CreateWorkloadIdentity",
+                "bedrock-agentcore:GetWorkloadIdentity",
+                "bedrock-agentcore:DeleteWorkloadIdentity",
             ],
             AGENTCORE_TAGS,
         ),
@@ -325,6 +328,9 @@ pub fn actions(resource_type: &str) -> Option<Vec<&'static str>> {
                 "bedrock-agentcore:GetGateway",
                 "bedrock-agentcore:UpdateGateway",
                 "bedrock-agentcore:DeleteGateway",
+                "bedrock-agentcore:CreateWorkloadIdentity",
+                "bedrock-agentcore:GetWorkloadIdentity",
+                "bedrock-agentcore:DeleteWorkloadIdentity",
                 "kms:CreateGrant",
                 "kms:DescribeKey",
                 "kms:Decrypt",
@@ -395,15 +401,31 @@ pub fn statements(scope: &Scope, assembly: &Assembly) -> Vec<Statement> {
         }
     }
     let mut out = Vec::new();
+    // CloudFormation names roles `<stack>-<logical ID>-<suffix>`, so this project's roles in
+    // this environment start with its stack prefix (a very long prefix is cut to fit 64
+    // characters; widen the pattern then).
+    let roles = vec![scope.global_arn("iam", &format!("role/{}-*", scope.stack_prefix))];
     if !iam.is_empty() {
-        let roles = vec![scope.global_arn("iam", &format!("role/{}-*", scope.project))];
         let actions: Vec<&str> = iam.into_iter().collect();
-        out.push(Statement::new("ProjectRolesViaCloudFormation", &actions, roles).when(via.clone()));
+        out.push(Statement::new("ProjectRolesViaCloudFormation", &actions, roles.clone()).when(via.clone()));
+        // Runtimes, memories and gateways are handed their roles, and flow logs theirs: the
+        // caller passes each role (CloudFormation checks iam:PassRole as the deployer).
+        let services = ["bedrock-agentcore.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+        out.push(
+            Statement::new("PassProjectRoles", &["iam:PassRole"], roles)
+                .when(json!({"StringEquals": {"iam:PassedToService": services}})),
+        );
     }
     if !other.is_empty() {
         let actions: Vec<&str> = other.into_iter().collect();
         out.push(Statement::new("ResourcesViaCloudFormation", &actions, vec!["*".into()]).when(via));
     }
+    // The statements above act on what the project's stacks hold. A change set that imports
+    // resources would bring anything of the account into them; corestack never imports.
+    let mut no_imports = Statement::new("NoResourceImports", &["cloudformation:CreateChangeSet"], vec!["*".into()])
+        .when(json!({"Null": {"cloudformation:ImportResourceTypes": "false"}}));
+    no_imports.deny = true;
+    out.push(no_imports);
     out
 }
 
@@ -415,7 +437,7 @@ mod tests {
     fn every_type_a_full_config_synthesizes_has_its_actions() {
         let default =
             corestack_app::Settings::from_toml(corestack_app::DEFAULT_CONFIG, std::path::Path::new("c"), None);
-        let examples = ["platform", "protocols"].map(super::super::tests::example);
+        let examples = ["platform", "protocols", "sessions"].map(super::super::tests::example);
         for s in std::iter::once(default.expect("valid")).chain(examples) {
             let assembly = corestack_app::synth(&s).expect("synthesizes");
             for t in resource_types(&assembly) {
@@ -430,17 +452,22 @@ mod tests {
             .expect("valid");
         let assembly = corestack_app::synth(&s).expect("synthesizes");
         let statements = statements(&Scope::of(&s), &assembly);
-        assert_eq!(statements.len(), 2);
-        assert_eq!(statements[0].resources, ["arn:aws:iam::*:role/agentcore-demo-*"]);
-        assert!(statements[0].actions.iter().all(|a| a.starts_with("iam:")));
-        assert!(
-            statements
-                .iter()
-                .all(|s| s.condition.as_ref().is_some_and(|c| c.to_string().contains("cloudformation.amazonaws.com")))
+        let sids: Vec<&str> = statements.iter().map(|s| s.sid.as_str()).collect();
+        assert_eq!(
+            sids,
+            ["ProjectRolesViaCloudFormation", "PassProjectRoles", "ResourcesViaCloudFormation", "NoResourceImports"]
         );
-        assert!(statements[1].actions.contains(&"bedrock-agentcore:CreateAgentRuntime".to_string()));
+        assert_eq!(statements[0].resources, ["arn:aws:iam::*:role/agentcore-demo-dev-*"]);
+        assert!(statements[0].actions.iter().all(|a| a.starts_with("iam:")));
+        let via = json!({"ForAnyValue:StringEquals": {"aws:CalledVia": ["cloudformation.amazonaws.com"]}});
+        assert_eq!(statements[0].condition.as_ref(), Some(&via));
+        assert_eq!(statements[2].condition.as_ref(), Some(&via));
+        assert_eq!(statements[1].actions, ["iam:PassRole"]);
+        assert_eq!(statements[1].resources, statements[0].resources, "only the project's roles are passed");
+        assert!(statements[3].deny && statements[3].actions == ["cloudformation:CreateChangeSet"]);
+        assert!(statements[2].actions.contains(&"bedrock-agentcore:CreateAgentRuntime".to_string()));
         assert!(
-            !statements[1].actions.contains(&"bedrock-agentcore:CreateMemory".to_string()),
+            !statements[2].actions.contains(&"bedrock-agentcore:CreateMemory".to_string()),
             "no memory in the default"
         );
     }
