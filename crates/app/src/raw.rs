@@ -218,9 +218,11 @@ pub(crate) struct RawRuntime {
     pub(crate) environment: BTreeMap<String, String>,
     pub(crate) idle_timeout_seconds: Option<u32>,
     pub(crate) max_lifetime_seconds: Option<u32>,
+    /// The runtime platform, V1 or V2; default: `[agentcore] platform_version`, else the service's (V1).
     #[serde(default)]
     #[schemars(schema_with = "platform_version_schema")]
     pub(crate) platform_version: Option<corestack_constructs::runtime::PlatformVersion>,
+    /// A directory of each session's own, mounted under /mnt.
     pub(crate) session_storage: Option<RawSessionStorage>,
     #[serde(default)]
     pub(crate) request_header_allowlist: Vec<String>,

@@ -45,7 +45,7 @@ pub(crate) struct InvokeArgs {
     a2a: Option<String>,
     /// End the session given with --session-id (StopRuntimeSession): its compute stops, and so
     /// does its billing; under `corestack dev`, its process ends.
-    #[arg(long, requires = "session_id", conflicts_with_all = ["payload", "mcp", "ws", "a2a", "stream"])]
+    #[arg(long, requires = "session_id", conflicts_with_all = ["payload", "mcp", "ws", "a2a", "stream", "bearer_token"])]
     stop: bool,
     /// Talk to `corestack dev` on 127.0.0.1 instead of AWS (same client, same requests).
     #[arg(long)]
@@ -155,7 +155,8 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
                 true => dev_not_running(args.port),
                 false => e.into(),
             })?;
-            let _ = writeln!(out, "stopped session {session} of runtime {}", runtime.key);
+            let which = if args.arn.is_some() { arn.clone() } else { runtime.key.clone() };
+            let _ = writeln!(out, "stopped session {session} of runtime {which}");
             return Ok(());
         }
         if args.ws {

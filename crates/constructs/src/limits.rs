@@ -168,7 +168,9 @@ pub fn lifecycle(idle_seconds: u32, max_lifetime_seconds: u32) -> Vec<(&'static 
 pub fn mount_path(path: &str) -> Check {
     let name = path.strip_prefix("/mnt/").map(|rest| rest.strip_suffix('/').unwrap_or(rest));
     let ok = name.is_some_and(|n| {
-        !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        !n.is_empty()
+            && n.bytes().any(|b| b != b'.')
+            && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
     }) && (6..=200).contains(&path.len());
     if ok {
         return Ok(());

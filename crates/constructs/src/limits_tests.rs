@@ -108,7 +108,9 @@ fn mount_paths_are_one_directory_under_mnt() {
         assert!(mount_path(ok).is_ok(), "{ok}");
     }
     let long = format!("/mnt/{}", "a".repeat(196));
-    for bad in ["/mnt/", "/mnt", "/data/x", "/mnt/a/b", "/mnt/a b", "mnt/x", "/mnt/é", long.as_str()] {
+    for bad in
+        ["/mnt/", "/mnt", "/data/x", "/mnt/a/b", "/mnt/a b", "mnt/x", "/mnt/é", "/mnt/..", "/mnt/./", long.as_str()]
+    {
         assert!(mount_path(bad).is_err(), "{bad}");
     }
 }

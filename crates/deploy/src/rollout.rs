@@ -88,7 +88,11 @@ impl Project<'_> {
         deployer.check_sizes(&plans)?;
         self.check_kept_repository(&deployer, &plans).await?;
         self.check_runtime_names(&deployer).await?;
-        notes.extend(self.platform_name_notes(&deployer).await?);
+        // Only a note: a refused or failed list call says so and the deploy goes on.
+        match self.platform_name_notes(&deployer).await {
+            Ok(found) => notes.extend(found),
+            Err(e) => notes.push(format!("could not check memory and gateway names against the account's ({e})")),
+        }
         let orphans = self.orphans(&deployer, &plans).await?;
         let (before, after) = StackPlan::split_at_images(plans);
         Ok(Rollout { notes, before, after, choices, base: base.to_path_buf(), orphans })

@@ -42,12 +42,15 @@ pub fn static_binary(dir: &Path, package: &str, platform: Platform) -> Result<Pa
     let out = cargo.output().map_err(|e| OciError::Build(format!("cannot run cargo ({e})"), install_hint(platform)))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        let why = if platform == Platform::LinuxArm64 && !zigbuild_present() {
-            "cargo-zigbuild is not installed".to_string()
+        let missing_toolchain = platform == Platform::LinuxArm64 && !zigbuild_present();
+        return Err(if missing_toolchain {
+            OciError::Build("cargo-zigbuild is not installed".into(), install_hint(platform))
         } else {
-            format!("cargo failed building {package} for {target} (its messages are above)")
-        };
-        return Err(OciError::Build(why, install_hint(platform)));
+            OciError::Build(
+                format!("cargo failed building {package} for {target} in {} (its messages are above)", dir.display()),
+                "correct what cargo printed; check that --package names a crate of that workspace and that the target is installed",
+            )
+        });
     }
     executable(&stdout, package).ok_or_else(|| {
         OciError::Build(format!("{package} has no binary target for cargo to build"), "name a package with a [[bin]]")
@@ -58,15 +61,22 @@ fn zigbuild_present() -> bool {
     Command::new("cargo-zigbuild").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
-/// The last executable cargo reports for `package` in its JSON messages.
+/// The executable of `package`'s binary target in cargo's JSON messages: the package ID's name
+/// (`...#name@version`, or the directory's name in `path+file:///dir#version`) must be `package`.
 fn executable(messages: &str, package: &str) -> Option<PathBuf> {
-    let ours = |id: &str| id.contains(&format!("/{package}#")) || id.contains(&format!("#{package}@"));
+    let name_of = |id: &str| -> Option<String> {
+        let (path, fragment) = id.rsplit_once('#')?;
+        Some(match fragment.split_once('@') {
+            Some((name, _)) => name.to_string(),
+            None => path.rsplit('/').next()?.to_string(),
+        })
+    };
     messages
         .lines()
-        .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"].as_str().is_some())
-        .filter(|m| m["package_id"].as_str().is_some_and(ours))
+        .filter(|m| m["reason"] == "compiler-artifact")
+        .filter(|m| m["target"]["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "bin")))
+        .filter(|m| m["package_id"].as_str().and_then(name_of).as_deref() == Some(package))
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
 }
 
@@ -77,14 +87,17 @@ mod tests {
     #[test]
     fn the_executable_is_read_from_cargos_messages() {
         let messages = concat!(
-            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/crates/agent#corestack-agent@0.1.0","target":{"name":"corestack_agent"},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/crates/agent#corestack-agent@0.1.0","target":{"name":"agent","kind":["bin"]},"executable":"/w/target/x/release/agent"}"#,
             "\n",
-            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/agents/echo-agent#0.1.0","target":{"name":"echo-agent"},"executable":"/w/target/x/release/echo-agent"}"#,
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/agents/echo-agent#0.1.0","target":{"name":"echo_agent","kind":["lib"]},"executable":null}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/agents/echo-agent#0.1.0","target":{"name":"echo-agent","kind":["bin"]},"executable":"/w/target/x/release/echo-agent"}"#,
             "\n",
             r#"{"reason":"build-finished","success":true}"#,
         );
         assert_eq!(executable(messages, "echo-agent"), Some(PathBuf::from("/w/target/x/release/echo-agent")));
+        assert_eq!(executable(messages, "corestack-agent"), Some(PathBuf::from("/w/target/x/release/agent")));
+        assert_eq!(executable(messages, "agent"), None, "a directory named agent is not the package agent");
         assert_eq!(executable(messages, "other"), None);
-        assert_eq!(executable(messages, "agent"), None, "not a prefix or suffix of another package");
     }
 }

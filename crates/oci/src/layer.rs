@@ -18,7 +18,9 @@ const GROUP: &str = "root:x:0:\nnonroot:x:65532:\n";
 /// The gzipped layer and its diff ID (the digest of the uncompressed tar).
 pub(crate) fn build(spec: &ImageSpec) -> Result<(Vec<u8>, String), OciError> {
     let name = &spec.name;
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+    // A file name at the root, and none of the layer's own directories.
+    let reserved = name.bytes().all(|b| b == b'.') || matches!(name.as_str(), "etc" | "home" | "tmp");
+    if reserved || !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
         return Err(OciError::Name(name.clone()));
     }
     let binary = std::fs::read(&spec.binary).map_err(io("cannot read the binary", &spec.binary))?;

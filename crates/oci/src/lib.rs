@@ -110,6 +110,10 @@ pub struct Written {
 /// Writes the OCI image layout of `spec` to `dir`, which must not exist yet: it is made in a
 /// sibling temporary directory and renamed into place, so a failure leaves nothing half written.
 pub fn write_layout(spec: &ImageSpec, dir: &Path) -> Result<Written, OciError> {
+    if dir.exists() {
+        let taken = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "it exists; name a new directory");
+        return Err(OciError::Io { what: "will not write the image over", path: dir.to_path_buf(), source: taken });
+    }
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let staging = tempfile::Builder::new()
         .prefix(".oci-")
@@ -141,6 +145,9 @@ pub fn write_layout(spec: &ImageSpec, dir: &Path) -> Result<Written, OciError> {
     write(&staging.path().join("index.json"), &serde_json::to_vec(&index).expect("an index is JSON"))?;
     write(&staging.path().join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
     let staged = staging.keep();
+    // A temporary directory is private (0700); an image layout is for other tools to read.
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755)).map_err(io("cannot open up", &staged))?;
     std::fs::rename(&staged, dir).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staged);
         OciError::Io { what: "cannot move the image into", path: dir.to_path_buf(), source: e }
@@ -203,7 +210,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let binary = dir.path().join("bin");
         std::fs::write(&binary, b"\x7fELF").unwrap();
-        for name in ["", "../etc/passwd", "a/b", "a b"] {
+        for name in ["", ".", "..", "etc", "tmp", "home", "../etc/passwd", "a/b", "a b"] {
             let spec = ImageSpec {
                 binary: binary.clone(),
                 name: name.into(),
