@@ -48,7 +48,7 @@ pub(crate) fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Wri
         platform,
         port: runtime.spec.protocol.port(),
         env: Vec::new(),
-        ca_certificates: Some(PathBuf::from("/etc/ssl/certs/ca-certificates.crt")).filter(|p| p.exists()),
+        ca_certificates: ca_bundle(err),
     };
     let written = corestack_oci::write_layout(&spec, &args.out).map_err(|e| Failure::Other(e.into()))?;
     writeln!(
@@ -63,4 +63,20 @@ pub(crate) fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Wri
     )?;
     writeln!(out, "  push it with: skopeo copy oci:{} docker://<repository URI>:<tag>", args.out.display())?;
     Ok(())
+}
+
+/// This machine's CA bundle, for the agent's TLS clients (Debian and Ubuntu, Fedora and RHEL,
+/// macOS and Alpine keep it in these places); without one, the image has none, and says so.
+fn ca_bundle(err: &mut dyn Write) -> Option<PathBuf> {
+    const PLACES: [&str; 3] =
+        ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+    let found = PLACES.iter().map(PathBuf::from).find(|p| p.is_file());
+    if found.is_none() {
+        let _ = writeln!(
+            err,
+            "corestack: warning: no CA bundle in {}; the image has none, so the agent's TLS calls will fail",
+            PLACES.join(", ")
+        );
+    }
+    found
 }

@@ -79,6 +79,7 @@ async fn echo_agents_image_is_read_by_skopeo_and_runs_as_nonroot_from_its_layer_
     let root = dir.path().join("root");
     unpack(&a, &root);
     assert!(!root.join("bin/sh").exists() && !root.join("bin").exists(), "no shell in the image");
+    assert!(root.join("etc/ssl/certs/ca-certificates.crt").is_file(), "the agent's TLS clients find their CA bundle");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     // As the service starts it: the entry point as 65532 with the image's environment, and
     // nothing but the layer on its file system.
