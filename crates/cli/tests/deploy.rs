@@ -684,23 +684,27 @@ fn on_a_terminal_progress_is_redrawn_in_place() {
     assert!(!screen.contains("CREATE_COMPLETE: "), "{screen:?}");
 }
 
+/// Runs `corestack <args>` under `script` (util-linux), which gives it a terminal and types
+/// `answer` at it; returns the screen, which ends with `exit=<its exit code>`.
+fn answer_on_a_terminal(script: &mut Command, args: &str, answer: &[u8]) -> String {
+    let command = format!("{} {args}; echo exit=$?", env!("CARGO_BIN_EXE_corestack"));
+    let mut child = script
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) gives the command a terminal");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), answer).unwrap();
+    text(&child.wait_with_output().unwrap().stdout)
+}
+
 /// Answering no at the prompt is its own exit code (5), not a usage error, and changes nothing.
 #[test]
 fn answering_no_at_the_prompt_changes_nothing_and_exits_5() {
     let moto = Moto::start(&workspace());
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), |c| c);
-    let command = format!("{} destroy; echo exit=$?", env!("CARGO_BIN_EXE_corestack"));
-    // `script` gives corestack a terminal and types what it reads on its own stdin: "n".
-    let mut child = against("script", dir.path(), &moto.url())
-        .args(["-qec", &command, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux) gives the command a terminal");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
-    let run = child.wait_with_output().unwrap();
-    let screen = text(&run.stdout);
+    let screen = answer_on_a_terminal(&mut against("script", dir.path(), &moto.url()), "destroy", b"n\n");
     assert!(screen.contains("corestack: cancelled; nothing was changed"), "{screen:?}");
     assert!(screen.contains("exit=5"), "{screen:?}");
 }
@@ -717,16 +721,8 @@ fn the_deploy_question_shows_what_changes_in_each_stack() {
         assert!(c.contains(described));
         c.replace(described, "description = \"Answers prompts, now described anew\"")
     });
-    let command = format!("{} deploy; echo exit=$?", env!("CARGO_BIN_EXE_corestack"));
     let mut script = against("script", dir.path(), &moto.url());
-    let mut child = with_fake_docker(&mut script, dir.path())
-        .args(["-qec", &command, "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux) gives the command a terminal");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"n\n").unwrap();
-    let screen = text(&child.wait_with_output().unwrap().stdout);
+    let screen = answer_on_a_terminal(with_fake_docker(&mut script, dir.path()), "deploy", b"n\n");
     assert!(screen.contains("agentcore-demo-dev-Network: unchanged"), "{screen}");
     assert!(screen.contains("agentcore-demo-dev-AgentCore: 0 added, 1 modified (0 replaced), 0 removed"), "{screen}");
     assert!(screen.contains("corestack: cancelled; nothing was changed") && screen.contains("exit=5"), "{screen}");
