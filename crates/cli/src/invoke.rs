@@ -151,20 +151,14 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         };
         if args.stop {
             let stopped = corestack_invoke::stop_session(&target, &arn, &args.qualifier, &session).await;
-            stopped.map_err(|e| match args.local && dev_absent(&e) {
-                true => dev_not_running(args.port),
-                false => e.into(),
-            })?;
+            stopped.map_err(|e| refused(args, e, Failure::from))?;
             let which = if args.arn.is_some() { arn.clone() } else { runtime.key.clone() };
             let _ = writeln!(out, "stopped session {session} of runtime {which}");
             return Ok(());
         }
         if args.ws {
             let connection = corestack_invoke::ws::open(&target, &arn, &args.qualifier, &session).await;
-            let connection = connection.map_err(|e| match args.local && dev_absent(&e) {
-                true => dev_not_running(args.port),
-                false => e.into(),
-            })?;
+            let connection = connection.map_err(|e| refused(args, e, Failure::from))?;
             return websocket(connection).await;
         }
         let invocation =
@@ -172,10 +166,7 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         let mut stdout = std::io::stdout();
         let mut write = |chunk: bytes::Bytes| sink.take(chunk, &mut stdout);
         let result = corestack_invoke::invoke(&target, invocation, &mut write).await;
-        result.map_err(|e| match args.local && dev_absent(&e) {
-            true => dev_not_running(args.port),
-            false => answered(sink.failure(e)),
-        })
+        result.map_err(|e| refused(args, e, |e| answered(sink.failure(e))))
     })?;
     if sink.last != b'\n' {
         let _ = writeln!(out);
@@ -183,6 +174,11 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let finished = sink.finish(out).map_err(answered);
     let _ = out.flush();
     finished
+}
+
+/// The failure `e` is: with `--local` and nothing listening, that dev is not running; else `otherwise`'s.
+fn refused(args: &InvokeArgs, e: InvokeError, otherwise: impl FnOnce(InvokeError) -> Failure) -> Failure {
+    if args.local && dev_absent(&e) { dev_not_running(args.port) } else { otherwise(e) }
 }
 
 /// Whether `--local` found nothing to talk to: corestack dev answers every refusal with an AWS

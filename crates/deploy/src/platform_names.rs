@@ -7,47 +7,47 @@
 //! API reference), and ListMemories returns IDs only; ListGateways returns names.
 
 use aws_sdk_bedrockagentcorecontrol::Client;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use corestack_app::platform_stack::PlatformEntry;
 
 use crate::{AwsFailure, DeployError};
 
-/// Every memory of the account and Region as (name, ID), and every gateway likewise.
-pub async fn existing(client: &Client) -> Result<Vec<(&'static str, String, String)>, DeployError> {
+/// A memory or gateway of the account and Region, by its AgentCore name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    /// `memory` or `gateway`, as [`PlatformEntry::kind`].
+    pub kind: &'static str,
+    /// Its AgentCore name.
+    pub name: String,
+    /// Its ID.
+    pub id: String,
+}
+
+/// Every memory and gateway of the account and Region, every page.
+pub async fn existing(client: &Client) -> Result<Vec<Named>, DeployError> {
     let mut all = Vec::new();
-    let mut token = None;
-    loop {
-        let page = client.list_memories().set_next_token(token).send().await.map_err(|e| {
-            DeployError::Aws(Box::new(AwsFailure::from_sdk(
-                "bedrock-agentcore:ListMemories",
-                Some("the memories of this account and Region"),
-                &e,
-            )))
-        })?;
-        for m in page.memories() {
-            let id = m.id().unwrap_or_default().to_string();
-            all.push(("memory", memory_name(&id).to_string(), id));
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
+    let mut memories = client.list_memories().into_paginator().items().send();
+    while let Some(m) = memories.next().await {
+        let id = m.map_err(fail("bedrock-agentcore:ListMemories", "memories"))?.id().unwrap_or_default().to_string();
+        all.push(Named { kind: "memory", name: memory_name(&id).to_string(), id });
     }
-    let mut token = None;
-    loop {
-        let page = client.list_gateways().set_next_token(token).send().await.map_err(|e| {
-            DeployError::Aws(Box::new(AwsFailure::from_sdk(
-                "bedrock-agentcore:ListGateways",
-                Some("the gateways of this account and Region"),
-                &e,
-            )))
-        })?;
-        for g in page.items() {
-            all.push(("gateway", g.name().to_string(), g.gateway_id().to_string()));
-        }
-        token = page.next_token().map(str::to_string);
-        if token.is_none() {
-            return Ok(all);
-        }
+    let mut gateways = client.list_gateways().into_paginator().items().send();
+    while let Some(g) = gateways.next().await {
+        let g = g.map_err(fail("bedrock-agentcore:ListGateways", "gateways"))?;
+        all.push(Named { kind: "gateway", name: g.name().to_string(), id: g.gateway_id().to_string() });
+    }
+    Ok(all)
+}
+
+/// How a failed list call reads: the operation, and what it lists.
+fn fail<E>(op: &'static str, what: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> DeployError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    move |e| {
+        let subject = format!("the {what} of this account and Region");
+        DeployError::Aws(Box::new(AwsFailure::from_sdk(op, Some(&subject), &e)))
     }
 }
 
@@ -58,11 +58,11 @@ pub fn memory_name(id: &str) -> &str {
 
 /// A note for each of `entries` whose name another memory or gateway has; `ours` are the IDs
 /// this project's stacks hold.
-pub fn notes(entries: &[PlatformEntry], ours: &[String], existing: &[(&str, String, String)]) -> Vec<String> {
+pub fn notes(entries: &[PlatformEntry], ours: &[String], existing: &[Named]) -> Vec<String> {
     let mut notes = Vec::new();
     for e in entries {
-        let other = existing.iter().find(|(kind, name, id)| *kind == e.kind && name == &e.name && !ours.contains(id));
-        if let Some((_, _, id)) = other {
+        let other = existing.iter().find(|n| n.kind == e.kind && n.name == e.name && !ours.contains(&n.id));
+        if let Some(Named { id, .. }) = other {
             let section = if e.kind == "memory" { "memories" } else { "gateways" };
             notes.push(format!(
                 "a {} named {} already exists outside this project's stacks ({id}); if AgentCore refuses the name, the {} stack fails: rename ours with `{section}[{}].name`",
@@ -101,11 +101,12 @@ mod tests {
     #[test]
     fn only_another_projects_namesake_gets_a_note() {
         let entries = [entry("memory", "notes", "notes_dev"), entry("gateway", "tools", "tools-dev")];
+        let named = |kind, name: &str, id: &str| Named { kind, name: name.into(), id: id.into() };
         let existing = vec![
-            ("memory", "notes_dev".to_string(), "notes_dev-OURS000000".to_string()),
-            ("memory", "notes_dev".to_string(), "notes_dev-THEIRS0000".to_string()),
-            ("gateway", "other-dev".to_string(), "other-dev-x".to_string()),
-            ("memory", "tools-dev".to_string(), "tools-dev-y".to_string()),
+            named("memory", "notes_dev", "notes_dev-OURS000000"),
+            named("memory", "notes_dev", "notes_dev-THEIRS0000"),
+            named("gateway", "other-dev", "other-dev-x"),
+            named("memory", "tools-dev", "tools-dev-y"),
         ];
         let said = notes(&entries, &["notes_dev-OURS000000".to_string()], &existing);
         assert_eq!(said.len(), 1, "{said:?}");
