@@ -37,6 +37,25 @@ print(json.dumps(dict(stacks=stacks, runtimes=runtimes, memories=memories, repos
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Runs boto3 `code` against moto, with `kw` the client arguments; its standard output.
+fn python(moto: &Moto, code: &str) -> String {
+    let script = format!(
+        "import boto3\nkw = dict(region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n{code}",
+        moto.url()
+    );
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// How many images the project's repository holds.
+fn repository_images(moto: &Moto) -> usize {
+    python(moto, &format!("print(len(boto3.client('ecr', **kw).list_images(repositoryName='{PROJECT}')['imageIds']))"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 fn stacks(state: &Value) -> Vec<String> {
     state["stacks"].as_object().unwrap().keys().cloned().collect()
 }
@@ -110,12 +129,32 @@ fn a_project_lives_its_whole_life_on_one_account() {
     assert!(stacks(&state).is_empty(), "{state}");
     assert_eq!(state["repositories"], serde_json::json!([PROJECT]), "destroy keeps the repository");
 
-    // 5. Deploy again: the kept repository is found before any stack changes, with what to do.
+    // 5. Deploy again: the kept repository is the project's (its tags say so), so the Storage
+    // stack's create imports it, images and all, instead of failing on its name.
+    let images = repository_images(&moto);
+    assert!(images > 0, "the first life pushed an image");
+    let said = ok(&corestack(d, &moto, &["deploy", "--yes"]));
+    assert!(said.contains(&format!("the image repository {PROJECT} outlived an earlier destroy")), "{said}");
+    let state = account(&moto);
+    assert_eq!(stacks(&state).len(), 5, "{state}");
+    assert_eq!(state["repositories"], serde_json::json!([PROJECT]), "the same repository, adopted");
+    // Its images came along (and this deploy's build pushed its own beside them).
+    assert!(repository_images(&moto) > images, "{} images after, {images} before", repository_images(&moto));
+    ok(&corestack(d, &moto, &["destroy", "--yes"]));
+
+    // 6. A repository of the name that is not the project's (no corestack tags) is refused
+    // before any stack changes, with the fix.
+    python(
+        &moto,
+        &format!(
+            "e = boto3.client('ecr', **kw); arn = e.describe_repositories(repositoryNames=['{PROJECT}'])['repositories'][0]['repositoryArn']; e.untag_resource(resourceArn=arn, tagKeys=['corestack:project'])"
+        ),
+    );
     let again = corestack(d, &moto, &["deploy", "--yes"]);
     assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
     let err = text(&again.stderr);
-    assert!(err.contains("an earlier destroy kept it"), "{err}");
-    assert!(err.contains(&format!("aws ecr delete-repository --repository-name {PROJECT} --force")), "{err}");
+    assert!(err.contains("it is not this project's") && err.contains("corestack:environment=dev"), "{err}");
+    assert!(err.contains("`[storage] repository_name`"), "{err}");
     assert!(stacks(&account(&moto)).is_empty(), "nothing was deployed");
     // Following the fix (or naming a new repository) deploys again, and destroys again.
     // (And with no s3_prefix_list_id: deploy looks the Region's list up, as a user's new project
@@ -126,16 +165,13 @@ fn a_project_lives_its_whole_life_on_one_account() {
     });
     ok(&corestack(d, &moto, &["deploy", "--yes"]));
     assert_eq!(stacks(&account(&moto)).len(), 5);
-    let script = format!(
-        r#"import boto3
-kw = dict(region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')
-pl = boto3.client('ec2', **kw).describe_managed_prefix_lists(Filters=[dict(Name='prefix-list-name', Values=['com.amazonaws.us-east-1.s3'])])['PrefixLists'][0]['PrefixListId']
-params = {{p['ParameterKey']: p['ParameterValue'] for p in boto3.client('cloudformation', **kw).describe_stacks(StackName='{PROJECT}-Security')['Stacks'][0]['Parameters']}}
-print(pl == params['S3PrefixListId'], pl)"#,
-        moto.url()
+    let same = python(
+        &moto,
+        &format!(
+            "pl = boto3.client('ec2', **kw).describe_managed_prefix_lists(Filters=[dict(Name='prefix-list-name', Values=['com.amazonaws.us-east-1.s3'])])['PrefixLists'][0]['PrefixListId']\nparams = {{p['ParameterKey']: p['ParameterValue'] for p in boto3.client('cloudformation', **kw).describe_stacks(StackName='{PROJECT}-Security')['Stacks'][0]['Parameters']}}\nprint(pl == params['S3PrefixListId'], pl)"
+        ),
     );
-    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
-    assert!(text(&out.stdout).starts_with("True pl-"), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(same.starts_with("True pl-"), "{same}");
     ok(&corestack(d, &moto, &["destroy", "--yes"]));
     assert!(stacks(&account(&moto)).is_empty());
 }

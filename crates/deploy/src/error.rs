@@ -1,5 +1,6 @@
 //! What can go wrong in a deploy, a diff or a destroy.
 
+use crate::ownership::{ENVIRONMENT_TAG, PROJECT_TAG};
 use crate::{AwsFailure, INLINE_TEMPLATE_BYTES};
 
 /// What can go wrong.
@@ -70,16 +71,19 @@ pub enum DeployError {
         /// The config key that sets it.
         key: String,
     },
-    /// The image repository outlived its stack (an earlier destroy retains it).
+    /// A repository of the project's repository name that is not the project's.
     #[error(
-        "the image repository {repository} exists, but its stack {stack} does not: an earlier destroy kept it (with its images), and CloudFormation cannot create it again\n    fix: to start afresh, delete it with its images (`aws ecr delete-repository --repository-name {} --force`) and deploy again; to keep the images, set `[storage] repository_name` to a new name in the config (corestack does not yet adopt a kept repository into a new stack)",
-        repository.rsplit('/').next().unwrap_or(repository)
+        "the image repository {repository} exists, but it is not this project's: its tags do not name {project} ({tags}), so stack {stack} cannot adopt it and cannot create it again\n    fix: set `[storage] repository_name` to a name of this project's in the config; or, if it is an earlier life of this project made before corestack tagged repositories, add the tags (`aws ecr tag-resource --resource-arn <its ARN> --tags Key={PROJECT_TAG},Value=<project> Key={ENVIRONMENT_TAG},Value=<environment>`) and deploy again"
     )]
-    KeptRepository {
-        /// The repository's URI.
+    ForeignRepository {
+        /// The repository's name.
         repository: String,
         /// The stack that would declare it.
         stack: String,
+        /// The project and environment that would own it, `<project>/<environment>`.
+        project: String,
+        /// Its corestack tags as found, or `no corestack tags`.
+        tags: String,
     },
     /// A template too large to send inline.
     #[error(
@@ -159,7 +163,7 @@ impl DeployError {
             | DeployError::ExportTaken { .. }
             | DeployError::NoLogGroup { .. }
             | DeployError::NotDeployed { .. }
-            | DeployError::KeptRepository { .. }
+            | DeployError::ForeignRepository { .. }
             | DeployError::NameTaken { .. }
             | DeployError::RollbackFailed { .. } => Blame::NotReady,
             DeployError::TooLarge { .. } => Blame::Input,

@@ -95,7 +95,14 @@ impl Deployer {
             }
             let template = self.deployed_template(&name).await?.unwrap_or_default();
             let dependencies = imported_stacks(&template);
-            orphans.push(StackPlan { name, template, parameters: BTreeMap::new(), dependencies, images: Vec::new() });
+            orphans.push(StackPlan {
+                name,
+                template,
+                parameters: BTreeMap::new(),
+                dependencies,
+                images: Vec::new(),
+                import_kept: false,
+            });
         }
         Ok(orphans)
     }
@@ -155,6 +162,7 @@ mod tests {
             parameters: BTreeMap::new(),
             dependencies: vec![],
             images: vec![],
+            import_kept: false,
         };
         let o = describe_orphan(&plan);
         assert_eq!(o.resources, 2);

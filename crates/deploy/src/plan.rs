@@ -17,6 +17,9 @@ pub struct StackPlan {
     pub dependencies: Vec<String>,
     /// The parameters that take a runtime's image, as the manifest names them.
     pub images: Vec<String>,
+    /// Whether a create of the stack imports what an earlier life of it kept (a change set with
+    /// ImportExistingResources); set only when that resource is the project's own.
+    pub import_kept: bool,
 }
 
 impl StackPlan {
@@ -54,6 +57,7 @@ impl StackPlan {
                         .filter(|r| r.stack == s.name)
                         .map(|r| r.image_parameter.clone())
                         .collect(),
+                    import_kept: false,
                 }
             })
             .collect()

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 
 use crate::image::{ImageChoices, Registry, RuntimeImage};
+use crate::ownership::{ENVIRONMENT_TAG, PROJECT_TAG};
 use crate::project::{Observer, Project};
 use crate::{DeployError, StackPlan, StackResult, Step};
 
@@ -86,7 +87,7 @@ impl Project<'_> {
         crate::prefix_list::fill(self.config(), &mut plans).await?;
         deployer.check_exports(&plans).await?;
         deployer.check_sizes(&plans)?;
-        self.check_kept_repository(&deployer, &plans).await?;
+        notes.extend(self.adopt_kept_repository(&deployer, &mut plans).await?);
         self.check_runtime_names(&deployer).await?;
         // Only a note: a refused or failed list call says so and the deploy goes on.
         match self.platform_name_notes(&deployer).await {
@@ -99,19 +100,41 @@ impl Project<'_> {
     }
 
     /// An earlier `destroy` keeps the image repository (it holds the images): a new stack that
-    /// declares it again would fail half way with RepositoryAlreadyExistsException. Found here,
-    /// before any stack changes, with what to do.
-    async fn check_kept_repository(&self, deployer: &crate::Deployer, plans: &[StackPlan]) -> Result<(), DeployError> {
+    /// declared it again would fail half way with RepositoryAlreadyExistsException. When the
+    /// repository is this project's (its tags, which CloudFormation propagated from the stack,
+    /// name this project and environment), the stack's create imports it; when it is not, the
+    /// deploy stops here, before any stack changes. The note says which.
+    async fn adopt_kept_repository(
+        &self,
+        deployer: &crate::Deployer,
+        plans: &mut [StackPlan],
+    ) -> Result<Option<String>, DeployError> {
         let repository = &self.settings().repository_name;
-        let Some(stack) = plans.iter().find(|p| p.template.contains("\"AWS::ECR::Repository\"")) else { return Ok(()) };
+        let Some(stack) = plans.iter_mut().find(|p| p.template.contains("\"AWS::ECR::Repository\"")) else {
+            return Ok(None);
+        };
         if deployer.exists(&stack.name).await? {
-            return Ok(());
+            return Ok(None);
         }
-        match Registry::new(self.config()).repository_uri(repository).await {
-            Ok(uri) => Err(DeployError::KeptRepository { repository: uri, stack: stack.name.clone() }),
-            Err(crate::image::ImageError::NoRepository { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+        let Some(tags) = Registry::new(self.config()).repository_tags(repository).await? else { return Ok(None) };
+        let owner = self.owner();
+        let tag = |k: &str| tags.get(k).map(String::as_str);
+        if tag(PROJECT_TAG) != Some(owner.project.as_str()) || tag(ENVIRONMENT_TAG) != Some(owner.environment.as_str())
+        {
+            let found: Vec<String> =
+                tags.iter().filter(|(k, _)| k.starts_with("corestack:")).map(|(k, v)| format!("{k}={v}")).collect();
+            return Err(DeployError::ForeignRepository {
+                repository: repository.clone(),
+                stack: stack.name.clone(),
+                project: format!("{}/{}", owner.project, owner.environment),
+                tags: if found.is_empty() { "no corestack tags".into() } else { found.join(", ") },
+            });
         }
+        stack.import_kept = true;
+        Ok(Some(format!(
+            "the image repository {repository} outlived an earlier destroy of this project: {} imports it, with its images",
+            stack.name
+        )))
     }
 
     /// Runtime names are unique in an account and Region: a name of the config that a runtime

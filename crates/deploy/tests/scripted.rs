@@ -1,6 +1,7 @@
 //! What the emulator cannot show, with the real SDK clients against scripted HTTP answers:
 //! a create that fails and rolls back, a change set with no changes, a stack left in
-//! ROLLBACK_COMPLETE, and a runtime in CREATE_FAILED.
+//! ROLLBACK_COMPLETE or REVIEW_IN_PROGRESS, a create that imports what was kept, and a runtime in
+//! CREATE_FAILED.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -47,12 +48,23 @@ fn missing() -> (u16, String) {
     validation("Stack with id s does not exist")
 }
 
+/// The calls a scripted server saw, in order.
+type Calls = Arc<Mutex<Vec<String>>>;
+
 /// Serves the script; records the calls (the form's Action, or the method and path).
-async fn serve(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
+async fn serve(script: Script) -> (String, Calls) {
+    let (url, calls, _) = serve_recording(script).await;
+    (url, calls)
+}
+
+/// [`serve`], recording the request bodies too.
+async fn serve_recording(script: Script) -> (String, Calls, Calls) {
     let script = Mutex::new(script);
     let calls = Arc::new(Mutex::new(Vec::new()));
-    let log = calls.clone();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let (log, body_log) = (calls.clone(), bodies.clone());
     let (url, _) = scripted_http::serve(move |seen: &Seen| {
+        body_log.lock().unwrap().push(seen.body.clone());
         let key = seen
             .body
             .split('&')
@@ -69,7 +81,7 @@ async fn serve(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
         Answer::new(status, ct, text)
     })
     .await;
-    (url, calls)
+    (url, calls, bodies)
 }
 
 async fn config(url: &str) -> aws_config::SdkConfig {
@@ -89,6 +101,7 @@ fn plan() -> StackPlan {
         parameters: BTreeMap::new(),
         dependencies: vec![],
         images: vec![],
+        import_kept: false,
     }
 }
 
@@ -168,6 +181,44 @@ async fn a_stack_left_in_rollback_complete_is_recreated() {
     assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
     let calls = calls.lock().unwrap().clone();
     assert_eq!(&calls[..4], ["DescribeStacks", "DeleteStack", "DescribeStacks", "CreateStack"]);
+}
+
+/// A CREATE change set that an interrupted deploy never executed leaves a stack in
+/// REVIEW_IN_PROGRESS, which nothing will move on: it is deleted and the stack created.
+#[tokio::test]
+async fn a_stack_left_in_review_in_progress_is_recreated() {
+    let (url, calls) = serve(script(vec![
+        ("DescribeStacks", vec![stack("REVIEW_IN_PROGRESS"), missing(), stack("CREATE_COMPLETE")]),
+        ("DeleteStack", vec![ok("DeleteStack", "")]),
+        ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(&calls[..4], ["DescribeStacks", "DeleteStack", "DescribeStacks", "CreateStack"]);
+}
+
+/// A plan that adopts what an earlier life kept is created through a CREATE change set that
+/// asks CloudFormation to import existing resources; other plans keep CreateStack.
+#[tokio::test]
+async fn a_create_that_adopts_kept_resources_imports_them_through_a_change_set() {
+    let (url, calls, bodies) = serve_recording(script(vec![
+        ("DescribeStacks", vec![missing(), stack("CREATE_IN_PROGRESS"), stack("CREATE_COMPLETE")]),
+        ("CreateChangeSet", vec![ok("CreateChangeSet", "<Id>cs</Id><StackId>x</StackId>")]),
+        ("DescribeChangeSet", vec![ok("DescribeChangeSet", "<Status>CREATE_COMPLETE</Status><Changes/>")]),
+        ("ExecuteChangeSet", vec![ok("ExecuteChangeSet", "")]),
+        ("DescribeStackEvents", vec![ok("DescribeStackEvents", "<StackEvents/>")]),
+    ]))
+    .await;
+    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
+    let plan = StackPlan { import_kept: true, ..plan() };
+    assert_eq!(d.deploy_stack(&plan).await.unwrap().outcome, Outcome::Created);
+    let calls = calls.lock().unwrap().clone();
+    assert!(!calls.contains(&"CreateStack".to_string()), "{calls:?}");
+    let bodies = bodies.lock().unwrap().clone();
+    let create = bodies.iter().find(|b| b.contains("Action=CreateChangeSet")).unwrap();
+    assert!(create.contains("ChangeSetType=CREATE") && create.contains("ImportExistingResources=true"), "{create}");
 }
 
 #[tokio::test]

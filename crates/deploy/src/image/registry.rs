@@ -36,6 +36,29 @@ impl Registry {
             .ok_or(ImageError::NoRepository { repository: repository.into() })
     }
 
+    /// The repository's tags; `None` when no repository has the name.
+    pub async fn repository_tags(
+        &self,
+        repository: &str,
+    ) -> Result<Option<std::collections::BTreeMap<String, String>>, ImageError> {
+        let out = match self.ecr.describe_repositories().repository_names(repository).send().await {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("RepositoryNotFoundException") => {
+                return Ok(None);
+            }
+            Err(e) => return Err(call_error("DescribeRepositories", e)),
+        };
+        let Some(arn) = out.repositories().first().and_then(|r| r.repository_arn()) else { return Ok(None) };
+        let tags = self
+            .ecr
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| call_error("ListTagsForResource", e))?;
+        Ok(Some(tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()))
+    }
+
     /// The digest of an image of the repository, by tag or digest; `None` when it is not there.
     pub async fn digest(&self, repository: &str, image: &ImageRef) -> Result<Option<String>, ImageError> {
         let id = match image {

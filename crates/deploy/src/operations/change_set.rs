@@ -40,6 +40,9 @@ impl Deployer {
     }
 
     pub(super) async fn create(&self, plan: &StackPlan) -> Result<aws_sdk_cloudformation::types::Stack, DeployError> {
+        if plan.import_kept {
+            return self.create_importing(plan).await;
+        }
         let (body, url) = self.template(plan).await?;
         let since = unix_now();
         self.count();
@@ -56,6 +59,35 @@ impl Deployer {
             .await
             .map_err(|e| call_error(&plan.name, "CreateStack", e))?;
         self.expect(&plan.name, "CREATE_COMPLETE", since).await
+    }
+
+    /// Creates the stack through a CREATE change set with ImportExistingResources, so that
+    /// CloudFormation adopts the named resources with a Retain or RetainExceptOnCreate policy that
+    /// an earlier life of the stack kept, instead of failing to create them again (CloudFormation
+    /// User Guide, "Import AWS resources into a CloudFormation stack automatically").
+    async fn create_importing(&self, plan: &StackPlan) -> Result<aws_sdk_cloudformation::types::Stack, DeployError> {
+        let (change_set, _) =
+            self.prepare_change_set(plan, ChangeSetType::Create).await?.ok_or_else(|| DeployError::Failed {
+                stack: plan.name.clone(),
+                status: "change set FAILED".into(),
+                reason: "the change set that creates the stack has no changes".into(),
+            })?;
+        let since = self.execute(plan, &change_set).await?;
+        self.expect(&plan.name, "CREATE_COMPLETE", since).await
+    }
+
+    /// Executes a change set that is ready; the time its operation began.
+    async fn execute(&self, plan: &StackPlan, change_set: &str) -> Result<i64, DeployError> {
+        let since = unix_now();
+        self.count();
+        self.cfn
+            .execute_change_set()
+            .stack_name(&plan.name)
+            .change_set_name(change_set)
+            .send()
+            .await
+            .map_err(|e| call_error(&plan.name, "ExecuteChangeSet", e))?;
+        Ok(since)
     }
 
     /// Waits for the operation that began at `since` and returns the stack it left, if its
@@ -103,10 +135,12 @@ impl Deployer {
         Ok(out.template_body().and_then(parse).is_some_and(|t| Some(t) == parse(&plan.template)))
     }
 
-    /// Creates an UPDATE change set and waits for it: `None` when it has no changes (it is deleted).
+    /// Creates a change set of `kind` and waits for it: `None` when it has no changes (it is
+    /// deleted). A CREATE change set imports what the plan says was kept.
     pub(super) async fn prepare_change_set(
         &self,
         plan: &StackPlan,
+        kind: ChangeSetType,
     ) -> Result<Option<(String, Vec<ResourceChange>)>, DeployError> {
         let change_set = format!(
             "corestack-{}",
@@ -118,7 +152,8 @@ impl Deployer {
             .create_change_set()
             .stack_name(&plan.name)
             .change_set_name(&change_set)
-            .change_set_type(ChangeSetType::Update)
+            .import_existing_resources(kind == ChangeSetType::Create && plan.import_kept)
+            .change_set_type(kind)
             .set_template_body(body)
             .set_template_url(url)
             .set_parameters(Some(Self::parameters(plan)))
@@ -181,18 +216,10 @@ impl Deployer {
         &self,
         plan: &StackPlan,
     ) -> Result<(Outcome, Option<aws_sdk_cloudformation::types::Stack>), DeployError> {
-        let Some((change_set, changes)) = self.prepare_change_set(plan).await? else {
+        let Some((change_set, changes)) = self.prepare_change_set(plan, ChangeSetType::Update).await? else {
             return Ok((Outcome::Unchanged, None));
         };
-        let since = unix_now();
-        self.count();
-        self.cfn
-            .execute_change_set()
-            .stack_name(&plan.name)
-            .change_set_name(&change_set)
-            .send()
-            .await
-            .map_err(|e| call_error(&plan.name, "ExecuteChangeSet", e))?;
+        let since = self.execute(plan, &change_set).await?;
         let stack = self.expect(&plan.name, "UPDATE_COMPLETE", since).await?;
         Ok((Outcome::Updated { changes: changes.len() }, Some(stack)))
     }

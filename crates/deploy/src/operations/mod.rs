@@ -15,6 +15,9 @@ mod change_set;
 
 use crate::{AwsFailure, DeployError, Outcome, StackDiff, StackPlan, StackResult};
 /// Why a network stack may not delete at once (facts §9).
+/// The status of a stack that a CREATE change set made and nothing has executed yet.
+const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
+
 const ENI_HINT: &str = " (AgentCore runtime network interfaces can stay up to 8 hours after a runtime is deleted, holding the subnets and security groups; run destroy again later)";
 
 /// Why an export cannot change or go (CloudFormation keeps an export while a stack imports it).
@@ -235,7 +238,9 @@ impl Deployer {
             self.emit_events(name, since, &mut seen).await;
             let Some(stack) = described else { return Ok(None) };
             let status = stack.stack_status().map(status_str).unwrap_or_default();
-            if !status.ends_with("_IN_PROGRESS") {
+            // REVIEW_IN_PROGRESS is a stack made by a CREATE change set that was never executed:
+            // nothing is running on it.
+            if !status.ends_with("_IN_PROGRESS") || status == REVIEW_IN_PROGRESS {
                 return Ok(Some(stack));
             }
             tokio::time::sleep(self.poll).await;
@@ -249,13 +254,13 @@ impl Deployer {
     pub async fn diff_stack(&self, plan: &StackPlan) -> Result<StackDiff, DeployError> {
         let new = || StackDiff::New { resources: plan.resource_count() };
         let Some(stack) = self.describe(&plan.name).await? else { return Ok(new()) };
-        if stack.stack_status() == Some(&StackStatus::RollbackComplete) {
+        if matches!(stack.stack_status(), Some(StackStatus::RollbackComplete | StackStatus::ReviewInProgress)) {
             return Ok(new());
         }
         if self.unchanged(plan, &stack).await? {
             return Ok(StackDiff::Unchanged);
         }
-        match self.prepare_change_set(plan).await? {
+        match self.prepare_change_set(plan, aws_sdk_cloudformation::types::ChangeSetType::Update).await? {
             None => Ok(StackDiff::Unchanged),
             Some((change_set, changes)) => {
                 self.delete_change_set(&plan.name, &change_set).await;
@@ -273,7 +278,7 @@ impl Deployer {
             Some(stack) => {
                 let mut stack = stack;
                 let mut status = stack.stack_status().map(status_str).unwrap_or_default();
-                if status.ends_with("_IN_PROGRESS") {
+                if status.ends_with("_IN_PROGRESS") && status != REVIEW_IN_PROGRESS {
                     // An operation an interrupted deploy (or someone else) started: wait for it
                     // to settle, then carry on from where it left the stack.
                     if let Some(e) = &self.events {
@@ -294,8 +299,9 @@ impl Deployer {
                 if status == "UPDATE_ROLLBACK_FAILED" {
                     return Err(DeployError::RollbackFailed { stack: plan.name.clone() });
                 }
-                if status == "ROLLBACK_COMPLETE" {
-                    // A failed first create leaves a stack that can only be deleted.
+                if status == "ROLLBACK_COMPLETE" || status == REVIEW_IN_PROGRESS {
+                    // A failed first create leaves a stack that can only be deleted; so does a
+                    // create change set that an interrupted deploy never executed.
                     self.delete(&plan.name).await?;
                     (Outcome::Created, self.create(plan).await?)
                 } else if self.unchanged(plan, &stack).await? {

@@ -21,9 +21,11 @@ const STACK_ACTIONS: &[&str] = &[
     "cloudformation:ContinueUpdateRollback",
 ];
 
-/// Image pushes (docker's through the ECR login) and corestack's own image lookups and tags.
+/// Image pushes (docker's through the ECR login) and corestack's own image lookups and tags, and
+/// the repository's tags, which say whether a repository that outlived a destroy is the project's.
 const IMAGE_ACTIONS: &[&str] = &[
     "ecr:DescribeRepositories",
+    "ecr:ListTagsForResource",
     "ecr:DescribeImages",
     "ecr:BatchGetImage",
     "ecr:BatchCheckLayerAvailability",

@@ -17,6 +17,10 @@ use serde_json::json;
 use super::{Scope, Statement};
 use corestack_app::Assembly;
 
+/// The one resource type a change set of corestack's may import (a repository that outlived a
+/// destroy of its project).
+const IMPORTED_TYPE: &str = "AWS::ECR::Repository";
+
 const EC2_TAGS: &[&str] = &["ec2:CreateTags", "ec2:DeleteTags"];
 const LOGS_TAGS: &[&str] = &["logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"];
 const AGENTCORE_TAGS: &[&str] =
@@ -421,9 +425,11 @@ pub fn statements(scope: &Scope, assembly: &Assembly) -> Vec<Statement> {
         out.push(Statement::new("ResourcesViaCloudFormation", &actions, vec!["*".into()]).when(via));
     }
     // The statements above act on what the project's stacks hold. A change set that imports
-    // resources would bring anything of the account into them; corestack never imports.
+    // resources would bring anything of the account into them; corestack imports only the
+    // project's own repository when it outlived a destroy (its name is the project's, and deploy
+    // checks its tags first), so any other imported type is refused.
     let mut no_imports = Statement::new("NoResourceImports", &["cloudformation:CreateChangeSet"], vec!["*".into()])
-        .when(json!({"Null": {"cloudformation:ImportResourceTypes": "false"}}));
+        .when(json!({"ForAnyValue:StringNotEquals": {"cloudformation:ImportResourceTypes": [IMPORTED_TYPE]}}));
     no_imports.deny = true;
     out.push(no_imports);
     out
