@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use corestack_app::{Assembly, Settings};
 
 pub mod calls;
+mod type_actions;
 pub mod via_cloudformation;
 
 /// One statement: an `Allow`, or a `Deny` that closes a way around the allows.

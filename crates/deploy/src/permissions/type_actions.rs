@@ -1,0 +1,379 @@
+//! What CloudFormation calls for each resource type corestack's templates hold: the handler
+//! actions of the type's create, read, update and delete, and its tagging actions. A new
+//! resource type in a template needs its row here (a test fails without it).
+
+const EC2_TAGS: &[&str] = &["ec2:CreateTags", "ec2:DeleteTags"];
+const LOGS_TAGS: &[&str] = &["logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"];
+const AGENTCORE_TAGS: &[&str] =
+    &["bedrock-agentcore:TagResource", "bedrock-agentcore:UntagResource", "bedrock-agentcore:ListTagsForResource"];
+
+/// What every credential provider needs besides its own actions: the token vault keeps each
+/// provider's secret in Secrets Manager.
+const CREDENTIAL_PROVIDERS: &[&str] = &[
+    "bedrock-agentcore:CreateTokenVault",
+    "bedrock-agentcore:GetTokenVault",
+    "secretsmanager:CreateSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:DescribeSecret",
+    "bedrock-agentcore:TagResource",
+    "bedrock-agentcore:UntagResource",
+    "bedrock-agentcore:ListTagsForResource",
+];
+
+/// A security group's rules, made as their own resources.
+const SECURITY_GROUP_RULES: &[&str] = &[
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:ModifySecurityGroupRules",
+];
+
+/// Per resource type: its own actions and its tagging actions.
+pub(super) const TYPE_ACTIONS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "AWS::EC2::VPC",
+        &[
+            "ec2:CreateVpc",
+            "ec2:DeleteVpc",
+            "ec2:DescribeVpcs",
+            "ec2:ModifyVpcAttribute",
+            "ec2:DescribeVpcAttribute",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeNetworkAcls",
+        ],
+        EC2_TAGS,
+    ),
+    (
+        "AWS::EC2::Subnet",
+        &[
+            "ec2:CreateSubnet",
+            "ec2:DeleteSubnet",
+            "ec2:DescribeSubnets",
+            "ec2:ModifySubnetAttribute",
+            "ec2:DescribeNetworkAcls",
+        ],
+        EC2_TAGS,
+    ),
+    (
+        "AWS::EC2::InternetGateway",
+        &["ec2:CreateInternetGateway", "ec2:DeleteInternetGateway", "ec2:DescribeInternetGateways"],
+        EC2_TAGS,
+    ),
+    (
+        "AWS::EC2::VPCGatewayAttachment",
+        &["ec2:AttachInternetGateway", "ec2:DetachInternetGateway", "ec2:DescribeInternetGateways"],
+        &[],
+    ),
+    ("AWS::EC2::EIP", &["ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DescribeAddresses"], EC2_TAGS),
+    ("AWS::EC2::NatGateway", &["ec2:CreateNatGateway", "ec2:DeleteNatGateway", "ec2:DescribeNatGateways"], EC2_TAGS),
+    ("AWS::EC2::RouteTable", &["ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:DescribeRouteTables"], EC2_TAGS),
+    ("AWS::EC2::Route", &["ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ReplaceRoute", "ec2:DescribeRouteTables"], &[]),
+    (
+        "AWS::EC2::SubnetRouteTableAssociation",
+        &[
+            "ec2:AssociateRouteTable",
+            "ec2:DisassociateRouteTable",
+            "ec2:ReplaceRouteTableAssociation",
+            "ec2:DescribeRouteTables",
+            "ec2:DescribeSubnets",
+        ],
+        &[],
+    ),
+    (
+        "AWS::EC2::SecurityGroup",
+        &[
+            "ec2:CreateSecurityGroup",
+            "ec2:DeleteSecurityGroup",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeSecurityGroupRules",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress",
+        ],
+        EC2_TAGS,
+    ),
+    ("AWS::EC2::SecurityGroupEgress", SECURITY_GROUP_RULES, &[]),
+    ("AWS::EC2::SecurityGroupIngress", SECURITY_GROUP_RULES, &[]),
+    // Interface endpoints with private DNS associate the VPC with the service's hosted zone.
+    (
+        "AWS::EC2::VPCEndpoint",
+        &[
+            "ec2:CreateVpcEndpoint",
+            "ec2:DeleteVpcEndpoints",
+            "ec2:DescribeVpcEndpoints",
+            "ec2:ModifyVpcEndpoint",
+            "route53:AssociateVPCWithHostedZone",
+        ],
+        EC2_TAGS,
+    ),
+    (
+        "AWS::EC2::FlowLog",
+        &[
+            "ec2:CreateFlowLogs",
+            "ec2:DeleteFlowLogs",
+            "ec2:DescribeFlowLogs",
+            "logs:CreateLogDelivery",
+            "logs:DeleteLogDelivery",
+        ],
+        EC2_TAGS,
+    ),
+    (
+        "AWS::ECR::Repository",
+        &[
+            "ecr:CreateRepository",
+            "ecr:DeleteRepository",
+            "ecr:DescribeRepositories",
+            "ecr:PutLifecyclePolicy",
+            "ecr:GetLifecyclePolicy",
+            "ecr:DeleteLifecyclePolicy",
+            "ecr:PutImageScanningConfiguration",
+            "ecr:PutImageTagMutability",
+            "ecr:SetRepositoryPolicy",
+            "ecr:GetRepositoryPolicy",
+            "ecr:TagResource",
+            "ecr:UntagResource",
+            "ecr:ListTagsForResource",
+            "kms:CreateGrant",
+            "kms:DescribeKey",
+            "kms:RetireGrant",
+        ],
+        &[],
+    ),
+    (
+        "AWS::KMS::Key",
+        &[
+            "kms:CreateKey",
+            "kms:DescribeKey",
+            "kms:EnableKey",
+            "kms:DisableKey",
+            "kms:EnableKeyRotation",
+            "kms:DisableKeyRotation",
+            "kms:GetKeyRotationStatus",
+            "kms:GetKeyPolicy",
+            "kms:PutKeyPolicy",
+            "kms:UpdateKeyDescription",
+            "kms:ScheduleKeyDeletion",
+            "kms:TagResource",
+            "kms:UntagResource",
+            "kms:ListResourceTags",
+        ],
+        &[],
+    ),
+    ("AWS::KMS::Alias", &["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:ListAliases"], &[]),
+    (
+        "AWS::Logs::LogGroup",
+        &[
+            "logs:CreateLogGroup",
+            "logs:DeleteLogGroup",
+            "logs:DescribeLogGroups",
+            "logs:PutRetentionPolicy",
+            "logs:DeleteRetentionPolicy",
+            "logs:AssociateKmsKey",
+            "logs:DisassociateKmsKey",
+        ],
+        LOGS_TAGS,
+    ),
+    (
+        "AWS::Logs::ResourcePolicy",
+        &["logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies"],
+        &[],
+    ),
+    // CloudWatch Logs checks AllowVendedLogDeliveryForResource when a source names an AgentCore
+    // resource (AgentCore observability guide, "vended logs").
+    (
+        "AWS::Logs::DeliverySource",
+        &[
+            "logs:PutDeliverySource",
+            "logs:GetDeliverySource",
+            "logs:DeleteDeliverySource",
+            "logs:DescribeDeliverySources",
+            "bedrock-agentcore:AllowVendedLogDeliveryForResource",
+        ],
+        LOGS_TAGS,
+    ),
+    (
+        "AWS::Logs::DeliveryDestination",
+        &[
+            "logs:PutDeliveryDestination",
+            "logs:GetDeliveryDestination",
+            "logs:DeleteDeliveryDestination",
+            "logs:DescribeDeliveryDestinations",
+            "logs:PutDeliveryDestinationPolicy",
+            "logs:GetDeliveryDestinationPolicy",
+            "logs:DeleteDeliveryDestinationPolicy",
+        ],
+        LOGS_TAGS,
+    ),
+    // The first delivery to a log group or to X-Ray adds the service's resource policy.
+    (
+        "AWS::Logs::Delivery",
+        &[
+            "logs:CreateDelivery",
+            "logs:GetDelivery",
+            "logs:DeleteDelivery",
+            "logs:DescribeDeliveries",
+            "logs:UpdateDeliveryConfiguration",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "xray:PutResourcePolicy",
+            "xray:ListResourcePolicies",
+        ],
+        LOGS_TAGS,
+    ),
+    (
+        "AWS::CloudWatch::Alarm",
+        &[
+            "cloudwatch:PutMetricAlarm",
+            "cloudwatch:DeleteAlarms",
+            "cloudwatch:DescribeAlarms",
+            "cloudwatch:TagResource",
+            "cloudwatch:UntagResource",
+            "cloudwatch:ListTagsForResource",
+        ],
+        &[],
+    ),
+    (
+        "AWS::CloudWatch::Dashboard",
+        &["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
+        &[],
+    ),
+    (
+        "AWS::SNS::Topic",
+        &[
+            "sns:CreateTopic",
+            "sns:DeleteTopic",
+            "sns:GetTopicAttributes",
+            "sns:SetTopicAttributes",
+            "sns:Subscribe",
+            "sns:Unsubscribe",
+            "sns:ListSubscriptionsByTopic",
+            "sns:GetSubscriptionAttributes",
+            "sns:TagResource",
+            "sns:UntagResource",
+            "sns:ListTagsForResource",
+        ],
+        &[],
+    ),
+    (
+        "AWS::XRay::TransactionSearchConfig",
+        &[
+            "xray:UpdateTraceSegmentDestination",
+            "xray:GetTraceSegmentDestination",
+            "xray:UpdateIndexingRule",
+            "xray:GetIndexingRules",
+        ],
+        &[],
+    ),
+    (
+        "AWS::IAM::Role",
+        &[
+            "iam:CreateRole",
+            "iam:DeleteRole",
+            "iam:GetRole",
+            "iam:UpdateRole",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:PutRolePolicy",
+            "iam:GetRolePolicy",
+            "iam:DeleteRolePolicy",
+            "iam:ListRolePolicies",
+            "iam:AttachRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:TagRole",
+            "iam:UntagRole",
+        ],
+        &[],
+    ),
+    ("AWS::IAM::Policy", &["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"], &[]),
+    (
+        "AWS::BedrockAgentCore::Runtime",
+        &[
+            "bedrock-agentcore:CreateAgentRuntime",
+            "bedrock-agentcore:GetAgentRuntime",
+            "bedrock-agentcore:UpdateAgentRuntime",
+            "bedrock-agentcore:DeleteAgentRuntime",
+            "bedrock-agentcore:ListAgentRuntimeVersions",
+            "bedrock-agentcore:CreateWorkloadIdentity",
+            "bedrock-agentcore:GetWorkloadIdentity",
+            "bedrock-agentcore:DeleteWorkloadIdentity",
+        ],
+        AGENTCORE_TAGS,
+    ),
+    (
+        "AWS::BedrockAgentCore::RuntimeEndpoint",
+        &[
+            "bedrock-agentcore:CreateAgentRuntimeEndpoint",
+            "bedrock-agentcore:GetAgentRuntimeEndpoint",
+            "bedrock-agentcore:UpdateAgentRuntimeEndpoint",
+            "bedrock-agentcore:DeleteAgentRuntimeEndpoint",
+        ],
+        AGENTCORE_TAGS,
+    ),
+    (
+        "AWS::BedrockAgentCore::Memory",
+        &[
+            "bedrock-agentcore:CreateMemory",
+            "bedrock-agentcore:GetMemory",
+            "bedrock-agentcore:UpdateMemory",
+            "bedrock-agentcore:DeleteMemory",
+            "kms:CreateGrant",
+            "kms:DescribeKey",
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+        ],
+        AGENTCORE_TAGS,
+    ),
+    (
+        "AWS::BedrockAgentCore::Gateway",
+        &[
+            "bedrock-agentcore:CreateGateway",
+            "bedrock-agentcore:GetGateway",
+            "bedrock-agentcore:UpdateGateway",
+            "bedrock-agentcore:DeleteGateway",
+            "bedrock-agentcore:CreateWorkloadIdentity",
+            "bedrock-agentcore:GetWorkloadIdentity",
+            "bedrock-agentcore:DeleteWorkloadIdentity",
+            "kms:CreateGrant",
+            "kms:DescribeKey",
+            "kms:Decrypt",
+            "kms:GenerateDataKey",
+        ],
+        AGENTCORE_TAGS,
+    ),
+    (
+        "AWS::BedrockAgentCore::GatewayTarget",
+        &[
+            "bedrock-agentcore:CreateGatewayTarget",
+            "bedrock-agentcore:GetGatewayTarget",
+            "bedrock-agentcore:UpdateGatewayTarget",
+            "bedrock-agentcore:DeleteGatewayTarget",
+            "bedrock-agentcore:ListGatewayTargets",
+        ],
+        &[],
+    ),
+    (
+        "AWS::BedrockAgentCore::ApiKeyCredentialProvider",
+        &[
+            "bedrock-agentcore:CreateApiKeyCredentialProvider",
+            "bedrock-agentcore:GetApiKeyCredentialProvider",
+            "bedrock-agentcore:UpdateApiKeyCredentialProvider",
+            "bedrock-agentcore:DeleteApiKeyCredentialProvider",
+        ],
+        CREDENTIAL_PROVIDERS,
+    ),
+    (
+        "AWS::BedrockAgentCore::OAuth2CredentialProvider",
+        &[
+            "bedrock-agentcore:CreateOauth2CredentialProvider",
+            "bedrock-agentcore:GetOauth2CredentialProvider",
+            "bedrock-agentcore:UpdateOauth2CredentialProvider",
+            "bedrock-agentcore:DeleteOauth2CredentialProvider",
+        ],
+        CREDENTIAL_PROVIDERS,
+    ),
+];
