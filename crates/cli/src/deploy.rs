@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use corestack_deploy::image::ImageChoices;
 use corestack_deploy::platform_status::PlatformStatus;
-use corestack_deploy::{Observer, Project, Record, StackDiff, StackResult, Wait, describe_outcome};
+use corestack_deploy::{
+    Observer, Project, Record, StackResult, Wait, deploy_question, describe_outcome, destroy_question,
+};
 
 use crate::Failure;
-use crate::progress::{Mode, Progress};
 use crate::runtime::Tokio;
+use corestack_progress::{Mode, Progress};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
@@ -180,29 +182,12 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         Ok::<_, Failure>((project, rollout, changes))
     })?;
     for (name, diff) in &changes {
-        let _ = writeln!(err, "  {name}: {}", change_summary(diff));
+        let _ = writeln!(err, "  {name}: {}", diff.summary());
     }
     assembly.write(&args.out)?;
     let env = &settings.environment;
-    let orphans = rollout.orphans();
-    let deleting = if orphans.is_empty() {
-        String::new()
-    } else {
-        let each: Vec<String> = orphans
-            .iter()
-            .map(|o| {
-                let kept =
-                    if o.retained.is_empty() { String::new() } else { format!(", keeping {}", o.retained.join(", ")) };
-                format!("{} ({} resource(s){kept})", o.stack, o.resources)
-            })
-            .collect();
-        format!(", and delete {} stack(s) the config no longer names: {}", orphans.len(), each.join("; "))
-    };
-    confirm(
-        &format!("deploy {} stacks of environment {} to {}{deleting}", rollout.stack_count(), env.name, env.region),
-        args.yes,
-        err,
-    )?;
+    let question = deploy_question(rollout.stack_count(), &env.name, &env.region, &rollout.orphans());
+    confirm(&question, args.yes, err)?;
     let started = std::time::Instant::now();
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let observer: Arc<dyn Observer> = progress.clone();
@@ -214,20 +199,8 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         &resume,
     ));
     progress.finish();
-    let (results, images, statuses) = (record.results(), record.images(), record.runtimes());
     let failure = deployed.as_ref().err().map(failure_text);
-    let deployment = corestack_deploy::report::Deployment {
-        results: &results,
-        images: &images,
-        runtimes: &statuses,
-        failure: failure.as_deref(),
-    };
-    let report = corestack_deploy::report::write_report(
-        &args.report_dir,
-        &settings,
-        &deployment,
-        started.elapsed().as_secs_f64(),
-    );
+    let report = record.write_report(&args.report_dir, &settings, failure.as_deref(), started.elapsed().as_secs_f64());
     if let Err(failed) = deployed {
         // The report of what was done, when one could be written; the failure is what counts.
         if let Ok((md, _)) = &report {
@@ -236,6 +209,7 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         return Err(failed);
     }
     let (md, json) = report?;
+    let results = record.results();
     let outputs_json = corestack_deploy::report::write_outputs(&args.out, &results)?;
     // On a terminal the progress block already shows each stack's result.
     if !(progress.mode() == Mode::Terminal && std::io::stdout().is_terminal()) {
@@ -244,13 +218,8 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     if args.json {
         return Ok(());
     }
-    if let Some(ac) = results.iter().find(|r| r.outputs.contains_key("AgentRuntimeArn")) {
-        for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
-            let _ = writeln!(out, "  {key}: {}", ac.outputs.get(key).map(String::as_str).unwrap_or("-"));
-        }
-    }
-    for i in &images {
-        let _ = writeln!(out, "  image of {}: {} ({})", i.runtime, i.source, i.digest);
+    for line in corestack_deploy::report::summary_lines(&results, &record.images()) {
+        let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(out, "outputs: {}; report: {} and {}", outputs_json.display(), md.display(), json.display());
     Ok(())
@@ -270,22 +239,7 @@ pub(crate) fn failure_text(f: &Failure) -> String {
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load_project("destroy")?;
     let assembly = corestack_app::synth(&settings)?;
-    let env = &settings.environment;
-    confirm(
-        &format!(
-            "delete the {} stacks of environment {} in {}, and any other stack of it the config no longer names ({} retained)",
-            assembly.manifest.stacks.len(),
-            env.name,
-            env.region,
-            if settings.retain_key {
-                "the image repository, the runtimes' log groups and the KMS key are"
-            } else {
-                "the image repository and the runtimes' log groups are"
-            }
-        ),
-        args.yes,
-        err,
-    )?;
+    confirm(&destroy_question(assembly.manifest.stacks.len(), &settings), args.yes, err)?;
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let observer: Arc<dyn Observer> = progress.clone();
     let resume = format!("corestack destroy{}", args.cfg.flags());
@@ -300,31 +254,6 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     progress.finish();
     print_results(&results, args.json, out);
     Ok(())
-}
-
-fn status_line(s: &corestack_deploy::status::Status) -> String {
-    let mut line = format!("{:<40} {:<14} version {}", s.id, s.status, s.version.as_deref().unwrap_or("-"));
-    if let Some(mode) = &s.network_mode {
-        line.push_str(&format!("  {mode}"));
-    }
-    if let Some(image) = &s.image {
-        line.push_str(&format!("  {image}"));
-    }
-    if let Some(platform) = &s.platform_version {
-        line.push_str(&format!("  platform {platform}"));
-    }
-    if let Some(path) = &s.session_storage {
-        line.push_str(&format!("  session storage {path}"));
-    }
-    match s.require_mmdsv2 {
-        Some(true) => line.push_str("  MMDSv2 required"),
-        Some(false) => line.push_str(&format!("\n    warning: {}", corestack_deploy::status::MMDS_FIX)),
-        None => {}
-    }
-    if let Some(reason) = &s.failure_reason {
-        line.push_str(&format!("\n    failure: {reason}"));
-    }
-    line
 }
 
 pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -346,46 +275,18 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
         let _ = writeln!(out, "{}", serde_json::json!({ "runtimes": statuses, "platform": platform }));
     } else {
         for r in &statuses {
-            let _ = writeln!(out, "{}: {}", r.name, status_line(&r.status));
+            let _ = writeln!(out, "{}: {}", r.name, r.status);
             for e in &r.endpoints {
-                let _ = writeln!(out, "  endpoint {}: {}", e.name, status_line(&e.status));
+                let _ = writeln!(out, "  endpoint {}: {}", e.name, e.status);
             }
         }
         for p in &platform {
-            let reasons = if p.reasons.is_empty() { String::new() } else { format!(" ({})", p.reasons.join("; ")) };
-            let _ = writeln!(out, "{} {}: {} {}{reasons}", p.kind, p.name, p.status, p.id);
-            for t in &p.targets {
-                let reasons = if t.reasons.is_empty() { String::new() } else { format!(" ({})", t.reasons.join("; ")) };
-                let _ = writeln!(out, "  target {}: {}{reasons}", t.name, t.status);
-            }
+            let _ = writeln!(out, "{p}");
         }
     }
     let failed =
         statuses.iter().any(|r| r.status.status.ends_with("_FAILED")) || platform.iter().any(PlatformStatus::failed);
     if failed { Err(Failure::Findings) } else { Ok(()) }
-}
-
-/// One line of what a deploy does to a stack: created, unchanged, its resources added, modified
-/// (replaced) and removed, or deleted with what it keeps.
-fn change_summary(diff: &StackDiff) -> String {
-    match diff {
-        StackDiff::New { resources } => format!("new, {resources} resource(s) to create"),
-        StackDiff::Unchanged => "unchanged".into(),
-        StackDiff::Delete { resources, retained } => {
-            let kept = if retained.is_empty() { String::new() } else { format!(", keeping {}", retained.join(", ")) };
-            format!("deleted with its {resources} resource(s){kept}")
-        }
-        StackDiff::Changes(changes) => {
-            let count = |action: &str| changes.iter().filter(|c| c.action == action).count();
-            let replaced = changes.iter().filter(|c| c.replacement.as_deref() == Some("True")).count();
-            format!(
-                "{} added, {} modified ({replaced} replaced), {} removed",
-                count("Add"),
-                count("Modify"),
-                count("Remove")
-            )
-        }
-    }
 }
 
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -402,33 +303,8 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
         let _ = writeln!(out, "{}", serde_json::json!({ "stacks": stacks }));
         return Ok(());
     }
-    for (name, diff) in &diffs {
-        match diff {
-            StackDiff::New { resources } => {
-                let _ = writeln!(out, "{name}: new stack, {resources} resource(s) to create");
-            }
-            StackDiff::Unchanged => {
-                let _ = writeln!(out, "{name}: unchanged");
-            }
-            StackDiff::Delete { resources, retained } => {
-                let kept = if retained.is_empty() { String::new() } else { format!("; kept: {}", retained.join(", ")) };
-                let _ = writeln!(
-                    out,
-                    "{name}: no longer in the config: deploy deletes it and its {resources} resource(s){kept}"
-                );
-            }
-            StackDiff::Changes(changes) => {
-                let _ = writeln!(out, "{name}: {} change(s)", changes.len());
-                for c in changes {
-                    let replacement = match c.replacement.as_deref() {
-                        Some("True") => "  REPLACEMENT",
-                        Some("Conditional") => "  may be replaced",
-                        _ => "",
-                    };
-                    let _ = writeln!(out, "  {:<7} {:<40} {}{replacement}", c.action, c.logical_id, c.resource_type);
-                }
-            }
-        }
+    for line in diffs.iter().flat_map(|(name, diff)| diff.lines(name)) {
+        let _ = writeln!(out, "{line}");
     }
     Ok(())
 }

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::sync::Arc;
 
 use corestack_app::config::LocalBedrock;
-use corestack_dev::{DevConfig, DevOptions, DevServer, LocalProject, SetupError, local_arn};
+use corestack_dev::startup::{self, TraceTarget};
+use corestack_dev::{DevConfig, DevOptions, DevServer, LocalProject, SetupError};
 
 use crate::Failure;
 use crate::runtime::Tokio;
@@ -58,12 +59,8 @@ impl From<SetupError> for Failure {
 
 pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
     let cwd = args.cfg.dir().canonicalize().map_err(|e| Failure::Input(e.into()))?;
-    // The embedded demo builds and runs the repository's bedrock-agent, which only a corestack
-    // checkout has: said before anything is built, with the way out.
-    if args.cfg.embedded() && !cwd.ancestors().any(|d| d.join("agents/bedrock-agent/Cargo.toml").is_file()) {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "there is no corestack.toml here, and the embedded demo runs the bedrock-agent of a corestack checkout, which this directory is not in\n    fix: start a project here with `corestack init` and run `corestack dev` again, or pass --config FILE"
-        )));
+    if args.cfg.embedded() {
+        startup::check_embedded_demo(&cwd)?;
     }
     let settings = args.cfg.load(err)?;
     let options = DevOptions {
@@ -72,32 +69,10 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         max_lifetime: args.max_lifetime,
         bedrock: args.bedrock.as_deref().and_then(LocalBedrock::parse),
     };
-    if let Some(other) =
-        args.traces.as_deref().filter(|t| *t != "console" && !t.starts_with("http://") && !t.starts_with("https://"))
-    {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "--traces {other}: neither `console` nor an http(s) URL\n    fix: --traces console, or --traces http://127.0.0.1:4318"
-        )));
-    }
+    let traces = args.traces.as_deref().map(TraceTarget::parse).transpose()?;
     let mut project = LocalProject::new(&settings, &cwd, &options)?;
-    let uses_platform = settings
-        .pick_runtimes(options.runtime.as_deref())
-        .map_err(|e| Failure::Input(e.into()))?
-        .iter()
-        .any(|r| !r.memories.is_empty() || !r.gateways.is_empty());
-    if uses_platform {
-        // The deployed runtime gets its memories' IDs and gateways' URLs from the Platform stack;
-        // dev reads the same values from the deployed stacks when it can.
-        let values = Tokio::new()?.run(async {
-            let assembly = corestack_app::synth(&settings).map_err(|e| e.to_string())?;
-            let project = corestack_deploy::Project::connect(&settings, &assembly).await.map_err(|e| e.to_string())?;
-            project.platform_values().await.map_err(|e| e.to_string())
-        });
-        let values = values.unwrap_or_else(|e| {
-            let _ = writeln!(err, "corestack dev: cannot read the deployed memories and gateways: {e}");
-            Default::default()
-        });
-        for line in project.platform_environment(&settings, &values) {
+    if project.uses_platform(&settings) {
+        for line in project.platform_environment(&settings, &deployed_platform_values(&settings, err)) {
             let _ = writeln!(err, "corestack dev: {line}");
         }
     }
@@ -109,21 +84,16 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     // Each session holds a few descriptors; hundreds of sessions need more than the usual soft
     // limit of 1,024.
     corestack_dev::raise_open_files_limit();
-    let rt = Tokio::new()?;
-    rt.run(async {
+    Tokio::new()?.run(async {
         // The same environment the deployed container gets, plus, for agents on the stand-in,
         // its endpoint and dummy credentials.
         let stand_in = project.start_stand_in().await.map_err(|e| Failure::Other(e.into()))?;
-        let traces = match args.traces.as_deref() {
+        let traces = match traces {
             None => None,
-            Some("console") => {
-                let console: corestack_dev::Console = Arc::new(|line: &str| {
-                    let mut out = std::io::stdout().lock();
-                    let _ = writeln!(out, "{line}");
-                });
-                Some(corestack_dev::traces::start_console(console).await.map_err(|e| Failure::Other(e.into()))?)
-            }
-            Some(url) => Some(url.to_string()),
+            Some(TraceTarget::Console) => Some(
+                corestack_dev::traces::start_console(stdout_console()).await.map_err(|e| Failure::Other(e.into()))?,
+            ),
+            Some(TraceTarget::Collector(url)) => Some(url),
         };
         if let Some(endpoint) = &traces {
             project.export_traces(endpoint);
@@ -136,40 +106,49 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         })?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr().map_err(|e| Failure::Other(e.into()))?.port());
         project.advertise_invocation_urls(&settings, &url);
-        let runtimes = project.runtimes;
+        let stand_in_url = stand_in.as_ref().map(|s| s.url());
+        let at = startup::Listening {
+            url: &url,
+            port: args.port,
+            stand_in: stand_in_url.as_deref(),
+            traces: traces.as_deref(),
+        };
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "corestack dev: serving {} runtime(s) on {url} (SigV4 signatures are accepted, not verified)",
-            runtimes.len()
-        );
-        for r in &runtimes {
-            let s = settings.runtimes.iter().find(|s| s.spec.name == r.name).expect("picked from the settings");
-            let _ = writeln!(out, "  {}: {}  (command: {})", r.name, local_arn(&settings, s), r.command.join(" "));
-        }
-        if let Some(s) = &stand_in {
-            let names: Vec<&str> = project.stand_in_users.iter().map(|&i| runtimes[i].name.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "  Bedrock: the local stand-in on {} for {} (--bedrock aws calls the real service)",
-                s.url(),
-                names.join(", ")
-            );
-        }
-        if let Some(endpoint) = &traces {
-            let _ = writeln!(out, "  spans: exported to {endpoint} (OTEL_EXPORTER_OTLP_ENDPOINT)");
-        }
-        let _ = writeln!(out, "  export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE={url}");
-        let _ = writeln!(out, "  or: corestack invoke --local --port {} '{{\"prompt\": \"hello\"}}'", args.port);
-        drop(out);
-        let console: corestack_dev::Console = Arc::new(|line: &str| {
-            let mut out = std::io::stdout().lock();
+        for line in startup::banner(&settings, &project, &at) {
             let _ = writeln!(out, "{line}");
-        });
-        let mut config = DevConfig::new(runtimes);
+        }
+        drop(out);
+        let mut config = DevConfig::new(project.runtimes);
         config.max_sessions = args.max_sessions;
-        let server = DevServer::new(config, console);
+        let server = DevServer::new(config, stdout_console());
         server.serve(listener, shutdown()).await.map_err(|e| Failure::Other(e.into()))
+    })
+}
+
+/// The deployed runtime gets its memories' IDs and gateways' URLs from the Platform stack; dev
+/// reads the same values from the deployed stacks when it can, and says so when it cannot.
+fn deployed_platform_values(
+    settings: &corestack_app::Settings,
+    err: &mut dyn Write,
+) -> std::collections::BTreeMap<(String, String), String> {
+    let values = Tokio::new().map_err(|e| crate::deploy::failure_text(&e)).and_then(|rt| {
+        rt.run(async {
+            let assembly = corestack_app::synth(settings).map_err(|e| e.to_string())?;
+            let project = corestack_deploy::Project::connect(settings, &assembly).await.map_err(|e| e.to_string())?;
+            project.platform_values().await.map_err(|e| e.to_string())
+        })
+    });
+    values.unwrap_or_else(|e| {
+        let _ = writeln!(err, "corestack dev: cannot read the deployed memories and gateways: {e}");
+        Default::default()
+    })
+}
+
+/// Lines for dev's console, on stdout.
+fn stdout_console() -> corestack_dev::Console {
+    Arc::new(|line: &str| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}");
     })
 }
 

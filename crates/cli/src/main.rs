@@ -13,7 +13,6 @@ mod deploy;
 mod dev;
 mod invoke;
 mod permissions;
-mod progress;
 mod runtime;
 mod traces;
 use corestack_app::{ConfigError, DEFAULT_CONFIG, Settings, SynthError, WriteError};

@@ -27,6 +27,7 @@ pub mod status;
 pub mod testing;
 pub mod transaction_search;
 
+mod display;
 mod error;
 mod operations;
 mod plan;
@@ -34,6 +35,7 @@ mod rollout;
 mod scheduler;
 use corestack_aws::signed;
 
+pub use display::{deploy_question, destroy_question};
 pub use error::DeployError;
 pub use operations::{Deployer, EventSink, ResourceEvent};
 pub use plan::{Outcome, ResourceChange, StackDiff, StackPlan, StackResult, Step, StepSink, describe_outcome};

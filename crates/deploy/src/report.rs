@@ -94,3 +94,32 @@ pub fn write_report(
     std::fs::write(&md_path, md)?;
     Ok((md_path, json_path))
 }
+
+/// The lines a finished deploy ends with: the first runtime's ARN, ID, version and URL, and the
+/// image each runtime runs on.
+pub fn summary_lines(results: &[StackResult], images: &[RuntimeImage]) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(ac) = results.iter().find(|r| r.outputs.contains_key("AgentRuntimeArn")) {
+        for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
+            lines.push(format!("  {key}: {}", ac.outputs.get(key).map(String::as_str).unwrap_or("-")));
+        }
+    }
+    lines.extend(images.iter().map(|i| format!("  image of {}: {} ({})", i.runtime, i.source, i.digest)));
+    lines
+}
+
+impl crate::Record {
+    /// Writes the report of the deploy this record watched (Markdown and JSON, under `dir`),
+    /// with its failure when it failed; the two files.
+    pub fn write_report(
+        &self,
+        dir: &Path,
+        settings: &Settings,
+        failure: Option<&str>,
+        seconds: f64,
+    ) -> std::io::Result<(PathBuf, PathBuf)> {
+        let (results, images, runtimes) = (self.results(), self.images(), self.runtimes());
+        let deployment = Deployment { results: &results, images: &images, runtimes: &runtimes, failure };
+        write_report(dir, settings, &deployment, seconds)
+    }
+}

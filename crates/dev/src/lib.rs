@@ -15,6 +15,7 @@ mod output;
 pub mod project;
 mod reaper;
 mod session;
+pub mod startup;
 pub mod traces;
 pub use websocket::MAX_WS_MESSAGE_BYTES;
 mod websocket;

@@ -37,6 +37,9 @@ pub enum SetupError {
         "runtime `{0}` has no [runtimes.local] command, so corestack dev cannot run it\n    fix: add [runtimes.local] with command = \"<program and arguments>\" to its [[runtimes]] section"
     )]
     NoCommand(String),
+    /// A flag or the directory it runs in cannot work; the message says why and the fix.
+    #[error("{0}")]
+    Flag(String),
     /// A build step failed or could not run.
     #[error("the build step `{step}` {reason}")]
     Build {
@@ -128,6 +131,18 @@ impl LocalProject {
             let path = corestack_contract::invocation_path(&local_arn(settings, s));
             r.environment.insert(VARIABLE.to_string(), format!("{}{path}", base.trim_end_matches('/')));
         }
+    }
+
+    /// Whether a runtime served names a memory or gateway (whose IDs and URLs come from the
+    /// deployed stacks).
+    pub fn uses_platform(&self, settings: &Settings) -> bool {
+        self.runtimes.iter().any(|local| {
+            settings
+                .runtimes
+                .iter()
+                .find(|s| s.spec.name == local.name)
+                .is_some_and(|r| !r.memories.is_empty() || !r.gateways.is_empty())
+        })
     }
 
     /// Gives each agent the variables its deployed runtime gets for the memories and gateways it

@@ -9,7 +9,7 @@ use corestack_deploy::{ResourceEvent, Step, describe_outcome};
 
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// A redrawn block on stderr.
     Terminal,
     /// One line per step or event on stderr.
@@ -20,7 +20,7 @@ pub(crate) enum Mode {
 
 impl Mode {
     /// JSON when asked; a redrawn block when stderr is a terminal that can move the cursor.
-    pub(crate) fn detect(json: bool) -> Mode {
+    pub fn detect(json: bool) -> Mode {
         if json {
             Mode::Json
         } else if std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb") {
@@ -56,7 +56,7 @@ struct State {
 
 /// The progress display; shared by the deployer's callbacks.
 #[derive(Debug)]
-pub(crate) struct Progress {
+pub struct Progress {
     mode: Mode,
     width: usize,
     state: Mutex<State>,
@@ -84,12 +84,14 @@ impl corestack_deploy::Observer for Progress {
 }
 
 impl Progress {
-    pub(crate) fn new(mode: Mode) -> Progress {
+    /// A display in `mode`, as wide as stderr's terminal (100 columns when it is none).
+    pub fn new(mode: Mode) -> Progress {
         let width = terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| w.0 as usize).unwrap_or(100);
         Progress { mode, width: width.max(20), state: Mutex::new(State::default()) }
     }
 
-    pub(crate) fn mode(&self) -> Mode {
+    /// How it shows progress.
+    pub fn mode(&self) -> Mode {
         self.mode
     }
 
@@ -98,7 +100,7 @@ impl Progress {
     }
 
     /// A line that stays (image steps, notes); not shown in JSON mode.
-    pub(crate) fn note(&self, line: &str) {
+    pub fn note(&self, line: &str) {
         match self.mode {
             Mode::Json => {}
             Mode::Lines => eprintln!("corestack: {line}"),
@@ -122,7 +124,7 @@ impl Progress {
     }
 
     /// A deploy or destroy step.
-    pub(crate) fn step(&self, step: Step<'_>) {
+    pub fn step(&self, step: Step<'_>) {
         let (name, status, done) = match step {
             Step::Started { stack, deleting } => {
                 (stack, if deleting { "deleting".to_string() } else { "deploying".to_string() }, false)
@@ -146,7 +148,7 @@ impl Progress {
     }
 
     /// A stack or resource event.
-    pub(crate) fn event(&self, e: &ResourceEvent) {
+    pub fn event(&self, e: &ResourceEvent) {
         {
             let mut state = self.state();
             let line = line_of(&mut state, &e.stack);
@@ -184,7 +186,7 @@ impl Progress {
     }
 
     /// Stacks whose operation CloudFormation is still running, as far as the events told.
-    pub(crate) fn in_progress(&self) -> Vec<String> {
+    pub fn in_progress(&self) -> Vec<String> {
         self.state()
             .stacks
             .iter()
@@ -194,7 +196,7 @@ impl Progress {
     }
 
     /// Leaves the block on the screen as it is; later output goes below it.
-    pub(crate) fn finish(&self) {
+    pub fn finish(&self) {
         self.state().drawn = 0;
     }
 
