@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::on_moto::corestack;
+use common::on_moto::{boto3, corestack};
 use common::{text, with_researcher_and_memory, workspace, write_config};
 use corestack_deploy::testing::Moto;
 use serde_json::Value;
@@ -37,20 +37,9 @@ print(json.dumps(dict(stacks=stacks, runtimes=runtimes, memories=memories, repos
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Runs boto3 `code` against moto, with `kw` the client arguments; its standard output.
-fn python(moto: &Moto, code: &str) -> String {
-    let script = format!(
-        "import boto3\nkw = dict(region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n{code}",
-        moto.url()
-    );
-    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    text(&out.stdout)
-}
-
 /// How many images the project's repository holds.
 fn repository_images(moto: &Moto) -> usize {
-    python(moto, &format!("print(len(boto3.client('ecr', **kw).list_images(repositoryName='{PROJECT}')['imageIds']))"))
+    boto3(moto, &format!("print(len(boto3.client('ecr', **kw).list_images(repositoryName='{PROJECT}')['imageIds']))"))
         .trim()
         .parse()
         .unwrap()
@@ -144,7 +133,7 @@ fn a_project_lives_its_whole_life_on_one_account() {
 
     // 6. A repository of the name that is not the project's (no corestack tags) is refused
     // before any stack changes, with the fix.
-    python(
+    boto3(
         &moto,
         &format!(
             "e = boto3.client('ecr', **kw); arn = e.describe_repositories(repositoryNames=['{PROJECT}'])['repositories'][0]['repositoryArn']; e.untag_resource(resourceArn=arn, tagKeys=['corestack:project'])"
@@ -165,7 +154,7 @@ fn a_project_lives_its_whole_life_on_one_account() {
     });
     ok(&corestack(d, &moto, &["deploy", "--yes"]));
     assert_eq!(stacks(&account(&moto)).len(), 5);
-    let same = python(
+    let same = boto3(
         &moto,
         &format!(
             "pl = boto3.client('ec2', **kw).describe_managed_prefix_lists(Filters=[dict(Name='prefix-list-name', Values=['com.amazonaws.us-east-1.s3'])])['PrefixLists'][0]['PrefixListId']\nparams = {{p['ParameterKey']: p['ParameterValue'] for p in boto3.client('cloudformation', **kw).describe_stacks(StackName='{PROJECT}-Security')['Stacks'][0]['Parameters']}}\nprint(pl == params['S3PrefixListId'], pl)"

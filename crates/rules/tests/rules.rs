@@ -1,44 +1,11 @@
 //! Every rule: the default assembly passes it; a mutation of the assembly fails it at a path.
 
-use corestack_rules::{Finding, Model, RULES, Severity, Suppression, check};
+use corestack_rules::{Model, RULES, Severity, Suppression, check};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
+use support::*;
 
-/// The default config's assembly: (stack name, template) for dev.
-fn assembly(env: &str) -> Vec<(String, Value)> {
-    let settings =
-        corestack_app::Settings::from_toml(corestack_app::DEFAULT_CONFIG, "corestack.toml".as_ref(), Some(env))
-            .unwrap();
-    corestack_app::synth(&settings).unwrap().documents()
-}
-
-fn part<'a>(docs: &'a mut [(String, Value)], name: &str) -> &'a mut Value {
-    &mut docs.iter_mut().find(|(n, _)| n.ends_with(&format!("-{name}"))).unwrap_or_else(|| panic!("no {name}")).1
-}
-
-fn findings_after(mutate: impl FnOnce(&mut Vec<(String, Value)>), production: bool) -> Vec<Finding> {
-    let mut docs = assembly("dev");
-    mutate(&mut docs);
-    check(&Model::new(docs, production), &[]).findings
-}
-
-/// Asserts that `rule` fires in stack part `stack` at `path` (and returns its finding).
-fn fires(findings: &[Finding], rule: &str, stack: &str, path: &str) -> Finding {
-    findings
-        .iter()
-        .find(|f| f.rule == rule && (f.stack == stack || f.stack.ends_with(&format!("-{stack}"))) && f.path == path)
-        .cloned()
-        .unwrap_or_else(|| {
-            panic!(
-                "{rule} did not fire at {stack} {path}; findings: {:#?}",
-                findings.iter().map(|f| (f.rule, &f.stack, &f.path)).collect::<Vec<_>>()
-            )
-        })
-}
-
-fn res<'a>(t: &'a mut Value, id: &str) -> &'a mut Value {
-    &mut t["Resources"][id]
-}
+mod support;
 
 #[test]
 fn the_default_assembly_is_clean_for_every_environment() {
@@ -408,118 +375,8 @@ fn suppressions_need_a_reason_and_a_finding() {
 
 #[test]
 fn every_rule_has_a_test_above() {
-    let source = include_str!("rules.rs");
+    let source = concat!(include_str!("rules.rs"), include_str!("platform_rules.rs"));
     for r in RULES {
         assert!(source.contains(&format!("\"{}\"", r.info.id)), "no test fires {}", r.info.id);
     }
-}
-
-/// The platform example's assembly (memory, gateway, targets, provider) for `env`.
-fn platform(env: &str) -> Vec<(String, Value)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/platform/corestack.toml");
-    let settings = corestack_app::Settings::load(&path, Some(env)).unwrap();
-    corestack_app::synth(&settings).unwrap().documents()
-}
-
-fn platform_findings(mutate: impl FnOnce(&mut Vec<(String, Value)>), production: bool) -> Vec<Finding> {
-    let mut docs = platform(if production { "prod" } else { "dev" });
-    mutate(&mut docs);
-    check(&Model::new(docs, production), &[]).findings
-}
-
-#[test]
-fn the_platform_example_is_clean_and_each_platform_rule_fires_on_its_fault() {
-    for production in [false, true] {
-        assert_eq!(platform_findings(|_| {}, production), vec![], "production {production}");
-    }
-    // SEC13: a memory and a gateway without the project key.
-    let f = platform_findings(
-        |d| {
-            let p = part(d, "Platform");
-            p["Resources"]["ConversationsMemory"]["Properties"].as_object_mut().unwrap().remove("EncryptionKeyArn");
-            p["Resources"]["ToolsGateway"]["Properties"].as_object_mut().unwrap().remove("KmsKeyArn");
-        },
-        false,
-    );
-    fires(&f, "SEC13", "Platform", "/Resources/ConversationsMemory/Properties/EncryptionKeyArn");
-    fires(&f, "SEC13", "Platform", "/Resources/ToolsGateway/Properties/KmsKeyArn");
-    // SEC14: a key written into a provider, and an access key in a runtime's environment.
-    let f = platform_findings(
-        |d| {
-            res(part(d, "Platform"), "PetstoreKeyCredentialProvider")["Properties"]["ApiKey"] = json!("hunter2");
-            res(part(d, "AgentCore"), "AssistantRuntime")["Properties"]["EnvironmentVariables"]["KEY"] =
-                json!("AKIAIOSFODNN7EXAMPLE");
-        },
-        false,
-    );
-    assert!(
-        fires(&f, "SEC14", "Platform", "/Resources/PetstoreKeyCredentialProvider/Properties/ApiKey")
-            .message
-            .contains("a literal ApiKey")
-    );
-    assert!(
-        fires(&f, "SEC14", "AgentCore", "/Resources/AssistantRuntime/Properties/EnvironmentVariables/KEY")
-            .message
-            .contains("an AWS access key ID")
-    );
-    // SEC15: memory actions on every memory of the account.
-    let f = platform_findings(
-        |d| {
-            res(part(d, "AgentCore"), "AssistantPlatformAccess")["Properties"]["PolicyDocument"]["Statement"][0]["Resource"] = json!([{"Fn::Sub": "arn:${AWS::Partition}:bedrock-agentcore:${AWS::Region}:${AWS::AccountId}:memory/*"}]);
-        },
-        false,
-    );
-    fires(
-        &f,
-        "SEC15",
-        "AgentCore",
-        "/Resources/AssistantPlatformAccess/Properties/PolicyDocument/Statement/0/Resource",
-    );
-    // SEC16: a gateway anyone may call, a warning in dev and an error in production.
-    let open = |d: &mut Vec<(String, Value)>| {
-        res(part(d, "Platform"), "ToolsGateway")["Properties"]["AuthorizerType"] = json!("NONE")
-    };
-    assert_eq!(
-        fires(
-            &platform_findings(open, false),
-            "SEC16",
-            "Platform",
-            "/Resources/ToolsGateway/Properties/AuthorizerType"
-        )
-        .severity,
-        Severity::Warning
-    );
-    assert_eq!(
-        fires(&platform_findings(open, true), "SEC16", "Platform", "/Resources/ToolsGateway/Properties/AuthorizerType")
-            .severity,
-        Severity::Error
-    );
-    // OPS06: events kept for ever (no expiry), or longer than the service allows.
-    let f = platform_findings(
-        |d| {
-            drop(
-                res(part(d, "Platform"), "ConversationsMemory")["Properties"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("EventExpiryDuration"),
-            )
-        },
-        false,
-    );
-    fires(&f, "OPS06", "Platform", "/Resources/ConversationsMemory/Properties/EventExpiryDuration");
-    // COR05: a target naming a provider nobody creates.
-    let f = platform_findings(
-        |d| {
-            let t = res(part(d, "Platform"), "ToolsGatewayPetstoreTarget");
-            t["Properties"]["CredentialProviderConfigurations"][0]["CredentialProvider"]["ApiKeyCredentialProvider"]
-                ["ProviderArn"] = json!({"Fn::GetAtt": ["ToolsGatewayRole", "Arn"]});
-        },
-        false,
-    );
-    fires(
-        &f,
-        "COR05",
-        "Platform",
-        "/Resources/ToolsGatewayPetstoreTarget/Properties/CredentialProviderConfigurations/0/CredentialProvider/ApiKeyCredentialProvider/ProviderArn",
-    );
 }

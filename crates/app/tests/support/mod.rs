@@ -91,3 +91,9 @@ pub fn platform_example(env: &str) -> Assembly {
     let settings = Settings::load(&path, Some(env)).unwrap_or_else(|e| panic!("{e}"));
     corestack_app::synth(&settings).unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// `{"Fn::Sub": s}`.
+#[allow(dead_code)]
+pub fn sub(s: &str) -> serde_json::Value {
+    serde_json::json!({ "Fn::Sub": s })
+}

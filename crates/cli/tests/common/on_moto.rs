@@ -53,3 +53,18 @@ pub fn deploy_default(dir: &Path, moto: &Moto) -> String {
         serde_json::from_str(&std::fs::read_to_string(dir.join("corestack.out/outputs.json")).unwrap()).unwrap();
     outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeId"].as_str().unwrap().to_string()
 }
+
+/// Runs Python `code` with boto3 against moto and returns its standard output (failing the test
+/// when it fails): `kw` holds the client arguments, and `c` is a CloudWatch Logs client.
+#[allow(dead_code)]
+pub fn boto3(moto: &Moto, code: &str) -> String {
+    let script = format!(
+        "import boto3, json, time\n\
+         kw = dict(region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         c = boto3.client('logs', **kw)\n{code}\n",
+        moto.url()
+    );
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", super::text(&out.stderr));
+    super::text(&out.stdout)
+}
