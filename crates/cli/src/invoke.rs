@@ -5,12 +5,9 @@ use std::io::Write;
 
 use corestack_deploy::{Project, RuntimeOutput};
 use corestack_dev::local_arn;
-use corestack_invoke::rpc;
-use corestack_invoke::ws::Received;
+use corestack_invoke::answer::{self, AnswerError};
+use corestack_invoke::request::{Asked, Request};
 use corestack_invoke::{Invocation, InvokeError, Target};
-use serde_json::Value;
-
-use corestack_invoke::answer::{self, AnswerError, Ask};
 
 use crate::Failure;
 use crate::runtime::Tokio;
@@ -70,54 +67,26 @@ impl From<InvokeError> for Failure {
     }
 }
 
-/// The request the flags ask for: what it is, its payload and its `Accept`.
-fn ask(args: &InvokeArgs) -> Result<(Ask, String, String), Failure> {
-    let bad = |message: String| Failure::Input(anyhow::anyhow!(message));
-    if let Some(mcp) = &args.mcp {
-        return match mcp.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["list-tools"] => Ok((Ask::McpTools, rpc::mcp_list_tools(), rpc::ACCEPT_JSON_OR_EVENTS.into())),
-            ["call", tool, rest @ ..] => {
-                let arguments: Value = match rest.first() {
-                    None => Value::Object(Default::default()),
-                    Some(text) => serde_json::from_str(text).map_err(|e| {
-                        bad(format!("--mcp call {tool}: the arguments are not JSON: {e}\n    fix: pass a JSON object, e.g. '{{\"a\": 1}}'"))
-                    })?,
-                };
-                if !arguments.is_object() {
-                    return Err(bad(format!(
-                        "--mcp call {tool}: the arguments must be a JSON object, not {arguments}\n    fix: e.g. '{{\"text\": \"hello\"}}'"
-                    )));
-                }
-                Ok((Ask::McpCall, rpc::mcp_call_tool(tool, arguments), rpc::ACCEPT_JSON_OR_EVENTS.into()))
-            }
-            other => Err(bad(format!(
-                "--mcp {}: not an MCP request corestack sends\n    fix: --mcp list-tools, or --mcp call TOOL '{{\"argument\": ...}}'",
-                other.join(" ")
-            ))),
-        };
-    }
-    let accept = if args.stream { "text/event-stream" } else { "application/json" }.to_string();
-    if let Some(text) = &args.a2a {
-        return Ok((Ask::A2a, rpc::a2a_send(text, args.stream, &corestack_dev::new_session_id()), accept));
-    }
+/// The request the flags ask for (a payload of `-` is read from stdin).
+fn ask(args: &InvokeArgs) -> Result<Request, Failure> {
+    let session = corestack_dev::new_session_id();
     let payload = match args.payload.as_deref() {
-        None => "{}".to_string(),
         Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Input(e.into()))?,
-        Some(p) => p.to_string(),
+        other => other.unwrap_or("{}").to_string(),
     };
-    if let Err(e) = serde_json::from_str::<Value>(&payload) {
-        return Err(bad(format!(
-            "the payload is not JSON: {e}\n    fix: pass a JSON document, e.g. '{{\"prompt\": \"hello\"}}'"
-        )));
-    }
-    Ok((Ask::Raw, payload, accept))
+    let asked = match (&args.mcp, &args.a2a) {
+        (Some(words), _) => Asked::Mcp(words),
+        (None, Some(text)) => Asked::A2a { text, session: &session },
+        (None, None) => Asked::Payload(&payload),
+    };
+    Ok(Request::new(asked, args.stream)?)
 }
 
 pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     // On AWS, only the project's own config; `--local` talks to corestack dev, which may run the demo.
     let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
     let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
-    let (ask, payload, accept) = ask(args)?;
+    let Request { ask, payload, accept } = ask(args)?;
     let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
     let region = settings.environment.region.clone();
     let mut sink = answer::Sink::new(ask, args.stream);
@@ -203,8 +172,8 @@ fn answered(e: AnswerError) -> Failure {
 }
 
 /// `--ws`: stdin's lines out as text messages, the runtime's messages printed, until both are done.
-async fn websocket(mut connection: corestack_invoke::ws::Connection) -> Result<(), Failure> {
-    let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(16);
+async fn websocket(connection: corestack_invoke::ws::Connection) -> Result<(), Failure> {
+    let (lines_tx, lines) = tokio::sync::mpsc::channel::<String>(16);
     std::thread::spawn(move || {
         for line in std::io::stdin().lines() {
             let Ok(line) = line else { break };
@@ -213,43 +182,9 @@ async fn websocket(mut connection: corestack_invoke::ws::Connection) -> Result<(
             }
         }
     });
-    // At the end of input the connection stays open until the runtime has been quiet for a
-    // while: a close sent at once would end it before the answers in flight (the peer answers a
-    // close with its own and sends nothing after it).
-    let quiet = std::time::Duration::from_millis(800);
-    let mut input_open = true;
-    let mut closing: Option<tokio::time::Instant> = None;
     let mut stdout = std::io::stdout();
-    loop {
-        let linger = async {
-            match closing {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            line = lines.recv(), if input_open => match line {
-                Some(line) => connection.send_text(&line).await?,
-                None => {
-                    input_open = false;
-                    closing = Some(tokio::time::Instant::now() + quiet);
-                }
-            },
-            () = linger => {
-                closing = None;
-                connection.close().await?;
-            }
-            received = connection.recv() => {
-                if closing.is_some() {
-                    closing = Some(tokio::time::Instant::now() + quiet);
-                }
-                match received {
-                    Some(Ok(Received::Text(text))) => { let _ = writeln!(stdout, "{text}"); }
-                    Some(Ok(Received::Binary(bytes))) => { let _ = writeln!(stdout, "{}", String::from_utf8_lossy(&bytes)); }
-                    Some(Err(e)) => return Err(e.into()),
-                    None => return Ok(()),
-                }
-            }
-        }
-    }
+    let mut print = |text: &str| {
+        let _ = writeln!(stdout, "{text}");
+    };
+    Ok(connection.relay(lines, corestack_invoke::WS_QUIET, &mut print).await?)
 }

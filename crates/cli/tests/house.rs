@@ -9,7 +9,7 @@ mod common;
 const MAX_FILE_LINES: usize = 500;
 const MAX_FUNCTION_LINES: usize = 80;
 /// The CLI's source today; the goal is under 1,000. Lower it as code moves into the libraries.
-const MAX_CLI_LINES: usize = 1_520;
+const MAX_CLI_LINES: usize = 1_450;
 
 /// Functions over the limit, to be split: `(file, function)`. A function that fits is removed
 /// from here (the test says so), and none may be added.
@@ -71,7 +71,7 @@ fn workspace_files() -> Vec<(String, String)> {
 fn function_at(lines: &[&str], i: usize) -> Option<(String, usize)> {
     let line = lines[i];
     let indent = &line[..line.len() - line.trim_start().len()];
-    let words: Vec<&str> = line.trim_start().split_whitespace().collect();
+    let words: Vec<&str> = line.split_whitespace().collect();
     let at = words.iter().position(|w| *w == "fn")?;
     if !words[..at].iter().all(|w| w.starts_with("pub") || matches!(*w, "async" | "const" | "unsafe")) {
         return None;

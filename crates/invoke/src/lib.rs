@@ -5,8 +5,10 @@
 
 pub mod answer;
 mod bearer;
+pub mod request;
 pub mod rpc;
 pub mod ws;
+mod ws_relay;
 
 use aws_sdk_bedrockagentcore::config::Credentials;
 use aws_sdk_bedrockagentcore::primitives::Blob;
@@ -14,6 +16,7 @@ use bytes::Bytes;
 use corestack_aws::AwsFailure;
 
 pub use bearer::{endpoint as bearer_endpoint, url as bearer_url};
+pub use ws_relay::QUIET as WS_QUIET;
 
 /// The operation, as errors name it.
 pub const OPERATION: &str = "bedrock-agentcore:InvokeAgentRuntime";
@@ -57,6 +60,9 @@ pub enum InvokeError {
     /// A bearer token would go to an endpoint that is not HTTPS.
     #[error("--bearer-token: {0}")]
     Insecure(String),
+    /// A flag asks for a request that cannot be made; the message says how to fix it.
+    #[error("{0}")]
+    Flag(String),
     /// The request could not be made.
     #[error("the request cannot be made: {0}")]
     Request(String),
@@ -72,7 +78,7 @@ impl InvokeError {
     /// Whose move it is.
     pub fn blame(&self) -> corestack_aws::Blame {
         match self {
-            InvokeError::Insecure(_) | InvokeError::Request(_) => corestack_aws::Blame::Input,
+            InvokeError::Insecure(_) | InvokeError::Request(_) | InvokeError::Flag(_) => corestack_aws::Blame::Input,
             InvokeError::Aws(_) => corestack_aws::Blame::Aws,
             _ => corestack_aws::Blame::Local,
         }
