@@ -219,9 +219,17 @@ pub(crate) struct ConfigArgs {
     /// AWS_PROFILE, else `default`.
     #[arg(long, value_name = "NAME")]
     pub(crate) profile: Option<String>,
+    /// The AWS region, as the AWS CLI's `--region`, in place of the environment's `region`
+    /// (the stacks, their zones and every call go there). Default: the config's.
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
 }
 
 impl ConfigArgs {
+    fn overrides(&self) -> corestack_app::config::Overrides {
+        corestack_app::config::Overrides { region: self.region.clone() }
+    }
+
     /// The directory the config's relative paths start from: the config file's.
     pub(crate) fn dir(&self) -> PathBuf {
         let file = self.config.clone().unwrap_or_else(|| PathBuf::from("corestack.toml"));
@@ -243,6 +251,9 @@ impl ConfigArgs {
         if let Some(p) = &self.profile {
             flags.push_str(&format!(" --profile {p}"));
         }
+        if let Some(r) = &self.region {
+            flags.push_str(&format!(" --region {r}"));
+        }
         flags
     }
 
@@ -261,10 +272,15 @@ impl ConfigArgs {
     pub(crate) fn load(&self, err: &mut dyn Write) -> Result<Settings, Failure> {
         let env = self.env.as_deref();
         let mut settings = match self.project_file() {
-            Some(path) => Settings::load(path, env)?,
+            Some(path) => Settings::load_with(path, env, &self.overrides())?,
             None => {
                 let _ = writeln!(err, "corestack: no ./corestack.toml; using the embedded demo config");
-                Settings::from_toml(DEFAULT_CONFIG, Path::new("(embedded corestack.toml)"), env)?
+                Settings::from_toml_with(
+                    DEFAULT_CONFIG,
+                    Path::new("(embedded corestack.toml)"),
+                    env,
+                    &self.overrides(),
+                )?
             }
         };
         settings.aws_profile.clone_from(&self.profile);
@@ -279,7 +295,7 @@ impl ConfigArgs {
                 "`corestack {command}` works on your project's AWS account and needs its corestack.toml, and there is none in this directory (the embedded demo config is only for synth, check and dev)\n    fix: run it in the project's directory, or pass --config FILE; a new project starts with `corestack init`"
             ))
         })?;
-        let mut settings = Settings::load(path, self.env.as_deref())?;
+        let mut settings = Settings::load_with(path, self.env.as_deref(), &self.overrides())?;
         settings.aws_profile.clone_from(&self.profile);
         Ok(settings)
     }

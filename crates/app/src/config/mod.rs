@@ -262,10 +262,22 @@ pub const MAX_CONFIG_BYTES: u64 = 1_000_000;
 /// Most runtimes one environment takes; see where it is checked.
 pub const MAX_RUNTIMES: usize = 150;
 
+/// Values given on the command line in place of the config file's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// The environment's AWS region (`--region`), as the AWS CLI's flag.
+    pub region: Option<String>,
+}
+
 impl Settings {
     /// Reads and resolves a file for an environment (`None`: the file's `default_environment`, or its
     /// only environment).
     pub fn load(path: &Path, env: Option<&str>) -> Result<Settings, ConfigError> {
+        Settings::load_with(path, env, &Overrides::default())
+    }
+
+    /// [`Settings::load`], with values given on the command line in place of the file's.
+    pub fn load_with(path: &Path, env: Option<&str>, overrides: &Overrides) -> Result<Settings, ConfigError> {
         let text = corestack_text::file::read_regular_file(path, MAX_CONFIG_BYTES).map_err(|e| {
             let reason = match e {
                 corestack_text::file::FileError::Io(reason) => reason,
@@ -273,12 +285,23 @@ impl Settings {
             };
             ConfigError::Read { path: path.to_path_buf(), reason }
         })?;
-        Settings::from_toml(&text, path, env)
+        Settings::from_toml_with(&text, path, env, overrides)
     }
 
     /// Resolves TOML text; `path` is only used in messages.
     pub fn from_toml(text: &str, path: &Path, env: Option<&str>) -> Result<Settings, ConfigError> {
-        let raw: RawConfig = read_raw(text, path)?;
+        Settings::from_toml_with(text, path, env, &Overrides::default())
+    }
+
+    /// [`Settings::from_toml`], with values given on the command line in place of the file's;
+    /// they are checked as the file's are, and a problem with one is named by its flag.
+    pub fn from_toml_with(
+        text: &str,
+        path: &Path,
+        env: Option<&str>,
+        overrides: &Overrides,
+    ) -> Result<Settings, ConfigError> {
+        let mut raw: RawConfig = read_raw(text, path)?;
         let known: Vec<String> = raw.environments.keys().cloned().collect();
         let env_name = match (env, raw.default_environment.as_deref()) {
             (Some(e), _) | (None, Some(e)) => e.to_string(),
@@ -290,6 +313,9 @@ impl Settings {
         if !raw.environments.contains_key(&env_name) {
             return Err(ConfigError::UnknownEnvironment { path: path.into(), name: env_name, known });
         }
+        if let (Some(region), Some(section)) = (&overrides.region, raw.environments.get_mut(&env_name)) {
+            section.region = Some(region.clone());
+        }
         let mut problems = Vec::new();
         let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let settings = resolve(raw, &env_name, base, &mut problems);
@@ -297,6 +323,14 @@ impl Settings {
             && let Some(s) = settings
         {
             return Ok(s);
+        }
+        if overrides.region.is_some() {
+            let key = format!("environments.{env_name}.region");
+            problems.iter_mut().filter(|p| p.at == key).for_each(|p| p.at = "--region".into());
+            // The zones are the file's, and belong to the file's region.
+            for p in problems.iter_mut().filter(|p| p.at.contains("availability_zone_ids")) {
+                p.fix.push_str(" (--region moved the environment to another region than the file's zones are in; or drop --region)");
+            }
         }
         Err(ConfigError::Invalid { path: path.into(), env: env_name, problems })
     }
