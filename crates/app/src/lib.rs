@@ -15,6 +15,7 @@
 
 pub mod architecture;
 pub mod assembly;
+mod assembly_summary;
 mod base_stacks;
 pub mod config;
 pub mod fixtures;

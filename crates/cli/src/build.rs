@@ -65,17 +65,14 @@ pub(crate) fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Wri
     Ok(())
 }
 
-/// This machine's CA bundle, for the agent's TLS clients (Debian and Ubuntu, Fedora and RHEL,
-/// macOS and Alpine keep it in these places); without one, the image has none, and says so.
+/// This machine's CA bundle; without one, the image has none, and says so.
 fn ca_bundle(err: &mut dyn Write) -> Option<PathBuf> {
-    const PLACES: [&str; 3] =
-        ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
-    let found = PLACES.iter().map(PathBuf::from).find(|p| p.is_file());
+    let found = corestack_oci::host_ca_bundle();
     if found.is_none() {
+        let places = corestack_oci::CA_BUNDLE_PLACES.join(", ");
         let _ = writeln!(
             err,
-            "corestack: warning: no CA bundle in {}; the image has none, so the agent's TLS calls will fail",
-            PLACES.join(", ")
+            "corestack: warning: no CA bundle in {places}; the image has none, so the agent's TLS calls will fail"
         );
     }
     found

@@ -328,35 +328,14 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         return Err(Failure::Findings);
     }
     assembly.write(&args.out)?;
-    let env = &assembly.manifest.environment;
-    let io = |e: std::io::Error| Failure::Other(e.into());
-    if args.json {
-        let stacks: Vec<_> = assembly
-            .manifest
-            .stacks
-            .iter()
-            .map(|s| serde_json::json!({"name": s.name, "resources": s.resources, "outputs": s.outputs}))
-            .collect();
-        let written = serde_json::json!({
-            "environment": env.name, "region": env.region, "account": env.account,
-            "out": args.out.display().to_string(), "milliseconds": synthesized.as_secs_f64() * 1000.0, "stacks": stacks,
-        });
-        return writeln!(out, "{written}").map_err(io);
-    }
-    writeln!(
-        out,
-        "Synthesized {} stacks for environment {} ({}, {}) in {:.1} ms -> {}",
-        assembly.manifest.stacks.len(),
-        env.name,
-        env.region,
-        env.account.as_deref().map(|a| format!("account {a}")).unwrap_or_else(|| "account of the credentials".into()),
-        synthesized.as_secs_f64() * 1000.0,
-        args.out.display()
-    )
-    .map_err(io)?;
-    let width = assembly.manifest.stacks.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    for s in &assembly.manifest.stacks {
-        writeln!(out, "  {:width$}  {:>3} resources  {:>3} outputs", s.name, s.resources, s.outputs).map_err(io)?;
+    let milliseconds = synthesized.as_secs_f64() * 1000.0;
+    let lines = if args.json {
+        vec![assembly.summary_json(&args.out, milliseconds).to_string()]
+    } else {
+        assembly.summary_lines(&args.out, milliseconds)
+    };
+    for line in lines {
+        writeln!(out, "{line}").map_err(|e| Failure::Other(e.into()))?;
     }
     Ok(())
 }

@@ -107,6 +107,16 @@ pub struct Written {
     pub layer_bytes: u64,
 }
 
+/// Where Debian and Ubuntu, Fedora and RHEL, and macOS and Alpine keep the CA bundle.
+pub const CA_BUNDLE_PLACES: [&str; 3] =
+    ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
+/// This machine's CA bundle, for the agent's TLS clients: the first of [`CA_BUNDLE_PLACES`]
+/// that is a file; `None` when there is none (the image then has none).
+pub fn host_ca_bundle() -> Option<PathBuf> {
+    CA_BUNDLE_PLACES.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
 /// Writes the OCI image layout of `spec` to `dir`, which must not exist yet: it is made in a
 /// sibling temporary directory and renamed into place, so a failure leaves nothing half written.
 pub fn write_layout(spec: &ImageSpec, dir: &Path) -> Result<Written, OciError> {
