@@ -59,7 +59,7 @@ async fn the_a2a_sdk_client_talks_to_a2a_echo_directly_and_through_dev() {
         environment: [("RUST_LOG".to_string(), "warn".to_string())].into(),
         idle_timeout: Duration::from_secs(60),
         max_lifetime: Duration::from_secs(600),
-        forward_authorization: false,
+        header_allowlist: Vec::new(),
         protocol: Protocol::A2a,
     };
     let (url, _stop) =

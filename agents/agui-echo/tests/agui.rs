@@ -53,7 +53,7 @@ async fn every_event_validates_against_the_ag_ui_package_over_sse_and_websocket(
         environment: [("RUST_LOG".to_string(), "warn".to_string())].into(),
         idle_timeout: Duration::from_secs(60),
         max_lifetime: Duration::from_secs(600),
-        forward_authorization: false,
+        header_allowlist: Vec::new(),
         protocol: Protocol::Agui,
     };
     let (url, _stop) =

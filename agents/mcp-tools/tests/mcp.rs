@@ -45,7 +45,7 @@ async fn dev() -> (String, tokio::sync::oneshot::Sender<()>) {
         environment: [("RUST_LOG".to_string(), "warn".to_string())].into(),
         idle_timeout: Duration::from_secs(60),
         max_lifetime: Duration::from_secs(600),
-        forward_authorization: false,
+        header_allowlist: Vec::new(),
         protocol: Protocol::Mcp,
     };
     DevServer::new(DevConfig::new(vec![runtime]), Arc::new(|_: &str| {})).spawn_on_loopback().await.unwrap()

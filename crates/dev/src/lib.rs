@@ -10,6 +10,8 @@
 
 pub mod bedrock;
 mod forward;
+mod forwarded;
+pub(crate) use forwarded::forwarded;
 mod names;
 mod output;
 pub mod project;
@@ -170,18 +172,6 @@ pub(crate) fn aws_error(e: &AwsError, session: Option<&str>) -> hyper::Response<
 pub(crate) fn clock() -> String {
     let s = unix_now() % 86_400;
     format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-/// Headers forwarded to the agent, as the service forwards them (facts §6.4).
-pub(crate) fn forwarded(name: &str, runtime: &LocalRuntime, value: &HeaderValue) -> bool {
-    let n = name.to_ascii_lowercase();
-    n == "content-type"
-        || n == "accept"
-        || n == SESSION_HEADER
-        || n.starts_with("x-amzn-bedrock-agentcore-runtime-custom-")
-        || matches!(n.as_str(), "traceparent" | "tracestate" | "baggage" | "x-amzn-trace-id" | MCP_SESSION_HEADER | "mcp-protocol-version")
-        // SigV4 Authorization is the caller's, not a JWT for the agent.
-        || (n == "authorization" && runtime.forward_authorization && value.to_str().is_ok_and(|v| v.starts_with("Bearer ")))
 }
 
 impl DevServer {

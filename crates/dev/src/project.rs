@@ -83,11 +83,7 @@ impl LocalProject {
                 environment: r.spec.environment.clone(),
                 idle_timeout: seconds(options.idle_timeout, r.spec.idle_timeout_seconds),
                 max_lifetime: seconds(options.max_lifetime, r.spec.max_lifetime_seconds),
-                forward_authorization: r
-                    .spec
-                    .request_header_allowlist
-                    .iter()
-                    .any(|h| h.eq_ignore_ascii_case("authorization")),
+                header_allowlist: r.spec.request_header_allowlist.iter().map(|h| h.to_ascii_lowercase()).collect(),
                 protocol: r.spec.protocol,
             });
         }

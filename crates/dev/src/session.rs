@@ -37,8 +37,9 @@ pub struct LocalRuntime {
     pub idle_timeout: Duration,
     /// Maximum session lifetime.
     pub max_lifetime: Duration,
-    /// Whether `Authorization` may be forwarded (the runtime allow-lists it).
-    pub forward_authorization: bool,
+    /// The runtime's request header allowlist, lowercase: the custom headers (and a bearer
+    /// `Authorization`) forwarded to the agent, as the service forwards only those.
+    pub header_allowlist: Vec<String>,
     /// The protocol it speaks, which says where invocations go.
     pub protocol: Protocol,
 }
@@ -388,7 +389,7 @@ mod tests {
                 environment: BTreeMap::new(),
                 idle_timeout: Duration::from_secs(60),
                 max_lifetime: Duration::from_secs(60),
-                forward_authorization: false,
+                header_allowlist: Vec::new(),
                 protocol: Protocol::Http,
             });
             let started = rt.block_on(Session::start(runtime, "s".repeat(33), Duration::from_secs(1), &console));

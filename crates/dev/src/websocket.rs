@@ -42,7 +42,7 @@ pub(crate) fn query_headers(query: Option<&str>) -> Vec<(String, String)> {
         .filter_map(|(k, v)| Some((percent_decode(&k.replace('+', " "))?, percent_decode(&v.replace('+', " "))?)))
         .filter(|(k, _)| {
             let k = k.to_ascii_lowercase();
-            k == SESSION_HEADER || k.starts_with("x-amzn-bedrock-agentcore-runtime-custom-")
+            k == SESSION_HEADER || k.starts_with(corestack_contract::headers::CUSTOM_PREFIX)
         })
         .collect()
 }
@@ -86,6 +86,7 @@ pub(crate) async fn bridge(
     for (name, value) in query_headers(req.uri().query()) {
         if let (Ok(n), Ok(v)) =
             (hyper::header::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()), HeaderValue::from_str(&value))
+            && forwarded(n.as_str(), runtime, &v)
         {
             headers.insert(n, v);
         }

@@ -41,7 +41,7 @@ pub fn runtime(name: &str, command: Vec<String>, idle: u64, max: u64) -> LocalRu
         environment: [("RUST_LOG".to_string(), "warn".to_string())].into(),
         idle_timeout: Duration::from_secs(idle),
         max_lifetime: Duration::from_secs(max),
-        forward_authorization: false,
+        header_allowlist: Vec::new(),
         protocol: corestack_dev::Protocol::Http,
     }
 }
