@@ -113,7 +113,9 @@ impl Project<'_> {
         let Some(stack) = plans.iter_mut().find(|p| p.template.contains("\"AWS::ECR::Repository\"")) else {
             return Ok(None);
         };
-        if deployer.exists(&stack.name).await? {
+        // A stack left by an interrupted or failed adoption is created afresh too, and must
+        // import again what it could not keep hold of.
+        if !deployer.creates_afresh(&stack.name).await? {
             return Ok(None);
         }
         let Some(tags) = Registry::new(self.config()).repository_tags(repository).await? else { return Ok(None) };

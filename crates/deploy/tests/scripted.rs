@@ -1,113 +1,15 @@
 //! What the emulator cannot show, with the real SDK clients against scripted HTTP answers:
 //! a create that fails and rolls back, a change set with no changes, a stack left in
-//! ROLLBACK_COMPLETE or REVIEW_IN_PROGRESS, a create that imports what was kept, and a runtime in
-//! CREATE_FAILED.
+//! ROLLBACK_COMPLETE or REVIEW_IN_PROGRESS, and a create that imports what was kept (runtimes: scripted_runtimes.rs).
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
 use corestack_deploy::scripted_http::{self, Answer, Seen};
-use corestack_deploy::status::StatusReader;
 use corestack_deploy::{DeployError, Deployer, Outcome, StackDiff, StackPlan};
+use support::*;
 
-const NS: &str = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
-
-/// A scripted answer: status and body, taken in order per call kind.
-type Script = BTreeMap<String, Vec<(u16, String)>>;
-
-fn ok(action: &str, result: &str) -> (u16, String) {
-    (
-        200,
-        format!(
-            "<{action}Response xmlns=\"{NS}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{action}Response>"
-        ),
-    )
-}
-
-fn validation(message: &str) -> (u16, String) {
-    (
-        400,
-        format!(
-            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>{message}</Message></Error><RequestId>r</RequestId></ErrorResponse>"
-        ),
-    )
-}
-
-fn stack(status: &str) -> (u16, String) {
-    ok(
-        "DescribeStacks",
-        &format!(
-            "<Stacks><member><StackName>s</StackName><StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/s/1</StackId><CreationTime>2026-11-26T00:00:00Z</CreationTime><StackStatus>{status}</StackStatus></member></Stacks>"
-        ),
-    )
-}
-
-fn missing() -> (u16, String) {
-    validation("Stack with id s does not exist")
-}
-
-/// The calls a scripted server saw, in order.
-type Calls = Arc<Mutex<Vec<String>>>;
-
-/// Serves the script; records the calls (the form's Action, or the method and path).
-async fn serve(script: Script) -> (String, Calls) {
-    let (url, calls, _) = serve_recording(script).await;
-    (url, calls)
-}
-
-/// [`serve`], recording the request bodies too.
-async fn serve_recording(script: Script) -> (String, Calls, Calls) {
-    let script = Mutex::new(script);
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let bodies = Arc::new(Mutex::new(Vec::new()));
-    let (log, body_log) = (calls.clone(), bodies.clone());
-    let (url, _) = scripted_http::serve(move |seen: &Seen| {
-        body_log.lock().unwrap().push(seen.body.clone());
-        let key = seen
-            .body
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("Action="))
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("{} {}", seen.method, seen.path));
-        log.lock().unwrap().push(key.clone());
-        let (status, text) = {
-            let mut s = script.lock().unwrap();
-            let queue = s.get_mut(&key).unwrap_or_else(|| panic!("unscripted call {key}"));
-            if queue.len() > 1 { queue.remove(0) } else { queue[0].clone() }
-        };
-        let ct = if key.starts_with("GET ") { "application/json" } else { "text/xml" };
-        Answer::new(status, ct, text)
-    })
-    .await;
-    (url, calls, bodies)
-}
-
-async fn config(url: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(url)
-        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("a", "b", None, None, "test"))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await
-}
-
-fn plan() -> StackPlan {
-    StackPlan {
-        name: "s".into(),
-        template: r#"{"Resources":{"A":{"Type":"AWS::SNS::Topic"}}}"#.into(),
-        parameters: BTreeMap::new(),
-        dependencies: vec![],
-        images: vec![],
-        import_kept: false,
-    }
-}
-
-fn script(entries: Vec<(&str, Vec<(u16, String)>)>) -> Script {
-    entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
+mod support;
 
 #[tokio::test]
 async fn a_failed_create_names_the_first_failing_resource() {
@@ -221,6 +123,22 @@ async fn a_create_that_adopts_kept_resources_imports_them_through_a_change_set()
     assert!(create.contains("ChangeSetType=CREATE") && create.contains("ImportExistingResources=true"), "{create}");
 }
 
+/// A stack that a deploy deletes and creates again counts as absent when deciding whether its
+/// create must import what an earlier life kept: an adoption interrupted before its change set
+/// ran (REVIEW_IN_PROGRESS), or rolled back, must import again.
+#[tokio::test]
+async fn stacks_left_by_a_failed_or_interrupted_create_are_created_afresh() {
+    let (url, _) = serve(script(vec![(
+        "DescribeStacks",
+        vec![stack("REVIEW_IN_PROGRESS"), stack("ROLLBACK_COMPLETE"), missing(), stack("CREATE_COMPLETE")],
+    )]))
+    .await;
+    let d = Deployer::new(&config(&url).await);
+    let afresh = [d.creates_afresh("s").await, d.creates_afresh("s").await, d.creates_afresh("s").await];
+    assert_eq!(afresh.map(Result::unwrap), [true, true, true]);
+    assert!(!d.creates_afresh("s").await.unwrap(), "a stack that holds its resources is updated");
+}
+
 #[tokio::test]
 async fn diff_reports_a_stack_in_rollback_complete_as_new_and_changes_nothing() {
     let (url, calls) = serve(script(vec![("DescribeStacks", vec![stack("ROLLBACK_COMPLETE")])])).await;
@@ -306,121 +224,6 @@ async fn a_failed_rollback_names_continue_update_rollback() {
     assert!(matches!(err, DeployError::RollbackFailed { .. }), "{err:?}");
     assert!(err.to_string().contains("aws cloudformation continue-update-rollback --stack-name s"), "{err}");
     assert_eq!(calls.lock().unwrap().len(), 1);
-}
-
-fn runtime(status: &str, reason: Option<&str>) -> (u16, String) {
-    let mut v = serde_json::json!({
-        "agentRuntimeArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/a-AbCdE12345",
-        "agentRuntimeId": "a-AbCdE12345", "agentRuntimeName": "a", "agentRuntimeVersion": "2",
-        "createdAt": "2026-11-26T00:00:00Z", "lastUpdatedAt": "2026-11-26T00:00:00Z", "roleArn": "arn:aws:iam::123456789012:role/r",
-        "networkConfiguration": {"networkMode": "VPC"}, "lifecycleConfiguration": {"idleRuntimeSessionTimeout": 900, "maxLifetime": 28800},
-        "status": status,
-    });
-    if let Some(r) = reason {
-        v["failureReason"] = serde_json::json!(r);
-    }
-    (200, v.to_string())
-}
-
-/// Issue 20: a runtime without `metadataConfiguration.requireMMDSV2 = true` is refused every
-/// invocation since 2026-06-30; the field is read from GetAgentRuntime's JSON, and a runtime
-/// without it reads as not requiring MMDSv2 (as the service treats it).
-#[tokio::test]
-async fn the_mmdsv2_setting_is_read_from_get_agent_runtime() {
-    let with = |v: Option<bool>| {
-        let (status, body) = runtime("READY", None);
-        let mut json: serde_json::Value = serde_json::from_str(&body).unwrap();
-        if let Some(v) = v {
-            json["metadataConfiguration"] = serde_json::json!({"requireMMDSV2": v});
-        }
-        (status, json.to_string())
-    };
-    let (url, calls) =
-        serve(script(vec![("GET /runtimes/a-AbCdE12345/", vec![with(Some(true)), with(None), with(Some(false))])]))
-            .await;
-    let config = config(&url).await;
-    let reader = StatusReader::new(&config);
-    let mmds = async || reader.unmodelled(&config, "a-AbCdE12345").await.unwrap().require_mmdsv2;
-    assert!(mmds().await);
-    assert!(!mmds().await);
-    assert!(!mmds().await);
-    assert_eq!(calls.lock().unwrap().len(), 3);
-    assert!(corestack_deploy::status::MMDS_FIX.contains("requireMMDSV2=true"));
-    // A refusal is shown as every AWS failure is: operation, code, message and request ID.
-    let (url, _) = scripted_http::serve(|_: &Seen| {
-        Answer::new(403, "application/json", r#"{"message":"not allowed"}"#)
-            .with_header("x-amzn-errortype", "AccessDeniedException:http://internal.amazon.com/")
-            .with_header("x-amzn-requestid", "req-mmds")
-    })
-    .await;
-    let refusing = self::config(&url).await;
-    let err = StatusReader::new(&refusing).unmodelled(&refusing, "a-AbCdE12345").await.unwrap_err().to_string();
-    assert!(err.contains("bedrock-agentcore:GetAgentRuntime failed (runtime a-AbCdE12345)"), "{err}");
-    assert!(err.contains("AccessDeniedException: not allowed") && err.contains("req-mmds"), "{err}");
-}
-
-#[tokio::test]
-async fn wait_ready_surfaces_the_failure_reason() {
-    let (url, _) = serve(script(vec![(
-        "GET /runtimes/a-AbCdE12345",
-        vec![runtime("UPDATING", None), runtime("UPDATE_FAILED", Some("Image pull failed: manifest unknown"))],
-    )]))
-    .await;
-    let reader = StatusReader::new(&config(&url).await);
-    let err = reader
-        .wait_ready(&["a-AbCdE12345".into()], Duration::from_millis(10), Duration::from_secs(5), &|_| {})
-        .await
-        .unwrap_err();
-    match err {
-        DeployError::Failed { status, reason, .. } => {
-            assert_eq!((status.as_str(), reason.as_str()), ("UPDATE_FAILED", "Image pull failed: manifest unknown"))
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-#[tokio::test]
-async fn wait_ready_goes_from_updating_to_ready() {
-    let (url, _) = serve(script(vec![(
-        "GET /runtimes/a-AbCdE12345",
-        vec![runtime("UPDATING", None), runtime("UPDATING", None), runtime("READY", None)],
-    )]))
-    .await;
-    let reader = StatusReader::new(&config(&url).await);
-    let seen = Mutex::new(Vec::new());
-    let done = reader
-        .wait_ready(&["a-AbCdE12345".into()], Duration::from_millis(10), Duration::from_secs(5), &|s| {
-            seen.lock().unwrap().push(s.status.clone())
-        })
-        .await
-        .unwrap();
-    assert_eq!(done[0].status, "READY");
-    assert_eq!(done[0].version.as_deref(), Some("2"));
-    assert_eq!(seen.into_inner().unwrap(), vec!["UPDATING", "UPDATING", "READY"]);
-}
-
-#[tokio::test]
-async fn wait_ready_gives_up_at_the_timeout_naming_what_is_not_ready() {
-    let (url, _) = serve(script(vec![("GET /runtimes/a-AbCdE12345", vec![runtime("UPDATING", None)])])).await;
-    let reader = StatusReader::new(&config(&url).await);
-    let err = reader
-        .wait_ready(&["a-AbCdE12345".into()], Duration::from_millis(10), Duration::from_millis(50), &|_| {})
-        .await
-        .unwrap_err();
-    match err {
-        DeployError::Failed { stack, status, reason } => {
-            assert_eq!((stack.as_str(), status.as_str()), ("a-AbCdE12345 UPDATING", "not READY"));
-            assert_eq!(reason, "still not READY after 0 s; wait longer with --timeout");
-        }
-        other => panic!("{other:?}"),
-    }
-}
-
-fn event(id: u32, logical: &str, kind: &str, status: &str, at: i64) -> String {
-    let ts = aws_smithy_types::DateTime::from_secs(at).fmt(aws_smithy_types::date_time::Format::DateTime).unwrap();
-    format!(
-        "<member><StackId>x</StackId><EventId>{id}</EventId><StackName>s</StackName><LogicalResourceId>{logical}</LogicalResourceId><ResourceType>{kind}</ResourceType><Timestamp>{ts}</Timestamp><ResourceStatus>{status}</ResourceStatus></member>"
-    )
 }
 
 #[tokio::test]

@@ -179,6 +179,16 @@ impl Deployer {
         Ok(self.describe(name).await?.is_some())
     }
 
+    /// Whether a deploy creates stack `name` afresh: it does not exist, or it is left in
+    /// ROLLBACK_COMPLETE (a failed create) or REVIEW_IN_PROGRESS (a create change set never
+    /// executed), which deploy deletes and creates again.
+    pub async fn creates_afresh(&self, name: &str) -> Result<bool, DeployError> {
+        let stack = self.describe(name).await?;
+        Ok(stack.is_none_or(|s| {
+            matches!(s.stack_status(), Some(StackStatus::RollbackComplete | StackStatus::ReviewInProgress))
+        }))
+    }
+
     /// Why the operation that began at `since` failed, for messages: its first failing resource
     /// event, else the stack's own event that gives a reason (an export in use fails an update or
     /// a delete with no failing resource at all).
