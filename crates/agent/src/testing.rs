@@ -154,9 +154,20 @@ impl Drop for Process {
     }
 }
 
-/// A port free on 127.0.0.1 when asked.
+/// A port free on 127.0.0.1 when asked, and never handed out before by this process: two calls
+/// in a row could otherwise get the same port from the OS (the first listener is gone before the
+/// second bind), and two servers of one test would then race for it.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+    static HANDED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed = HANDED.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..100 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port());
+        if let Some(port) = port.ok().filter(|p| !handed.contains(p)) {
+            handed.push(port);
+            return port;
+        }
+    }
+    0
 }
 
 /// Starts an agent as a session would: `PORT`, bound to 127.0.0.1, quiet logs, no output kept.
@@ -209,4 +220,15 @@ pub fn run_python_json(python: &std::path::Path, script: &std::path::Path, args:
     assert!(out.status.success(), "{} failed: {stderr}", script.display());
     serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("{} printed no JSON ({e}): {stdout}{stderr}", script.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn free_ports_are_never_handed_out_twice() {
+        let ports: Vec<u16> = (0..50).map(|_| super::free_port()).collect();
+        let distinct: std::collections::BTreeSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), ports.len(), "{ports:?}");
+        assert!(!distinct.contains(&0));
+    }
 }
