@@ -71,10 +71,10 @@ async fn a_change_set_without_changes_leaves_the_stack_unchanged() {
     assert!(calls.lock().unwrap().contains(&"DeleteChangeSet".to_string()), "the empty change set is cleaned up");
 }
 
-#[tokio::test]
-async fn a_stack_left_in_rollback_complete_is_recreated() {
+/// Asserts that a stack found in `status` is deleted and created again.
+async fn assert_recreated_from(status: &str) {
     let (url, calls) = serve(script(vec![
-        ("DescribeStacks", vec![stack("ROLLBACK_COMPLETE"), missing(), stack("CREATE_COMPLETE")]),
+        ("DescribeStacks", vec![stack(status), missing(), stack("CREATE_COMPLETE")]),
         ("DeleteStack", vec![ok("DeleteStack", "")]),
         ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
     ]))
@@ -85,20 +85,16 @@ async fn a_stack_left_in_rollback_complete_is_recreated() {
     assert_eq!(&calls[..4], ["DescribeStacks", "DeleteStack", "DescribeStacks", "CreateStack"]);
 }
 
+#[tokio::test]
+async fn a_stack_left_in_rollback_complete_is_recreated() {
+    assert_recreated_from("ROLLBACK_COMPLETE").await;
+}
+
 /// A CREATE change set that an interrupted deploy never executed leaves a stack in
 /// REVIEW_IN_PROGRESS, which nothing will move on: it is deleted and the stack created.
 #[tokio::test]
 async fn a_stack_left_in_review_in_progress_is_recreated() {
-    let (url, calls) = serve(script(vec![
-        ("DescribeStacks", vec![stack("REVIEW_IN_PROGRESS"), missing(), stack("CREATE_COMPLETE")]),
-        ("DeleteStack", vec![ok("DeleteStack", "")]),
-        ("CreateStack", vec![ok("CreateStack", "<StackId>x</StackId>")]),
-    ]))
-    .await;
-    let d = Deployer::new(&config(&url).await).with_poll_interval(Duration::from_millis(10));
-    assert_eq!(d.deploy_stack(&plan()).await.unwrap().outcome, Outcome::Created);
-    let calls = calls.lock().unwrap().clone();
-    assert_eq!(&calls[..4], ["DescribeStacks", "DeleteStack", "DescribeStacks", "CreateStack"]);
+    assert_recreated_from("REVIEW_IN_PROGRESS").await;
 }
 
 /// A plan that adopts what an earlier life kept is created through a CREATE change set that

@@ -18,6 +18,13 @@ use crate::{AwsFailure, DeployError, Outcome, StackDiff, StackPlan, StackResult}
 /// The status of a stack that a CREATE change set made and nothing has executed yet.
 const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
 
+/// Whether a deploy deletes the stack and creates it again: left in ROLLBACK_COMPLETE (a failed
+/// first create, which can only be deleted) or REVIEW_IN_PROGRESS (a create change set that an
+/// interrupted deploy never executed).
+fn recreated(stack: &aws_sdk_cloudformation::types::Stack) -> bool {
+    matches!(stack.stack_status(), Some(StackStatus::RollbackComplete | StackStatus::ReviewInProgress))
+}
+
 const ENI_HINT: &str = " (AgentCore runtime network interfaces can stay up to 8 hours after a runtime is deleted, holding the subnets and security groups; run destroy again later)";
 
 /// Why an export cannot change or go (CloudFormation keeps an export while a stack imports it).
@@ -184,9 +191,7 @@ impl Deployer {
     /// executed), which deploy deletes and creates again.
     pub async fn creates_afresh(&self, name: &str) -> Result<bool, DeployError> {
         let stack = self.describe(name).await?;
-        Ok(stack.is_none_or(|s| {
-            matches!(s.stack_status(), Some(StackStatus::RollbackComplete | StackStatus::ReviewInProgress))
-        }))
+        Ok(stack.is_none_or(|s| recreated(&s)))
     }
 
     /// Why the operation that began at `since` failed, for messages: its first failing resource
@@ -264,7 +269,7 @@ impl Deployer {
     pub async fn diff_stack(&self, plan: &StackPlan) -> Result<StackDiff, DeployError> {
         let new = || StackDiff::New { resources: plan.resource_count() };
         let Some(stack) = self.describe(&plan.name).await? else { return Ok(new()) };
-        if matches!(stack.stack_status(), Some(StackStatus::RollbackComplete | StackStatus::ReviewInProgress)) {
+        if recreated(&stack) {
             return Ok(new());
         }
         if self.unchanged(plan, &stack).await? {
@@ -309,7 +314,7 @@ impl Deployer {
                 if status == "UPDATE_ROLLBACK_FAILED" {
                     return Err(DeployError::RollbackFailed { stack: plan.name.clone() });
                 }
-                if status == "ROLLBACK_COMPLETE" || status == REVIEW_IN_PROGRESS {
+                if recreated(&stack) {
                     // A failed first create leaves a stack that can only be deleted; so does a
                     // create change set that an interrupted deploy never executed.
                     self.delete(&plan.name).await?;
