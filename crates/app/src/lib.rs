@@ -17,6 +17,7 @@ pub mod architecture;
 pub mod assembly;
 mod assembly_summary;
 mod base_stacks;
+mod blame;
 pub mod config;
 pub mod fixtures;
 pub mod init;

@@ -55,6 +55,12 @@ fn root_cause(e: &dyn std::error::Error) -> String {
     cause.to_string()
 }
 
+impl corestack_fault::Blamed for AwsFailure {
+    fn blame(&self) -> corestack_fault::Blame {
+        corestack_fault::Blame::Aws
+    }
+}
+
 impl AwsFailure {
     /// A failure built from the SDK's error for `operation` (`service:Action`) about `subject`.
     pub fn from_sdk<E, R>(operation: &str, subject: Option<&str>, e: &SdkError<E, R>) -> AwsFailure

@@ -151,9 +151,8 @@ pub enum DeployError {
     },
 }
 
-impl DeployError {
-    /// Whose move it is.
-    pub fn blame(&self) -> corestack_aws::Blame {
+impl corestack_aws::Blamed for DeployError {
+    fn blame(&self) -> corestack_aws::Blame {
         use corestack_aws::Blame;
         match self {
             DeployError::Image(image) => image.blame(),

@@ -23,6 +23,16 @@ pub enum Ask {
     A2a,
 }
 
+/// An answer that did not end well is the agent's (a local failure), but when the call itself failed.
+impl corestack_aws::Blamed for AnswerError {
+    fn blame(&self) -> corestack_aws::Blame {
+        match self {
+            AnswerError::Invoke(e) => corestack_aws::Blamed::blame(e),
+            _ => corestack_aws::Blame::Local,
+        }
+    }
+}
+
 /// Why an answer did not end well.
 #[derive(Debug, thiserror::Error)]
 pub enum AnswerError {

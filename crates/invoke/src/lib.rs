@@ -69,18 +69,38 @@ pub enum InvokeError {
     /// The answer's body broke off.
     #[error("the response stream broke: {0}")]
     Stream(String),
+    /// A call meant for `corestack dev` found nothing listening.
+    #[error(
+        "nothing answers on 127.0.0.1:{port}: corestack dev is not running there\n    fix: start it in the project's directory with `corestack dev` (it serves on {} unless given --port), or pass the --port it serves on",
+        corestack_contract::DEV_PORT
+    )]
+    DevNotRunning {
+        /// The port called.
+        port: u16,
+    },
     /// The sink refused a chunk (for example, stdout closed).
     #[error("cannot write the answer: {0}")]
     Output(#[from] std::io::Error),
 }
 
-impl InvokeError {
-    /// Whose move it is.
-    pub fn blame(&self) -> corestack_aws::Blame {
+impl corestack_aws::Blamed for InvokeError {
+    fn blame(&self) -> corestack_aws::Blame {
         match self {
             InvokeError::Insecure(_) | InvokeError::Request(_) | InvokeError::Flag(_) => corestack_aws::Blame::Input,
             InvokeError::Aws(_) => corestack_aws::Blame::Aws,
+            InvokeError::DevNotRunning { .. } => corestack_aws::Blame::NotReady,
             _ => corestack_aws::Blame::Local,
+        }
+    }
+}
+
+impl InvokeError {
+    /// This failure of a call to `corestack dev` on `port`: dev answers every refusal with an AWS
+    /// error code, so a failure without one is a connection that never reached it.
+    pub fn from_dev(self, port: u16) -> InvokeError {
+        match &self {
+            InvokeError::Aws(f) if f.code().is_none() => InvokeError::DevNotRunning { port },
+            _ => self,
         }
     }
 }

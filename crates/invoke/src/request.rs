@@ -87,6 +87,7 @@ fn mcp(words: &[String]) -> Result<(Ask, String, String), InvokeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use corestack_aws::Blamed;
 
     #[test]
     fn each_kind_gets_its_body_and_accept() {

@@ -94,6 +94,17 @@ pub enum OciError {
     Spec(#[from] oci_spec::OciSpecError),
 }
 
+/// A build that cannot run (no target, no zig, no cargo-zigbuild) is this machine not being ready;
+/// the rest fails here.
+impl corestack_fault::Blamed for OciError {
+    fn blame(&self) -> corestack_fault::Blame {
+        match self {
+            OciError::Build(..) => corestack_fault::Blame::NotReady,
+            _ => corestack_fault::Blame::Local,
+        }
+    }
+}
+
 fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> OciError + 'a {
     move |source| OciError::Io { what, path: path.to_path_buf(), source }
 }

@@ -5,6 +5,13 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+/// The paths given to `check` are the user's to fix.
+impl corestack_fault::Blamed for LoadError {
+    fn blame(&self) -> corestack_fault::Blame {
+        corestack_fault::Blame::Input
+    }
+}
+
 /// What can be wrong with the input of a check.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

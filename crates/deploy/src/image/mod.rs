@@ -122,9 +122,8 @@ pub enum ImageError {
     },
 }
 
-impl ImageError {
-    /// Whose move it is.
-    pub fn blame(&self) -> corestack_aws::Blame {
+impl corestack_aws::Blamed for ImageError {
+    fn blame(&self) -> corestack_aws::Blame {
         use corestack_aws::Blame;
         match self {
             ImageError::Aws(_) | ImageError::NoRepository { .. } => Blame::Aws,

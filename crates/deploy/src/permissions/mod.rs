@@ -149,6 +149,13 @@ impl Scope {
 #[error("the templates hold resource types whose permissions corestack does not know: {}\n    fix: add their create, update and delete actions to the printed policy yourself, or report the types to corestack", .0.join(", "))]
 pub struct UnknownTypes(pub Vec<String>);
 
+/// A resource type corestack cannot grant is corestack's to fix, not the user's.
+impl corestack_aws::Blamed for UnknownTypes {
+    fn blame(&self) -> corestack_aws::Blame {
+        corestack_aws::Blame::Local
+    }
+}
+
 /// The deployer's policy for `settings`' project and environment, whose synthesized assembly is
 /// `assembly`.
 pub fn deployer_policy(settings: &Settings, assembly: &Assembly) -> Result<Policy, UnknownTypes> {
