@@ -6,11 +6,43 @@ use std::path::{Path, PathBuf};
 
 /// The agent a new project starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum AgentKind {
     /// Rust, on `corestack-agent`.
     Rust,
     /// Python, on the `bedrock-agentcore` SDK.
     Python,
+}
+
+impl std::fmt::Display for AgentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AgentKind::Rust => "rust",
+            AgentKind::Python => "python",
+        })
+    }
+}
+
+/// The project name `init` gives a directory without `--name`: the directory's name, lowercase,
+/// with `_`, spaces and dots as hyphens.
+pub fn name_for(dir: &Path) -> std::io::Result<String> {
+    let name = std::path::absolute(dir)?.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
+    Ok(name.unwrap_or_default().replace(['_', ' ', '.'], "-"))
+}
+
+/// What to run after `init` in `dir`, as written: `cd`, the Python requirements, synth and dev,
+/// then an invocation.
+pub fn next_steps(dir: &Path, agent: AgentKind) -> Vec<String> {
+    let mut steps = Vec::new();
+    if dir != Path::new(".") {
+        steps.push(format!("cd {}", dir.display()));
+    }
+    if agent == AgentKind::Python {
+        steps.push("python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt".into());
+    }
+    steps.push("corestack synth && corestack dev      # the CloudFormation, then the agent on 127.0.0.1".into());
+    steps.push("corestack invoke --local '{\"prompt\": \"hello\"}'   # in another terminal".into());
+    steps
 }
 
 /// What `init` was asked for.

@@ -4,12 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::{ConfigArgs, Failure};
+use corestack_app::config::Source;
+
+use crate::Failure;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct BuildArgs {
     #[command(flatten)]
-    cfg: ConfigArgs,
+    cfg: Source,
     /// The runtime (name or config key) whose protocol gives the port. Default: the first.
     #[arg(long, value_name = "NAME")]
     runtime: Option<String>,
@@ -26,21 +28,20 @@ pub(crate) struct BuildArgs {
 
 pub(crate) fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let platform = corestack_oci::Platform::parse(&args.platform).ok_or_else(|| {
-        Failure::Input(anyhow::anyhow!(
+        Failure::input(anyhow::anyhow!(
             "--platform {}: corestack builds linux/arm64 or linux/amd64\n    fix: leave it out for AgentCore (linux/arm64)",
             args.platform
         ))
     })?;
     if args.out.exists() {
-        return Err(Failure::Input(anyhow::anyhow!(
+        return Err(Failure::input(anyhow::anyhow!(
             "--out {} exists; the image is written to a new directory\n    fix: remove it, or name another",
             args.out.display()
         )));
     }
     let settings = args.cfg.load(err)?;
-    let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
-    let binary = corestack_oci::cargo::static_binary(&args.cfg.dir(), &args.package, platform)
-        .map_err(|e| Failure::NotReady(e.into()))?;
+    let runtime = settings.pick_runtime(args.runtime.as_deref())?;
+    let binary = corestack_oci::cargo::static_binary(&args.cfg.dir(), &args.package, platform)?;
     let name = binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| args.package.clone());
     let spec = corestack_oci::ImageSpec {
         binary,
@@ -50,7 +51,7 @@ pub(crate) fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Wri
         env: Vec::new(),
         ca_certificates: ca_bundle(err),
     };
-    let written = corestack_oci::write_layout(&spec, &args.out).map_err(|e| Failure::Other(e.into()))?;
+    let written = corestack_oci::write_layout(&spec, &args.out)?;
     writeln!(
         out,
         "Wrote the {} image of {} for runtime {} to {}: {} ({:.1} MB compressed)",

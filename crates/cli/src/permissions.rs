@@ -2,12 +2,14 @@
 
 use std::io::Write;
 
-use crate::{ConfigArgs, Failure};
+use corestack_app::config::Source;
+
+use crate::Failure;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PermissionsArgs {
     #[command(flatten)]
-    cfg: ConfigArgs,
+    cfg: Source,
     /// One part, as its own document: `corestack` (its own calls) or `cloudformation` (what
     /// CloudFormation does with your credentials). Each fits one managed policy; the whole may not.
     #[arg(long, value_parser = ["corestack", "cloudformation"])]
@@ -19,8 +21,7 @@ pub(crate) struct PermissionsArgs {
 pub(crate) fn run_permissions(args: &PermissionsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load(err)?;
     let assembly = corestack_app::synth(&settings)?;
-    let policy =
-        corestack_deploy::permissions::deployer_policy(&settings, &assembly).map_err(|e| Failure::Other(e.into()))?;
+    let policy = corestack_deploy::permissions::deployer_policy(&settings, &assembly)?;
     use corestack_deploy::permissions::Part;
     let document = match args.part.as_deref() {
         Some("corestack") => policy.part(Part::Own),

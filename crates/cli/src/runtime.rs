@@ -8,11 +8,7 @@ pub(crate) struct Tokio(tokio::runtime::Runtime);
 
 impl Tokio {
     pub(crate) fn new() -> Result<Tokio, Failure> {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map(Tokio)
-            .map_err(|e| Failure::Other(e.into()))
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map(Tokio).map_err(Failure::from)
     }
 
     /// Runs `work` to its end on this runtime, from the heap.

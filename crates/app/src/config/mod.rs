@@ -22,6 +22,8 @@ pub use observability::ObservabilitySettings;
 pub(crate) mod project;
 mod runtime;
 mod sections;
+mod source;
+pub use source::{PROJECT_FILE, Source};
 
 /// What can be wrong with a configuration file.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,14 @@ pub enum ConfigError {
         env: String,
         /// Everything that is wrong.
         problems: Vec<Problem>,
+    },
+    /// A command that works on an AWS account found no project config to work on.
+    #[error(
+        "`corestack {command}` works on your project's AWS account and needs its corestack.toml, and there is none in this directory (the embedded demo config is only for synth, check and dev)\n    fix: run it in the project's directory, or pass --config FILE; a new project starts with `corestack init`"
+    )]
+    NoProjectFile {
+        /// The command, e.g. `deploy`.
+        command: String,
     },
     /// The requested environment is not in the file.
     #[error("{}: no environment `{name}`; the file defines {}\n    fix: pass --env with one of them, or add [environments.{name}]", path.display(), if known.is_empty() { "none".to_string() } else { known.join(", ") })]
