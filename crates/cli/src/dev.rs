@@ -4,24 +4,22 @@ use std::io::Write;
 use std::sync::Arc;
 
 use corestack_app::config::LocalBedrock;
+use corestack_dev::run::Serving;
 use corestack_dev::startup::{self, TraceTarget};
-use corestack_dev::{DevConfig, DevOptions, DevServer, LocalProject, SetupError};
+use corestack_dev::{DevOptions, LocalProject};
 
 use crate::Failure;
 use crate::runtime::Tokio;
 
-/// The default local endpoint port.
-pub(crate) const DEFAULT_PORT: u16 = 8787;
-
 #[derive(Debug, clap::Args)]
 pub(crate) struct DevArgs {
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// Serve only this runtime (its name or its key in the config).
     #[arg(long, value_name = "NAME")]
     runtime: Option<String>,
     /// The port on 127.0.0.1.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(long, default_value_t = corestack_contract::DEV_PORT)]
     port: u16,
     /// Override every runtime's idle timeout, in seconds (to try the lifecycle quickly).
     #[arg(long, value_name = "S")]
@@ -48,17 +46,8 @@ pub(crate) struct DevArgs {
     max_sessions: usize,
 }
 
-impl From<SetupError> for Failure {
-    fn from(e: SetupError) -> Self {
-        match e {
-            SetupError::Build { .. } => Failure::Other(e.into()),
-            other => Failure::Input(other.into()),
-        }
-    }
-}
-
 pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure> {
-    let cwd = args.cfg.dir().canonicalize().map_err(|e| Failure::Input(e.into()))?;
+    let cwd = args.cfg.dir().canonicalize()?;
     if args.cfg.embedded() {
         startup::check_embedded_demo(&cwd)?;
     }
@@ -84,45 +73,12 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     // Each session holds a few descriptors; hundreds of sessions need more than the usual soft
     // limit of 1,024.
     corestack_dev::raise_open_files_limit();
-    Tokio::new()?.run(async {
-        // The same environment the deployed container gets, plus, for agents on the stand-in,
-        // its endpoint and dummy credentials.
-        let stand_in = project.start_stand_in().await.map_err(|e| Failure::Other(e.into()))?;
-        let traces = match traces {
-            None => None,
-            Some(TraceTarget::Console) => Some(
-                corestack_dev::traces::start_console(stdout_console()).await.map_err(|e| Failure::Other(e.into()))?,
-            ),
-            Some(TraceTarget::Collector(url)) => Some(url),
-        };
-        if let Some(endpoint) = &traces {
-            project.export_traces(endpoint);
-        }
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(|e| {
-            Failure::Input(anyhow::anyhow!(
-                "cannot listen on 127.0.0.1:{}: {e}\n    fix: pass --port with a free port",
-                args.port
-            ))
-        })?;
-        let url = format!("http://127.0.0.1:{}", listener.local_addr().map_err(|e| Failure::Other(e.into()))?.port());
-        project.advertise_invocation_urls(&settings, &url);
-        let stand_in_url = stand_in.as_ref().map(|s| s.url());
-        let at = startup::Listening {
-            url: &url,
-            port: args.port,
-            stand_in: stand_in_url.as_deref(),
-            traces: traces.as_deref(),
-        };
-        let mut out = std::io::stdout().lock();
-        for line in startup::banner(&settings, &project, &at) {
-            let _ = writeln!(out, "{line}");
-        }
-        drop(out);
-        let mut config = DevConfig::new(project.runtimes);
-        config.max_sessions = args.max_sessions;
-        let server = DevServer::new(config, stdout_console());
-        server.serve(listener, shutdown()).await.map_err(|e| Failure::Other(e.into()))
-    })
+    let serving = Serving { port: args.port, traces, max_sessions: args.max_sessions };
+    let mut banner = |line: &str| {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    };
+    let served = corestack_dev::run::serve(&settings, project, &serving, stdout_console(), &mut banner, shutdown());
+    Ok(Tokio::new()?.run(served)?)
 }
 
 /// The deployed runtime gets its memories' IDs and gateways' URLs from the Platform stack; dev
@@ -131,7 +87,7 @@ fn deployed_platform_values(
     settings: &corestack_app::Settings,
     err: &mut dyn Write,
 ) -> std::collections::BTreeMap<(String, String), String> {
-    let values = Tokio::new().map_err(|e| crate::deploy::failure_text(&e)).and_then(|rt| {
+    let values = Tokio::new().map_err(|e| e.to_string()).and_then(|rt| {
         rt.run(async {
             let assembly = corestack_app::synth(settings).map_err(|e| e.to_string())?;
             let project = corestack_deploy::Project::connect(settings, &assembly).await.map_err(|e| e.to_string())?;

@@ -13,6 +13,9 @@ pub mod session_id;
 
 pub use protocol::Protocol;
 
+/// The port `corestack dev` serves the data plane on, on 127.0.0.1, unless given `--port`.
+pub const DEV_PORT: u16 = 8787;
+
 /// The health check path every protocol's container answers on its port.
 pub const PING_PATH: &str = "/ping";
 /// The WebSocket path of HTTP and AG-UI containers.

@@ -16,6 +16,7 @@ mod names;
 mod output;
 pub mod project;
 mod reaper;
+pub mod run;
 mod session;
 pub mod startup;
 pub mod traces;

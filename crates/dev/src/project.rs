@@ -50,6 +50,16 @@ pub enum SetupError {
     },
 }
 
+impl corestack_fault::Blamed for SetupError {
+    /// A build that failed is a local failure; the rest is the config's or a flag's.
+    fn blame(&self) -> corestack_fault::Blame {
+        match self {
+            SetupError::Build { .. } => corestack_fault::Blame::Local,
+            _ => corestack_fault::Blame::Input,
+        }
+    }
+}
+
 /// The runtimes to serve, their distinct build steps, and which of them use the Bedrock stand-in.
 #[derive(Clone, Debug)]
 pub struct LocalProject {
