@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use corestack_deploy::image::ImageChoices;
 use corestack_deploy::platform_status::PlatformStatus;
-use corestack_deploy::{
-    Observer, Project, Record, StackResult, Wait, deploy_question, describe_outcome, destroy_question,
-};
+use corestack_deploy::status::Status;
+use corestack_deploy::{Observer, Project, Record, StackResult, Wait, deploy_question, destroy_question};
 
 use crate::Failure;
 use crate::runtime::Tokio;
@@ -18,7 +17,7 @@ use corestack_progress::{Mode, Progress};
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// Where the assembly, and outputs.json, are written.
     #[arg(long, value_name = "DIR", default_value = "corestack.out")]
     out: PathBuf,
@@ -44,7 +43,7 @@ pub(crate) struct DeployArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DiffArgs {
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// Compare as if deploying on this tag: `TAG` for every runtime, `RUNTIME=TAG` for one.
     #[arg(long, value_name = "[RUNTIME=]TAG")]
     image_tag: Vec<String>,
@@ -59,7 +58,7 @@ pub(crate) struct DiffArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// Poll until every runtime is READY (or one fails).
     #[arg(long)]
     wait: bool,
@@ -77,7 +76,7 @@ pub(crate) struct StatusArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct LogsArgs {
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// The runtime (name or config key). Default: the first in the config.
     #[arg(long, value_name = "NAME")]
     runtime: Option<String>,
@@ -98,7 +97,7 @@ pub(crate) struct LogsArgs {
 #[derive(Debug, clap::Args)]
 pub(crate) struct DestroyArgs {
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// Delete without asking.
     #[arg(short, long)]
     yes: bool,
@@ -112,7 +111,7 @@ fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Failure::Input(anyhow::anyhow!("{question}: not asked without a terminal\n    fix: pass --yes")));
+        return Err(Failure::input(anyhow::anyhow!("{question}: not asked without a terminal\n    fix: pass --yes")));
     }
     let _ = write!(err, "{question} [y/N] ");
     let _ = err.flush();
@@ -121,42 +120,9 @@ fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure
     if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::Declined) }
 }
 
-/// Runs `work` until it finishes or Ctrl-C. On Ctrl-C, says what goes on without corestack and
-/// how to resume: CloudFormation finishes (or rolls back) what it started, and nothing is
-/// deleted or rolled back by stopping.
-async fn interruptible<T>(
-    work: impl std::future::Future<Output = Result<T, Failure>>,
-    progress: &Progress,
-    resume: &str,
-) -> Result<T, Failure> {
-    tokio::select! {
-        r = work => r,
-        _ = tokio::signal::ctrl_c() => {
-            progress.finish();
-            let running = progress.in_progress();
-            let running = if running.is_empty() {
-                String::new()
-            } else {
-                format!("; CloudFormation carries on with {} on its own", running.join(", "))
-            };
-            Err(Failure::Interrupted(anyhow::anyhow!(
-                "interrupted: corestack stopped waiting{running}. Nothing was cancelled, rolled back or deleted.\n    resume: {resume} (finished stacks are skipped; a stack still busy is reported until it settles)"
-            )))
-        }
-    }
-}
-
 fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
     for r in results {
-        let _ = if json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({"event": "result", "stack": r.name, "outcome": r.outcome, "seconds": r.seconds, "outputs": r.outputs})
-            )
-        } else {
-            writeln!(out, "{:<36} {}", r.name, describe_outcome(r))
-        };
+        let _ = if json { writeln!(out, "{}", r.json_event()) } else { writeln!(out, "{r}") };
     }
 }
 
@@ -193,13 +159,13 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     let observer: Arc<dyn Observer> = progress.clone();
     let resume = format!("corestack deploy{}", args.cfg.flags());
     let record = Record::default();
-    let deployed = rt.run(interruptible(
-        async { rollout.run(&project, &observer, &record).await.map_err(Failure::from) },
-        &progress,
-        &resume,
-    ));
+    let deployed =
+        rt.run(progress.until_interrupted(
+            async { rollout.run(&project, &observer, &record).await.map_err(Failure::from) },
+            &resume,
+        ));
     progress.finish();
-    let failure = deployed.as_ref().err().map(failure_text);
+    let failure = deployed.as_ref().err().map(ToString::to_string);
     let report = record.write_report(&args.report_dir, &settings, failure.as_deref(), started.elapsed().as_secs_f64());
     if let Err(failed) = deployed {
         // The report of what was done, when one could be written; the failure is what counts.
@@ -225,17 +191,6 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     Ok(())
 }
 
-/// A failure's message, for the report.
-pub(crate) fn failure_text(f: &Failure) -> String {
-    match f {
-        Failure::Input(e) | Failure::NotReady(e) | Failure::Aws(e) | Failure::Other(e) | Failure::Interrupted(e) => {
-            format!("{e:#}")
-        }
-        Failure::Findings => "the check found errors".into(),
-        Failure::Declined => "cancelled at the prompt".into(),
-    }
-}
-
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load_project("destroy")?;
     let assembly = corestack_app::synth(&settings)?;
@@ -243,12 +198,11 @@ pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let observer: Arc<dyn Observer> = progress.clone();
     let resume = format!("corestack destroy{}", args.cfg.flags());
-    let results = Tokio::new()?.run(interruptible(
+    let results = Tokio::new()?.run(progress.until_interrupted(
         async {
             let project = Project::connect(&settings, &assembly).await?;
             project.destroy(&observer).await.map_err(Failure::from)
         },
-        &progress,
         &resume,
     ))?;
     progress.finish();
@@ -263,30 +217,17 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
         interval: Duration::from_secs_f64(args.interval.max(0.01)),
         timeout: Duration::from_secs(args.timeout),
     });
-    let (statuses, platform) = Tokio::new()?.run(async {
+    let status = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
-        let progress = |s: &corestack_deploy::status::Status| eprintln!("corestack: {} {}", s.id, s.status);
-        let statuses = project.statuses(wait, &progress).await?;
-        let progress = |s: &PlatformStatus| eprintln!("corestack: {} {} {}", s.kind, s.name, s.status);
-        let platform = project.platform_statuses(wait, &progress).await?;
-        Ok::<_, Failure>((statuses, platform))
+        let runtime_polled = |s: &Status| eprintln!("corestack: {} {}", s.id, s.status);
+        let platform_polled = |s: &PlatformStatus| eprintln!("corestack: {} {} {}", s.kind, s.name, s.status);
+        Ok::<_, Failure>(project.status(wait, &runtime_polled, &platform_polled).await?)
     })?;
-    if args.json {
-        let _ = writeln!(out, "{}", serde_json::json!({ "runtimes": statuses, "platform": platform }));
-    } else {
-        for r in &statuses {
-            let _ = writeln!(out, "{}: {}", r.name, r.status);
-            for e in &r.endpoints {
-                let _ = writeln!(out, "  endpoint {}: {}", e.name, e.status);
-            }
-        }
-        for p in &platform {
-            let _ = writeln!(out, "{p}");
-        }
+    let lines = if args.json { vec![serde_json::json!(status).to_string()] } else { status.lines() };
+    for line in lines {
+        let _ = writeln!(out, "{line}");
     }
-    let failed =
-        statuses.iter().any(|r| r.status.status.ends_with("_FAILED")) || platform.iter().any(PlatformStatus::failed);
-    if failed { Err(Failure::Findings) } else { Ok(()) }
+    if status.failed() { Err(Failure::Findings) } else { Ok(()) }
 }
 
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -313,18 +254,13 @@ pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failu
     let since = crate::since_flag(&args.since)?;
     let settings = args.cfg.load_project("logs")?;
     // The runtime is checked before any AWS call, and only its own output is looked for.
-    let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
+    let runtime = settings.pick_runtime(args.runtime.as_deref())?;
     let assembly = corestack_app::synth(&settings)?;
     Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         let json = args.json;
         let mut print = |e: &corestack_deploy::logs::Event| {
-            if json {
-                let event = serde_json::json!({"timestamp": e.timestamp, "stream": e.stream, "message": e.message});
-                writeln!(out, "{event}")?;
-            } else {
-                writeln!(out, "{} {} {}", e.timestamp, e.stream, e.message)?;
-            }
+            writeln!(out, "{}", e.line(json))?;
             out.flush()
         };
         let poll = Duration::from_secs(2);

@@ -4,9 +4,11 @@
 
 use std::fmt;
 
+use crate::logs::Event;
 use crate::platform_status::PlatformStatus;
+use crate::project::ProjectStatus;
 use crate::status::{MMDS_FIX, Status};
-use crate::{StackDiff, ownership::Orphan};
+use crate::{StackDiff, StackResult, describe_outcome, ownership::Orphan};
 
 impl fmt::Display for Status {
     /// `<id> <status> version <v>`, then what the control plane says of it, and its failure on a
@@ -133,4 +135,43 @@ pub fn destroy_question(stacks: usize, settings: &corestack_app::Settings) -> St
         "delete the {stacks} stacks of environment {} in {}, and any other stack of it the config no longer names ({kept} retained)",
         env.name, env.region
     )
+}
+
+impl ProjectStatus {
+    /// Each runtime's line and its endpoints', then each memory's and gateway's.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for r in &self.runtimes {
+            lines.push(format!("{}: {}", r.name, r.status));
+            lines.extend(r.endpoints.iter().map(|e| format!("  endpoint {}: {}", e.name, e.status)));
+        }
+        lines.extend(self.platform.iter().map(ToString::to_string));
+        lines
+    }
+}
+
+impl fmt::Display for StackResult {
+    /// `<stack> <what happened> in <s> s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<36} {}", self.name, describe_outcome(self))
+    }
+}
+
+impl StackResult {
+    /// The `result` event of `--json`: stack, outcome, seconds and outputs.
+    pub fn json_event(&self) -> serde_json::Value {
+        serde_json::json!({"event": "result", "stack": self.name, "outcome": self.outcome, "seconds": self.seconds, "outputs": self.outputs})
+    }
+}
+
+impl Event {
+    /// `<ms since the epoch> <stream> <message>`, or with `json` the object `logs --json` prints
+    /// (`timestamp`, `stream`, `message`).
+    pub fn line(&self, json: bool) -> String {
+        if json {
+            serde_json::json!({"timestamp": self.timestamp, "stream": self.stream, "message": self.message}).to_string()
+        } else {
+            format!("{} {} {}", self.timestamp, self.stream, self.message)
+        }
+    }
 }

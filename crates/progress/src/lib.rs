@@ -7,6 +7,9 @@ use std::sync::Mutex;
 
 use corestack_deploy::{ResourceEvent, Step, describe_outcome};
 
+mod interrupt;
+pub use interrupt::Interrupted;
+
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

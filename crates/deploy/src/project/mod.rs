@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::image::{Docker, ImageChoices, Registry, RuntimeImage};
 use crate::preflight::Identity;
-use crate::status::{Status, StatusReader};
+use crate::status::Status;
 use crate::{DeployError, Deployer, ResourceEvent, StackDiff, StackPlan, StackResult, Step};
 
 /// What a long operation tells as it goes; every method does nothing unless overridden.
@@ -41,6 +41,9 @@ pub enum RuntimeOutput {
     /// Its ID (what the control plane and the log groups use).
     Id,
 }
+
+mod status;
+pub use status::ProjectStatus;
 
 /// A deployed runtime's status and its endpoints' statuses.
 #[derive(Clone, Debug, Serialize)]
@@ -215,40 +218,6 @@ impl<'a> Project<'a> {
         Ok(found)
     }
 
-    /// The status of every runtime and of its endpoints; with `wait`, after polling until every
-    /// runtime is READY (`progress` sees each poll), or failing when one fails or time is up.
-    pub async fn statuses(
-        &self,
-        wait: Option<Wait>,
-        progress: &(dyn Fn(&Status) + Sync),
-    ) -> Result<Vec<RuntimeStatus>, DeployError> {
-        let ids = self.runtime_outputs(RuntimeOutput::Id, None).await?;
-        let reader = StatusReader::new(&self.config);
-        let runtime_ids: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
-        let statuses = match wait {
-            Some(w) => reader.wait_ready(&runtime_ids, w.interval, w.timeout, progress).await?,
-            None => {
-                let mut all = Vec::new();
-                for id in &runtime_ids {
-                    all.push(reader.runtime(id).await?);
-                }
-                all
-            }
-        };
-        let mut found = Vec::new();
-        for ((r, id), mut status) in ids.iter().zip(statuses) {
-            let more = reader.unmodelled(&self.config, id).await?;
-            status.require_mmdsv2 = Some(more.require_mmdsv2);
-            (status.platform_version, status.session_storage) = (more.platform_version, more.session_storage);
-            let mut endpoints = Vec::new();
-            for e in &r.spec.endpoints {
-                endpoints.push(EndpointStatus { name: e.name.clone(), status: reader.endpoint(id, &e.name).await? });
-            }
-            found.push(RuntimeStatus { runtime: r.key.clone(), name: r.spec.name.clone(), status, endpoints });
-        }
-        Ok(found)
-    }
-
     /// The outputs of the stacks that hold memories and gateways, by stack name (one
     /// DescribeStacks each; empty for a stack not deployed).
     async fn platform_outputs(&self) -> Result<BTreeMap<String, BTreeMap<String, String>>, DeployError> {
@@ -283,19 +252,6 @@ impl<'a> Project<'a> {
                 Some(((e.kind.clone(), e.key.clone()), outputs.get(&e.stack)?.get(output)?.clone()))
             })
             .collect())
-    }
-
-    /// Each deployed memory's and gateway's status (with its targets); with `wait`, after polling
-    /// until memories are ACTIVE and gateways and targets READY.
-    pub async fn platform_statuses(
-        &self,
-        wait: Option<Wait>,
-        progress: &(dyn Fn(&crate::platform_status::PlatformStatus) + Sync),
-    ) -> Result<Vec<crate::platform_status::PlatformStatus>, DeployError> {
-        let ids = self.platform_ids().await?;
-        crate::platform_status::PlatformReader::new(&self.config)
-            .statuses(&ids, wait.map(|w| (w.interval, w.timeout)), progress)
-            .await
     }
 
     /// What a deploy with these image choices would change, stack by stack.
