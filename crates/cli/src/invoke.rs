@@ -5,7 +5,7 @@ use std::io::Write;
 
 use corestack_deploy::{Project, RuntimeOutput};
 use corestack_dev::local_arn;
-use corestack_invoke::answer::{self, AnswerError};
+use corestack_invoke::answer;
 use corestack_invoke::request::{Asked, Request};
 use corestack_invoke::{Invocation, InvokeError, Target};
 
@@ -48,7 +48,7 @@ pub(crate) struct InvokeArgs {
     #[arg(long)]
     local: bool,
     /// The port of `corestack dev`.
-    #[arg(long, default_value_t = crate::dev::DEFAULT_PORT)]
+    #[arg(long, default_value_t = corestack_contract::DEV_PORT)]
     port: u16,
     /// The runtime ARN. Default: the runtime's, read from its deployed AgentCore stack.
     #[arg(long, value_name = "ARN")]
@@ -58,20 +58,14 @@ pub(crate) struct InvokeArgs {
     #[arg(long, value_name = "TOKEN")]
     bearer_token: Option<String>,
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
-}
-
-impl From<InvokeError> for Failure {
-    fn from(e: InvokeError) -> Self {
-        Failure::blamed(e.blame(), e.into())
-    }
+    cfg: corestack_app::config::Source,
 }
 
 /// The request the flags ask for (a payload of `-` is read from stdin).
 fn ask(args: &InvokeArgs) -> Result<Request, Failure> {
     let session = corestack_dev::new_session_id();
     let payload = match args.payload.as_deref() {
-        Some("-") => std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Input(e.into()))?,
+        Some("-") => std::io::read_to_string(std::io::stdin())?,
         other => other.unwrap_or("{}").to_string(),
     };
     let asked = match (&args.mcp, &args.a2a) {
@@ -85,7 +79,7 @@ fn ask(args: &InvokeArgs) -> Result<Request, Failure> {
 pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     // On AWS, only the project's own config; `--local` talks to corestack dev, which may run the demo.
     let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
-    let runtime = settings.pick_runtime(args.runtime.as_deref()).map_err(|e| Failure::Input(e.into()))?;
+    let runtime = settings.pick_runtime(args.runtime.as_deref())?;
     let Request { ask, payload, accept } = ask(args)?;
     let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
     let region = settings.environment.region.clone();
@@ -128,63 +122,25 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         if args.ws {
             let connection = corestack_invoke::ws::open(&target, &arn, &args.qualifier, &session).await;
             let connection = connection.map_err(|e| refused(args, e, Failure::from))?;
-            return websocket(connection).await;
+            return Ok(connection.relay_stdio().await?);
         }
         let invocation =
             Invocation { arn, qualifier: args.qualifier.clone(), session: session.clone(), accept, payload };
         let mut stdout = std::io::stdout();
         let mut write = |chunk: bytes::Bytes| sink.take(chunk, &mut stdout);
         let result = corestack_invoke::invoke(&target, invocation, &mut write).await;
-        result.map_err(|e| refused(args, e, |e| answered(sink.failure(e))))
+        result.map_err(|e| refused(args, e, |e| Failure::from(sink.failure(e))))
     })?;
     if sink.last != b'\n' {
         let _ = writeln!(out);
     }
-    let finished = sink.finish(out).map_err(answered);
+    let finished = sink.finish(out).map_err(Failure::from);
     let _ = out.flush();
     finished
 }
 
-/// The failure `e` is: with `--local` and nothing listening, that dev is not running; else `otherwise`'s.
+/// The failure `e` is: with `--local`, a connection that never reached dev says dev is not
+/// running; else `otherwise`'s.
 fn refused(args: &InvokeArgs, e: InvokeError, otherwise: impl FnOnce(InvokeError) -> Failure) -> Failure {
-    if args.local && dev_absent(&e) { dev_not_running(args.port) } else { otherwise(e) }
-}
-
-/// Whether `--local` found nothing to talk to: corestack dev answers every refusal with an AWS
-/// error code, so a failure without one is a connection that never reached it.
-fn dev_absent(e: &InvokeError) -> bool {
-    matches!(e, InvokeError::Aws(f) if f.code().is_none())
-}
-
-fn dev_not_running(port: u16) -> Failure {
-    Failure::NotReady(anyhow::anyhow!(
-        "nothing answers on 127.0.0.1:{port}: corestack dev is not running there\n    fix: start it in the project's directory with `corestack dev` (it serves on {} unless given --port), or pass the --port it serves on",
-        crate::dev::DEFAULT_PORT
-    ))
-}
-
-/// An answer that did not end well, as the failure (and exit code) it is.
-fn answered(e: AnswerError) -> Failure {
-    match e {
-        AnswerError::Invoke(e) => e.into(),
-        other => Failure::Other(other.into()),
-    }
-}
-
-/// `--ws`: stdin's lines out as text messages, the runtime's messages printed, until both are done.
-async fn websocket(connection: corestack_invoke::ws::Connection) -> Result<(), Failure> {
-    let (lines_tx, lines) = tokio::sync::mpsc::channel::<String>(16);
-    std::thread::spawn(move || {
-        for line in std::io::stdin().lines() {
-            let Ok(line) = line else { break };
-            if lines_tx.blocking_send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stdout = std::io::stdout();
-    let mut print = |text: &str| {
-        let _ = writeln!(stdout, "{text}");
-    };
-    Ok(connection.relay(lines, corestack_invoke::WS_QUIET, &mut print).await?)
+    otherwise(if args.local { e.from_dev(args.port) } else { e })
 }

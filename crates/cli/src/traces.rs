@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use corestack_deploy::{DeployError, Project, RuntimeOutput};
+use corestack_deploy::{Project, RuntimeOutput};
 use corestack_traces::{Query, RuntimeRef, TraceReader, render};
 
 use crate::Failure;
@@ -16,7 +16,7 @@ pub(crate) struct TracesArgs {
     #[command(subcommand)]
     get: Option<TracesCommand>,
     #[command(flatten)]
-    cfg: crate::ConfigArgs,
+    cfg: corestack_app::config::Source,
     /// Only this runtime's traces (name or config key). Default: every runtime of the config.
     #[arg(long, value_name = "NAME")]
     runtime: Option<String>,
@@ -42,15 +42,11 @@ enum TracesCommand {
         /// OpenTelemetry tools show.
         id: String,
         #[command(flatten)]
-        cfg: crate::ConfigArgs,
+        cfg: corestack_app::config::Source,
         /// Print JSON, for scripts.
         #[arg(long)]
         json: bool,
     },
-}
-
-fn aws(e: corestack_deploy::AwsFailure) -> Failure {
-    Failure::from(DeployError::Aws(Box::new(e)))
 }
 
 pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -59,11 +55,11 @@ pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), F
     }
     let since = crate::since_flag(&args.since)?;
     if args.limit == 0 {
-        return Err(Failure::Input(anyhow::anyhow!("--limit 0 lists nothing\n    fix: use --limit 1 or more")));
+        return Err(Failure::input(anyhow::anyhow!("--limit 0 lists nothing\n    fix: use --limit 1 or more")));
     }
     let settings = args.cfg.load_project("traces")?;
     let only = match &args.runtime {
-        Some(name) => Some(settings.pick_runtime(Some(name)).map_err(|e| Failure::Input(e.into()))?.key.clone()),
+        Some(name) => Some(settings.pick_runtime(Some(name))?.key.clone()),
         None => None,
     };
     let assembly = corestack_app::synth(&settings)?;
@@ -73,29 +69,19 @@ pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), F
         let runtimes = ids.into_iter().map(|(r, id)| RuntimeRef { key: r.key.clone(), id }).collect();
         let query =
             Query { since: Duration::from_secs(since), runtimes, session: args.session.clone(), limit: args.limit };
-        TraceReader::new(project.config()).list(&query).await.map_err(aws)
+        TraceReader::new(project.config()).list(&query).await.map_err(Failure::from)
     })?;
     if args.json {
-        let rows: Vec<serde_json::Value> = listed
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "id": l.trace.id, "runtime": l.runtime, "start": l.trace.start,
-                    "duration_ms": l.trace.duration_ms, "status": l.trace.status,
-                    "session": l.trace.session, "spans": l.trace.spans().len(),
-                })
-            })
-            .collect();
-        writeln!(out, "{}", serde_json::to_string_pretty(&rows).expect("plain data"))?;
+        writeln!(out, "{}", render::list_json(&listed))?;
     } else {
         write!(out, "{}", render::list(&listed))?;
     }
     Ok(())
 }
 
-fn run_get(id: &str, cfg: &crate::ConfigArgs, json: bool, out: &mut dyn Write) -> Result<(), Failure> {
+fn run_get(id: &str, cfg: &corestack_app::config::Source, json: bool, out: &mut dyn Write) -> Result<(), Failure> {
     if corestack_traces::xray_trace_id(id).is_none() {
-        return Err(Failure::Input(anyhow::anyhow!(
+        return Err(Failure::input(anyhow::anyhow!(
             "`{id}` is not a trace ID\n    fix: use X-Ray's form, 1-<8 hex digits>-<24 hex digits>, or the 32 hex digits of a W3C trace ID"
         )));
     }
@@ -103,10 +89,10 @@ fn run_get(id: &str, cfg: &crate::ConfigArgs, json: bool, out: &mut dyn Write) -
     let assembly = corestack_app::synth(&settings)?;
     let trace = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
-        TraceReader::new(project.config()).get(id).await.map_err(aws)
+        TraceReader::new(project.config()).get(id).await.map_err(Failure::from)
     })?;
     let Some(trace) = trace else {
-        return Err(Failure::Input(anyhow::anyhow!(
+        return Err(Failure::input(anyhow::anyhow!(
             "X-Ray has no trace {id} in {}\n    fix: check the ID and the environment's region; X-Ray keeps traces 30 days",
             settings.environment.region
         )));

@@ -1,6 +1,7 @@
 //! `corestack invoke --ws`'s conversation: lines out as text messages, the runtime's messages
 //! handed back, until both sides are done.
 
+use std::io::Write;
 use std::time::Duration;
 
 use tokio::sync::mpsc::Receiver;
@@ -58,5 +59,25 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// [`Connection::relay`] of standard input's lines, each message received printed on a line
+    /// of standard output.
+    pub async fn relay_stdio(self) -> Result<(), InvokeError> {
+        let (lines_tx, lines) = tokio::sync::mpsc::channel::<String>(16);
+        // A thread of its own: reading stdin blocks, and would hold a runtime worker.
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { break };
+                if lines_tx.blocking_send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stdout = std::io::stdout();
+        let mut print = |text: &str| {
+            let _ = writeln!(stdout, "{text}");
+        };
+        self.relay(lines, QUIET, &mut print).await
     }
 }

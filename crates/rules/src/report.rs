@@ -8,6 +8,7 @@ use crate::{Finding, RULES, Report, Severity};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     /// Grouped by stack, one line per finding.
     Text,
@@ -15,6 +16,22 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+}
+
+/// Every rule with its pillar, severity, title and rationale: two lines each as text, else a
+/// JSON array (SARIF lists its rules in each report).
+pub fn rule_list(format: Format) -> String {
+    if format != Format::Text {
+        let rules: Vec<_> = RULES.iter().map(|r| r.info).collect();
+        return serde_json::to_string_pretty(&rules).expect("plain data") + "\n";
+    }
+    let mut s = String::new();
+    for r in RULES {
+        let severity = format!("{:?}", r.info.severity).to_lowercase();
+        let (id, pillar, title, why) = (r.info.id, r.info.pillar.to_string(), r.info.title, r.info.rationale);
+        let _ = writeln!(s, "{id:<6} {pillar:<22} {severity:<7} {title}\n       {why}");
+    }
+    s
 }
 
 /// Renders a report. `color` adds ANSI colours to the text format.

@@ -9,6 +9,22 @@ use corestack_text::one_line;
 
 use crate::{Listed, Span, Trace};
 
+/// The listed traces as `traces --json` prints them: id, runtime, start, duration, status, session
+/// and span count of each, newest first.
+pub fn list_json(listed: &[Listed]) -> String {
+    let rows: Vec<serde_json::Value> = listed
+        .iter()
+        .map(|l| {
+            serde_json::json!({
+                "id": l.trace.id, "runtime": l.runtime, "start": l.trace.start,
+                "duration_ms": l.trace.duration_ms, "status": l.trace.status,
+                "session": l.trace.session, "spans": l.trace.spans().len(),
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).expect("plain data")
+}
+
 /// `2026-11-30T15:04:05.123Z`.
 fn when(epoch_s: f64) -> String {
     DateTime::from_secs_f64(epoch_s).fmt(Format::DateTime).unwrap_or_else(|_| epoch_s.to_string())
