@@ -9,7 +9,7 @@ mod common;
 const MAX_FILE_LINES: usize = 500;
 const MAX_FUNCTION_LINES: usize = 80;
 /// The CLI's source today; the goal is under 1,000. Lower it as code moves into the libraries.
-const MAX_CLI_LINES: usize = 1_440;
+const MAX_CLI_LINES: usize = 1_110;
 
 /// Functions over the limit, to be split: `(file, function)`. A function that fits is removed
 /// from here (the test says so), and none may be added.
@@ -18,10 +18,8 @@ const TOO_LONG_YET: &[(&str, &str)] = &[
     ("crates/app/src/architecture.rs", "build"),
     ("crates/app/src/config/gateways.rs", "gateway"),
     ("crates/app/src/config/gateways.rs", "target"),
-    ("crates/app/src/config/network.rs", "network"),
     ("crates/app/src/config/platform.rs", "memory"),
     ("crates/app/src/config/platform.rs", "provider"),
-    ("crates/app/src/config/runtime.rs", "runtime"),
     ("crates/app/src/init.rs", "project_files"),
     ("crates/app/tests/platform.rs", "the_platform_stack_holds_the_memory_gateway_targets_and_provider"),
     ("crates/cli/tests/deploy.rs", "deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks"),

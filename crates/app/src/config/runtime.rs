@@ -63,8 +63,63 @@ pub(super) fn runtimes(raw: Vec<RawRuntime>, env: RuntimeEnv<'_>, problems: &mut
 }
 
 fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut Problems<'_>) -> RuntimeSettings {
-    let name = format!("{}_{env_name}", r.name);
-    if let Err(v) = limits::runtime_name(&r.name) {
+    let name = runtime_name(&r.name, env_name, at, problems);
+    let image = image(r.image_tag, r.image_digest, at, problems);
+    let public = r.network_mode == Some(crate::raw::NetworkMode::Public);
+    for (j, m) in r.models.iter().enumerate() {
+        if let Err(v) = limits::model_id(m) {
+            problems.push(Problem::from_violation(&format!("{at}.models[{j}]"), v));
+        }
+    }
+    let endpoints = r
+        .endpoints
+        .into_iter()
+        .enumerate()
+        .map(|(j, e)| endpoint(e, &format!("{at}.endpoints[{j}]"), problems))
+        .collect();
+    let protocol = r.protocol.unwrap_or_default();
+    let spec = RuntimeSpec {
+        name,
+        description: r.description,
+        protocol,
+        environment: container_environment(r.environment, region, protocol),
+        idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(900),
+        max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(28_800),
+        request_header_allowlist: r.request_header_allowlist,
+        authorizer: r.authorizer.map(|a| JwtAuthorizer {
+            discovery_url: a.discovery_url,
+            allowed_audience: a.allowed_audience,
+            allowed_clients: a.allowed_clients,
+            allowed_scopes: a.allowed_scopes,
+        }),
+        endpoints,
+        platform_version: r.platform_version,
+        session_storage: r.session_storage.map(|s| s.mount_path),
+    };
+    // The construct's own checks, under this runtime's key; the name was checked above.
+    for problem in AgentRuntime::validate(&spec) {
+        if problem.at != "name" {
+            problems.push(problem.under(at));
+        }
+    }
+    RuntimeSettings {
+        logical: corestack_cfn::pascal_case(&r.name),
+        key: r.name,
+        image,
+        public,
+        models: r.models,
+        spec,
+        local: r.local.map(|l| local_command(l, at, problems)),
+        build: r.build.map(|b| build(b, at, problems)),
+        memories: r.memories,
+        gateways: r.gateways,
+    }
+}
+
+/// The AgentCore name, `<name>_<environment>`, within the service's pattern and 48 characters.
+fn runtime_name(key: &str, env_name: &str, at: &str, problems: &mut Problems<'_>) -> String {
+    let name = format!("{key}_{env_name}");
+    if let Err(v) = limits::runtime_name(key) {
         problems.push(Problem::from_violation(&format!("{at}.name"), v));
     } else if limits::runtime_name(&name).is_err() {
         problems.push(Problem::new(
@@ -73,7 +128,12 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
             format!("shorten the name to at most {} characters", 47 - env_name.len()),
         ));
     }
-    let image = match (r.image_tag, r.image_digest) {
+    name
+}
+
+/// The image: a tag or a digest, exactly one.
+fn image(tag: Option<String>, digest: Option<String>, at: &str, problems: &mut Problems<'_>) -> ImageRef {
+    match (tag, digest) {
         (Some(tag), None) => {
             if let Err(v) = limits::image_tag(&tag) {
                 problems.push(Problem::from_violation(&format!("{at}.image_tag"), v));
@@ -102,126 +162,97 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
             ));
             ImageRef::Tag(String::new())
         }
-    };
-    let public = r.network_mode == Some(crate::raw::NetworkMode::Public);
-    for (j, m) in r.models.iter().enumerate() {
-        if let Err(v) = limits::model_id(m) {
-            problems.push(Problem::from_violation(&format!("{at}.models[{j}]"), v));
+    }
+}
+
+/// An endpoint, on the version this deploy creates or a fixed one.
+fn endpoint(e: crate::raw::RawEndpoint, at: &str, problems: &mut Problems<'_>) -> EndpointProps {
+    let version = match e.version {
+        None => VersionPin::Current,
+        Some(RawVersion::Word(w)) if w == "current" => VersionPin::Current,
+        // `"3"` means 3: the service's own version numbers are strings.
+        Some(RawVersion::Word(w)) if w.parse::<u32>().is_ok_and(|n| (1..=99_999).contains(&n)) => {
+            VersionPin::Fixed(w.parse().expect("checked above"))
         }
-    }
-    let mut endpoints = Vec::new();
-    for (j, e) in r.endpoints.into_iter().enumerate() {
-        let version = match e.version {
-            None => VersionPin::Current,
-            Some(RawVersion::Word(w)) if w == "current" => VersionPin::Current,
-            // `"3"` means 3: the service's own version numbers are strings.
-            Some(RawVersion::Word(w)) if w.parse::<u32>().is_ok_and(|n| (1..=99_999).contains(&n)) => {
-                VersionPin::Fixed(w.parse().expect("checked above"))
-            }
-            Some(RawVersion::Number(n)) if (1..=99_999).contains(&n) => VersionPin::Fixed(n as u32),
-            Some(other) => {
-                let given = match other {
-                    RawVersion::Number(n) => n.to_string(),
-                    RawVersion::Word(w) => format!("\"{w}\""),
-                };
-                problems.push(Problem::new(
-                    &format!("{at}.endpoints[{j}].version"),
-                    format!("{given} is not a version"),
-                    "use \"current\" (the version this deploy creates) or a number from 1 to 99999",
-                ));
-                VersionPin::Current
-            }
-        };
-        endpoints.push(EndpointProps { name: e.name, version, description: e.description });
-    }
-    let mut environment = r.environment;
+        Some(RawVersion::Number(n)) if (1..=99_999).contains(&n) => VersionPin::Fixed(n as u32),
+        Some(other) => {
+            let given = match other {
+                RawVersion::Number(n) => n.to_string(),
+                RawVersion::Word(w) => format!("\"{w}\""),
+            };
+            problems.push(Problem::new(
+                &format!("{at}.version"),
+                format!("{given} is not a version"),
+                "use \"current\" (the version this deploy creates) or a number from 1 to 99999",
+            ));
+            VersionPin::Current
+        }
+    };
+    EndpointProps { name: e.name, version, description: e.description }
+}
+
+/// The container's environment: the config's, plus the region and the protocol unless it sets
+/// its own. `corestack dev` passes this same map, so a local run sees what the deployed one sees.
+fn container_environment(
+    mut environment: std::collections::BTreeMap<String, String>,
+    region: &str,
+    protocol: corestack_constructs::runtime::Protocol,
+) -> std::collections::BTreeMap<String, String> {
     // AgentCore's documentation names no region variable that the runtime sets, and the AWS SDKs
-    // need one: every container gets the environment's region unless the config sets its own.
-    // `corestack dev` passes this same map, so a local run sees what the deployed one sees.
+    // need one: every container gets the environment's region.
     if !region.is_empty() {
         environment.entry("AWS_REGION".to_string()).or_insert_with(|| region.to_string());
     }
     // The protocol the service speaks to the container, which the container cannot otherwise tell
     // apart for HTTP and AG-UI (both on 8080): corestack-agent records it on each invocation span.
-    let protocol = r.protocol.unwrap_or_default();
     environment.entry("CORESTACK_PROTOCOL".to_string()).or_insert_with(|| protocol.as_str().to_string());
-    let spec = RuntimeSpec {
-        name,
-        description: r.description,
-        protocol,
-        environment,
-        idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(900),
-        max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(28_800),
-        request_header_allowlist: r.request_header_allowlist,
-        authorizer: r.authorizer.map(|a| JwtAuthorizer {
-            discovery_url: a.discovery_url,
-            allowed_audience: a.allowed_audience,
-            allowed_clients: a.allowed_clients,
-            allowed_scopes: a.allowed_scopes,
-        }),
-        endpoints,
-        platform_version: r.platform_version,
-        session_storage: r.session_storage.map(|s| s.mount_path),
-    };
-    // The construct's own checks, under this runtime's key; the name was checked above.
-    for problem in AgentRuntime::validate(&spec) {
-        if problem.at != "name" {
-            problems.push(problem.under(at));
+    environment
+}
+
+/// `[runtimes.local]`: how `corestack dev` runs the agent.
+fn local_command(l: crate::raw::RawLocal, at: &str, problems: &mut Problems<'_>) -> LocalCommand {
+    let bedrock = match l.bedrock.as_deref().map(|b| (b, LocalBedrock::parse(b))) {
+        None => LocalBedrock::default(),
+        Some((_, Some(b))) => b,
+        Some((other, None)) => {
+            problems.push(Problem::new(
+                &format!("{at}.local.bedrock"),
+                format!("`{other}` is not a Bedrock choice"),
+                "use \"local\" (corestack dev's offline stand-in) or \"aws\" (the real service, with your credentials)",
+            ));
+            LocalBedrock::default()
         }
-    }
-    let local = r.local.map(|l| {
-        let bedrock = match l.bedrock.as_deref().map(|b| (b, LocalBedrock::parse(b))) {
-            None => LocalBedrock::default(),
-            Some((_, Some(b))) => b,
-            Some((other, None)) => {
-                problems.push(Problem::new(
-                    &format!("{at}.local.bedrock"),
-                    format!("`{other}` is not a Bedrock choice"),
-                    "use \"local\" (corestack dev's offline stand-in) or \"aws\" (the real service, with your credentials)",
-                ));
-                LocalBedrock::default()
-            }
-        };
-        LocalCommand { command: l.command.args(), build: l.build.map(|b| b.args()).unwrap_or_default(), bedrock }
-    });
-    if local.as_ref().is_some_and(|l| l.command.is_empty()) {
+    };
+    let command = l.command.args();
+    if command.is_empty() {
         problems.push(Problem::new(
             &format!("{at}.local.command"),
             "the local command is empty",
             "name the program to run, e.g. command = \"target/release/echo-agent\"",
         ));
     }
-    let build = r.build.map(|b| {
-        if b.dockerfile.trim().is_empty() {
-            problems.push(Problem::new(
-                &format!("{at}.build.dockerfile"),
-                "the Dockerfile path is empty",
-                "name the Dockerfile, e.g. dockerfile = \"agents/echo-agent/Dockerfile\"",
-            ));
-        }
-        for key in b.args.keys().filter(|k| k.is_empty() || k.contains('=') || k.contains(char::is_whitespace)) {
-            problems.push(Problem::new(
-                &format!("{at}.build.args"),
-                format!("`{key}` is not a build argument name"),
-                "use a name without `=` or spaces, as in the Dockerfile's ARG line",
-            ));
-        }
-        BuildSettings {
-            dockerfile: PathBuf::from(b.dockerfile),
-            context: PathBuf::from(b.context.unwrap_or_else(|| ".".into())),
-            args: b.args,
-        }
-    });
-    RuntimeSettings {
-        logical: corestack_cfn::pascal_case(&r.name),
-        key: r.name,
-        image,
-        public,
-        models: r.models,
-        spec,
-        local,
-        build,
-        memories: r.memories,
-        gateways: r.gateways,
+    LocalCommand { command, build: l.build.map(|b| b.args()).unwrap_or_default(), bedrock }
+}
+
+/// `[runtimes.build]`: the Dockerfile, its context and build arguments.
+fn build(b: crate::raw::RawBuild, at: &str, problems: &mut Problems<'_>) -> BuildSettings {
+    if b.dockerfile.trim().is_empty() {
+        problems.push(Problem::new(
+            &format!("{at}.build.dockerfile"),
+            "the Dockerfile path is empty",
+            "name the Dockerfile, e.g. dockerfile = \"agents/echo-agent/Dockerfile\"",
+        ));
+    }
+    for key in b.args.keys().filter(|k| k.is_empty() || k.contains('=') || k.contains(char::is_whitespace)) {
+        problems.push(Problem::new(
+            &format!("{at}.build.args"),
+            format!("`{key}` is not a build argument name"),
+            "use a name without `=` or spaces, as in the Dockerfile's ARG line",
+        ));
+    }
+    BuildSettings {
+        dockerfile: PathBuf::from(b.dockerfile),
+        context: PathBuf::from(b.context.unwrap_or_else(|| ".".into())),
+        args: b.args,
     }
 }
