@@ -15,9 +15,12 @@ use corestack_constructs::runtime::RuntimeSpec;
 use crate::raw::RawConfig;
 
 mod gateways;
+mod memories;
 mod network;
 mod observability;
 mod platform;
+mod providers;
+mod targets;
 pub use observability::ObservabilitySettings;
 pub(crate) mod project;
 mod runtime;
