@@ -13,6 +13,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod agentcore_stacks;
 pub mod architecture;
 pub mod assembly;
 mod assembly_summary;
@@ -28,6 +29,7 @@ mod raw;
 mod raw_platform;
 mod runtime_stack;
 pub mod runtime_url;
+mod synth_error;
 
 pub use architecture::{StandardArchitecture, SynthError};
 pub use assembly::{Assembly, RuntimeEntry, RuntimeOutputs, WriteError};
