@@ -264,7 +264,8 @@ pub(crate) struct RawBuild {
 pub(crate) struct RawLocal {
     pub(crate) command: RawCommand,
     pub(crate) build: Option<RawCommand>,
-    pub(crate) bedrock: Option<String>,
+    #[serde(default)]
+    pub(crate) bedrock: crate::config::LocalBedrock,
 }
 
 /// A command line as one string (split on whitespace) or as a list of arguments.

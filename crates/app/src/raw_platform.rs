@@ -22,9 +22,8 @@ pub(crate) struct RawMemory {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "MemoryStrategy")]
 pub(crate) struct RawStrategy {
-    /// semantic, summary, user_preference or episodic.
     #[serde(rename = "type")]
-    pub(crate) kind: String,
+    pub(crate) kind: RawStrategyKind,
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     #[serde(default)]
@@ -63,7 +62,8 @@ pub(crate) struct RawTarget {
     pub(crate) smithy: Option<String>,
     pub(crate) mcp_server: Option<String>,
     pub(crate) credential_provider: Option<String>,
-    pub(crate) credential_location: Option<String>,
+    #[serde(default)]
+    pub(crate) credential_location: CredentialLocation,
     pub(crate) credential_parameter_name: Option<String>,
     pub(crate) credential_prefix: Option<String>,
     #[serde(default)]
@@ -77,9 +77,8 @@ pub(crate) struct RawTarget {
 #[schemars(rename = "CredentialProvider")]
 pub(crate) struct RawProvider {
     pub(crate) name: String,
-    /// api_key or oauth2.
     #[serde(rename = "type")]
-    pub(crate) kind: String,
+    pub(crate) kind: RawProviderType,
     pub(crate) secret_arn: Option<String>,
     pub(crate) secret_json_key: Option<String>,
     pub(crate) vendor: Option<String>,
@@ -89,4 +88,56 @@ pub(crate) struct RawProvider {
     pub(crate) api_key: Option<String>,
     #[schemars(skip)]
     pub(crate) client_secret: Option<String>,
+}
+
+/// Where a gateway target's API key goes: `header` (the default) or `query_parameter`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CredentialLocation {
+    /// In a request header.
+    #[default]
+    Header,
+    /// In a query parameter.
+    QueryParameter,
+}
+
+impl CredentialLocation {
+    /// The CloudFormation value (`CredentialLocation`).
+    pub(crate) fn cfn(self) -> &'static str {
+        match self {
+            CredentialLocation::Header => "HEADER",
+            CredentialLocation::QueryParameter => "QUERY_PARAMETER",
+        }
+    }
+}
+
+/// A memory strategy's built-in kind: semantic, summary, user_preference or episodic (with
+/// model_id and a prompt, a custom strategy on top of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawStrategyKind {
+    Semantic,
+    Summary,
+    UserPreference,
+    Episodic,
+}
+
+impl From<RawStrategyKind> for corestack_constructs::platform::StrategyKind {
+    fn from(kind: RawStrategyKind) -> Self {
+        use corestack_constructs::platform::StrategyKind;
+        match kind {
+            RawStrategyKind::Semantic => StrategyKind::Semantic,
+            RawStrategyKind::Summary => StrategyKind::Summary,
+            RawStrategyKind::UserPreference => StrategyKind::UserPreference,
+            RawStrategyKind::Episodic => StrategyKind::Episodic,
+        }
+    }
+}
+
+/// A credential provider's type: api_key or oauth2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawProviderType {
+    ApiKey,
+    Oauth2,
 }

@@ -33,8 +33,8 @@ pub(crate) struct DevArgs {
     /// Which Bedrock the agents call: `local` (a stand-in for Converse and ConverseStream on
     /// 127.0.0.1, no account needed) or `aws` (the real service, with your credentials).
     /// Default: each runtime's `[runtimes.local] bedrock`, else `aws`.
-    #[arg(long, value_name = "local|aws", value_parser = ["local", "aws"])]
-    bedrock: Option<String>,
+    #[arg(long, value_enum)]
+    bedrock: Option<LocalBedrock>,
     /// Show the agents' spans: `console` prints each span on the console; an OTLP/HTTP URL (such
     /// as http://127.0.0.1:4318) sends them to your collector. The agents export when built with
     /// an OpenTelemetry SDK (corestack-agent's `otel` feature).
@@ -56,12 +56,19 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
         runtime: args.runtime.clone(),
         idle_timeout: args.idle_timeout,
         max_lifetime: args.max_lifetime,
-        bedrock: args.bedrock.as_deref().and_then(LocalBedrock::parse),
+        bedrock: args.bedrock,
     };
     let traces = args.traces.as_deref().map(TraceTarget::parse).transpose()?;
     let mut project = LocalProject::new(&settings, &cwd, &options)?;
     if project.uses_platform(&settings) {
-        for line in project.platform_environment(&settings, &deployed_platform_values(&settings, err)) {
+        // The deployed runtime gets its memories' IDs and gateways' URLs from the Platform stack;
+        // dev reads the same values from the deployed stacks when it can, and says when it cannot.
+        let deployed = Tokio::new()?.run(corestack_deploy::project::deployed_platform_values(&settings));
+        let values = deployed.unwrap_or_else(|e| {
+            let _ = writeln!(err, "corestack dev: cannot read the deployed memories and gateways: {e}");
+            Default::default()
+        });
+        for line in project.platform_environment(&settings, &values) {
             let _ = writeln!(err, "corestack dev: {line}");
         }
     }
@@ -79,25 +86,6 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     };
     let served = corestack_dev::run::serve(&settings, project, &serving, stdout_console(), &mut banner, shutdown());
     Ok(Tokio::new()?.run(served)?)
-}
-
-/// The deployed runtime gets its memories' IDs and gateways' URLs from the Platform stack; dev
-/// reads the same values from the deployed stacks when it can, and says so when it cannot.
-fn deployed_platform_values(
-    settings: &corestack_app::Settings,
-    err: &mut dyn Write,
-) -> std::collections::BTreeMap<(String, String), String> {
-    let values = Tokio::new().map_err(|e| e.to_string()).and_then(|rt| {
-        rt.run(async {
-            let assembly = corestack_app::synth(settings).map_err(|e| e.to_string())?;
-            let project = corestack_deploy::Project::connect(settings, &assembly).await.map_err(|e| e.to_string())?;
-            project.platform_values().await.map_err(|e| e.to_string())
-        })
-    });
-    values.unwrap_or_else(|e| {
-        let _ = writeln!(err, "corestack dev: cannot read the deployed memories and gateways: {e}");
-        Default::default()
-    })
 }
 
 /// Lines for dev's console, on stdout.

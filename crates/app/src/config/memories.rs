@@ -44,14 +44,7 @@ pub(super) fn memory(m: RawMemory, i: usize, env: &str, problems: &mut Problems<
 
 /// One strategy of a memory: a built-in kind, its namespaces, and prompt additions if custom.
 fn strategy(s: RawStrategy, at: &str, problems: &mut Problems<'_>) -> Option<StrategySpec> {
-    let Some(kind) = StrategyKind::from_key(&s.kind) else {
-        problems.push(Problem::new(
-            &format!("{at}.type"),
-            format!("`{}` is not a memory strategy", s.kind),
-            "use semantic, summary, user_preference or episodic (add model_id and a prompt for a custom one)",
-        ));
-        return None;
-    };
+    let kind = StrategyKind::from(s.kind);
     if !names::memory_name(&s.name) {
         problems.push(Problem::new(
             &format!("{at}.name"),

@@ -195,25 +195,19 @@ pub struct LocalCommand {
     pub bedrock: LocalBedrock,
 }
 
-/// Which Bedrock Runtime an agent run by `corestack dev` calls (`[runtimes.local] bedrock`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which Bedrock Runtime an agent run by `corestack dev` calls (`[runtimes.local] bedrock`, and
+/// dev's `--bedrock`): `aws` or `local`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
 pub enum LocalBedrock {
     /// The real service, with the credentials of the shell that runs `corestack dev`.
     #[default]
     Aws,
     /// corestack dev's stand-in for Converse and ConverseStream on 127.0.0.1: no account needed.
+    #[serde(rename = "local")]
+    #[cfg_attr(feature = "clap", value(name = "local"))]
     StandIn,
-}
-
-impl LocalBedrock {
-    /// Reads a config or flag value: `"aws"` or `"local"`.
-    pub fn parse(value: &str) -> Option<LocalBedrock> {
-        match value {
-            "aws" => Some(LocalBedrock::Aws),
-            "local" => Some(LocalBedrock::StandIn),
-            _ => None,
-        }
-    }
 }
 
 /// Everything the standard architecture needs, for one environment.

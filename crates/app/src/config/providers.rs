@@ -5,7 +5,7 @@ use corestack_constructs::platform::names;
 use corestack_constructs::platform::{ProviderKind, ProviderSpec};
 
 use super::Problems;
-use crate::raw_platform::RawProvider;
+use crate::raw_platform::{RawProvider, RawProviderType};
 
 /// `CredentialProviderVendor` values (registry schema, `AWS::BedrockAgentCore::OAuth2CredentialProvider`).
 pub(super) const OAUTH2_VENDORS: [&str; 25] = [
@@ -73,17 +73,9 @@ pub(super) fn provider(
             "use the secret's full ARN, arn:aws:secretsmanager:<region>:<account>:secret:<name>",
         ));
     }
-    let kind = match p.kind.as_str() {
-        "api_key" => ProviderKind::ApiKey,
-        "oauth2" => oauth2(&p, &at, problems),
-        other => {
-            problems.push(Problem::new(
-                &format!("{at}.type"),
-                format!("`{other}` is not a credential provider type"),
-                "use api_key or oauth2",
-            ));
-            return None;
-        }
+    let kind = match p.kind {
+        RawProviderType::ApiKey => ProviderKind::ApiKey,
+        RawProviderType::Oauth2 => oauth2(&p, &at, problems),
     };
     let default_key = if kind == ProviderKind::ApiKey { "api_key" } else { "client_secret" };
     Some(ProviderSpec {

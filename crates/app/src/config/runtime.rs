@@ -9,7 +9,7 @@ use corestack_constructs::runtime::{
     AgentRuntime, EndpointProps, JwtAuthorizer, PlatformVersion, RuntimeSpec, VersionPin,
 };
 
-use super::{BuildSettings, ImageRef, LocalBedrock, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings};
+use super::{BuildSettings, ImageRef, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings};
 use crate::raw::{RawRuntime, RawVersion};
 
 /// The environment a runtime is resolved for: its name, Region, and the platform of runtimes
@@ -211,18 +211,6 @@ fn container_environment(
 
 /// `[runtimes.local]`: how `corestack dev` runs the agent.
 fn local_command(l: crate::raw::RawLocal, at: &str, problems: &mut Problems<'_>) -> LocalCommand {
-    let bedrock = match l.bedrock.as_deref().map(|b| (b, LocalBedrock::parse(b))) {
-        None => LocalBedrock::default(),
-        Some((_, Some(b))) => b,
-        Some((other, None)) => {
-            problems.push(Problem::new(
-                &format!("{at}.local.bedrock"),
-                format!("`{other}` is not a Bedrock choice"),
-                "use \"local\" (corestack dev's offline stand-in) or \"aws\" (the real service, with your credentials)",
-            ));
-            LocalBedrock::default()
-        }
-    };
     let command = l.command.args();
     if command.is_empty() {
         problems.push(Problem::new(
@@ -231,7 +219,7 @@ fn local_command(l: crate::raw::RawLocal, at: &str, problems: &mut Problems<'_>)
             "name the program to run, e.g. command = \"target/release/echo-agent\"",
         ));
     }
-    LocalCommand { command, build: l.build.map(|b| b.args()).unwrap_or_default(), bedrock }
+    LocalCommand { command, build: l.build.map(|b| b.args()).unwrap_or_default(), bedrock: l.bedrock }
 }
 
 /// `[runtimes.build]`: the Dockerfile, its context and build arguments.

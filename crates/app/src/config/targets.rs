@@ -222,7 +222,7 @@ fn credential(
         return None;
     };
     if provider.kind == ProviderKind::ApiKey {
-        let api_key = Some(api_key_placement(t, at, problems));
+        let api_key = Some(api_key_placement(t));
         return Some(TargetCredential { provider: name, api_key, scopes: Vec::new() });
     }
     if t.scopes.is_empty() {
@@ -235,21 +235,9 @@ fn credential(
     Some(TargetCredential { provider: name, api_key: None, scopes: t.scopes.clone() })
 }
 
-fn api_key_placement(t: &RawTarget, at: &str, problems: &mut Problems<'_>) -> ApiKeyPlacement {
-    let location = match t.credential_location.as_deref().unwrap_or("header") {
-        "header" => "HEADER",
-        "query_parameter" => "QUERY_PARAMETER",
-        other => {
-            problems.push(Problem::new(
-                &format!("{at}.credential_location"),
-                format!("`{other}` is not where an API key goes"),
-                "use header or query_parameter",
-            ));
-            "HEADER"
-        }
-    };
+fn api_key_placement(t: &RawTarget) -> ApiKeyPlacement {
     ApiKeyPlacement {
-        location: location.into(),
+        location: t.credential_location.cfn().into(),
         parameter_name: t.credential_parameter_name.clone(),
         prefix: t.credential_prefix.clone(),
     }

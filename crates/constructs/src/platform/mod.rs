@@ -37,13 +37,6 @@ impl StrategyKind {
             StrategyKind::Episodic => "episodic",
         }
     }
-
-    /// The kind the config names `key`.
-    pub fn from_key(key: &str) -> Option<StrategyKind> {
-        [StrategyKind::Semantic, StrategyKind::Summary, StrategyKind::UserPreference, StrategyKind::Episodic]
-            .into_iter()
-            .find(|k| k.key() == key)
-    }
 }
 
 /// A custom strategy's model and prompt overrides, on top of a built-in kind.

@@ -101,6 +101,14 @@ pub async fn connect(settings: &Settings) -> Result<(aws_config::SdkConfig, Iden
     Ok((config, identity))
 }
 
+/// What `corestack dev` hands its runtimes of the deployed memories and gateways: the
+/// [`Project::platform_values`] of the project's deployed stacks, or why they cannot be read.
+pub async fn deployed_platform_values(settings: &Settings) -> Result<BTreeMap<(String, String), String>, String> {
+    let assembly = corestack_app::synth(settings).map_err(|e| e.to_string())?;
+    let project = Project::connect(settings, &assembly).await.map_err(|e| e.to_string())?;
+    project.platform_values().await.map_err(|e| e.to_string())
+}
+
 impl<'a> Project<'a> {
     /// Loads the environment's AWS configuration and checks it ([`connect`]).
     pub async fn connect(settings: &'a Settings, assembly: &'a Assembly) -> Result<Project<'a>, DeployError> {
@@ -236,6 +244,12 @@ impl<'a> Project<'a> {
         &self,
     ) -> Result<Vec<(corestack_app::platform_stack::PlatformEntry, String)>, DeployError> {
         Ok(crate::platform_status::deployed(&self.assembly.manifest.platform, &self.platform_outputs().await?))
+    }
+
+    /// The deployed ARN of the runtime with config key `key`.
+    pub async fn runtime_arn(&self, key: &str) -> Result<String, DeployError> {
+        let arns = self.runtime_outputs(RuntimeOutput::Arn, Some(key)).await?;
+        Ok(arns.into_iter().next().map(|(_, arn)| arn).expect("a configured runtime"))
     }
 
     /// What runtimes are handed of each deployed memory (its ID) and gateway (its MCP URL), by
