@@ -30,9 +30,18 @@ pub fn name_for(dir: &Path) -> std::io::Result<String> {
     Ok(name.unwrap_or_default().replace(['_', ' ', '.'], "-"))
 }
 
+/// What `init` says after writing `files` in `dir`: the project, each file, and what to run next.
+pub fn summary(dir: &Path, options: &InitOptions, files: &[PathBuf]) -> Vec<String> {
+    let mut lines = vec![format!("Started project {} in {} ({} agent):", options.name, dir.display(), options.agent)];
+    lines.extend(files.iter().map(|f| format!("  {}", f.display())));
+    lines.push("Next:".into());
+    lines.extend(next_steps(dir, options.agent).into_iter().map(|step| format!("  {step}")));
+    lines
+}
+
 /// What to run after `init` in `dir`, as written: `cd`, the Python requirements, synth and dev,
 /// then an invocation.
-pub fn next_steps(dir: &Path, agent: AgentKind) -> Vec<String> {
+fn next_steps(dir: &Path, agent: AgentKind) -> Vec<String> {
     let mut steps = Vec::new();
     if dir != Path::new(".") {
         steps.push(format!("cd {}", dir.display()));

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use corestack_app::config::Source;
+use corestack_oci::build::{BuildRequest, build_layout};
 
 use crate::Failure;
 
@@ -27,54 +28,17 @@ pub(crate) struct BuildArgs {
 }
 
 pub(crate) fn run_build(args: &BuildArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
-    let platform = corestack_oci::Platform::parse(&args.platform).ok_or_else(|| {
-        Failure::input(anyhow::anyhow!(
-            "--platform {}: corestack builds linux/arm64 or linux/amd64\n    fix: leave it out for AgentCore (linux/arm64)",
-            args.platform
-        ))
-    })?;
-    if args.out.exists() {
-        return Err(Failure::input(anyhow::anyhow!(
-            "--out {} exists; the image is written to a new directory\n    fix: remove it, or name another",
-            args.out.display()
-        )));
-    }
     let settings = args.cfg.load(err)?;
     let runtime = settings.pick_runtime(args.runtime.as_deref())?;
-    let binary = corestack_oci::cargo::static_binary(&args.cfg.dir(), &args.package, platform)?;
-    let name = binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| args.package.clone());
-    let spec = corestack_oci::ImageSpec {
-        binary,
-        name,
-        platform,
-        port: runtime.spec.protocol.port(),
-        env: Vec::new(),
-        ca_certificates: ca_bundle(err),
-    };
-    let written = corestack_oci::write_layout(&spec, &args.out)?;
-    writeln!(
-        out,
-        "Wrote the {} image of {} for runtime {} to {}: {} ({:.1} MB compressed)",
-        args.platform,
-        args.package,
-        runtime.key,
-        args.out.display(),
-        written.manifest_digest,
-        written.layer_bytes as f64 / 1_000_000.0
-    )?;
-    writeln!(out, "  push it with: skopeo copy oci:{} docker://<repository URI>:<tag>", args.out.display())?;
-    Ok(())
-}
-
-/// This machine's CA bundle; without one, the image has none, and says so.
-fn ca_bundle(err: &mut dyn Write) -> Option<PathBuf> {
-    let found = corestack_oci::host_ca_bundle();
-    if found.is_none() {
-        let places = corestack_oci::CA_BUNDLE_PLACES.join(", ");
-        let _ = writeln!(
-            err,
-            "corestack: warning: no CA bundle in {places}; the image has none, so the agent's TLS calls will fail"
-        );
+    let dir = args.cfg.dir();
+    let port = runtime.spec.protocol.port();
+    let request = BuildRequest { dir: &dir, package: &args.package, platform: &args.platform, port, out: &args.out };
+    let built = build_layout(&request)?;
+    if let Some(warning) = built.warning() {
+        let _ = writeln!(err, "corestack: {warning}");
     }
-    found
+    for line in built.lines(&request, &runtime.key) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }

@@ -1,18 +1,16 @@
 //! `corestack deploy` and `corestack destroy`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use corestack_deploy::image::ImageChoices;
-use corestack_deploy::platform_status::PlatformStatus;
-use corestack_deploy::status::Status;
 use corestack_deploy::{Observer, Project, Record, StackResult, Wait, deploy_question, destroy_question};
 
 use crate::Failure;
 use crate::runtime::Tokio;
-use corestack_progress::{Mode, Progress};
+use corestack_progress::{Mode, Progress, confirm};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct DeployArgs {
@@ -24,14 +22,8 @@ pub(crate) struct DeployArgs {
     /// Deploy without asking.
     #[arg(short, long)]
     yes: bool,
-    /// Run on this tag of the project repository, pinned by digest (no build): `TAG` for every
-    /// runtime, `RUNTIME=TAG` for one. Repeatable.
-    #[arg(long, value_name = "[RUNTIME=]TAG")]
-    image_tag: Vec<String>,
-    /// Run on this image of the project repository, `<uri>:<tag>` or `<uri>@sha256:<digest>`,
-    /// pinned by digest (no build): `URI` for every runtime, `RUNTIME=URI` for one. Repeatable.
-    #[arg(long, value_name = "[RUNTIME=]URI")]
-    image_uri: Vec<String>,
+    #[command(flatten)]
+    images: ImageFlags,
     /// Print events and results as JSON lines on stdout, for scripts.
     #[arg(long)]
     json: bool,
@@ -40,16 +32,25 @@ pub(crate) struct DeployArgs {
     report_dir: PathBuf,
 }
 
+/// The images deploy (and diff, as if deploying) runs on instead of building.
+#[derive(Debug, clap::Args)]
+struct ImageFlags {
+    /// Run on this tag of the project repository, pinned by digest (no build): `TAG` for every
+    /// runtime, `RUNTIME=TAG` for one. Repeatable.
+    #[arg(long, value_name = "[RUNTIME=]TAG")]
+    image_tag: Vec<String>,
+    /// Run on this image of the project repository, `<uri>:<tag>` or `<uri>@sha256:<digest>`,
+    /// pinned by digest (no build): `URI` for every runtime, `RUNTIME=URI` for one. Repeatable.
+    #[arg(long, value_name = "[RUNTIME=]URI")]
+    image_uri: Vec<String>,
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct DiffArgs {
     #[command(flatten)]
     cfg: corestack_app::config::Source,
-    /// Compare as if deploying on this tag: `TAG` for every runtime, `RUNTIME=TAG` for one.
-    #[arg(long, value_name = "[RUNTIME=]TAG")]
-    image_tag: Vec<String>,
-    /// Compare as if deploying on this image URI: `URI` or `RUNTIME=URI`.
-    #[arg(long, value_name = "[RUNTIME=]URI")]
-    image_uri: Vec<String>,
+    #[command(flatten)]
+    images: ImageFlags,
     /// Print the differences as one JSON document, for scripts.
     #[arg(long)]
     json: bool,
@@ -106,20 +107,6 @@ pub(crate) struct DestroyArgs {
     json: bool,
 }
 
-fn confirm(question: &str, yes: bool, err: &mut dyn Write) -> Result<(), Failure> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::input(anyhow::anyhow!("{question}: not asked without a terminal\n    fix: pass --yes")));
-    }
-    let _ = write!(err, "{question} [y/N] ");
-    let _ = err.flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::Declined) }
-}
-
 fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
     for r in results {
         let _ = if json { writeln!(out, "{}", r.json_event()) } else { writeln!(out, "{r}") };
@@ -128,12 +115,11 @@ fn print_results(results: &[StackResult], json: bool, out: &mut dyn Write) {
 
 pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load_project("deploy")?;
-    let choices = ImageChoices::from_flags(&settings, &args.image_tag, &args.image_uri)?;
+    let choices = ImageChoices::from_flags(&settings, &args.images.image_tag, &args.images.image_uri)?;
     let (assembly, report) = corestack_rules::project::synth_and_check(&settings)?;
     if report.failed() {
         let _ =
-            write!(err, "{}", corestack_rules::report::render(&report, corestack_rules::report::Format::Text, false));
-        let _ = writeln!(err, "corestack: the check found errors, so nothing was deployed");
+            write!(err, "{}", corestack_rules::project::findings_text(&report, false, Some("nothing was deployed")));
         return Err(Failure::Findings);
     }
     let rt = Tokio::new()?;
@@ -153,7 +139,9 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
     assembly.write(&args.out)?;
     let env = &settings.environment;
     let question = deploy_question(rollout.stack_count(), &env.name, &env.region, &rollout.orphans());
-    confirm(&question, args.yes, err)?;
+    if !confirm(&question, args.yes, err)? {
+        return Err(Failure::Declined);
+    }
     let started = std::time::Instant::now();
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let observer: Arc<dyn Observer> = progress.clone();
@@ -174,27 +162,27 @@ pub(crate) fn run_deploy(args: &DeployArgs, out: &mut dyn Write, err: &mut dyn W
         }
         return Err(failed);
     }
-    let (md, json) = report?;
+    let report = report?;
     let results = record.results();
     let outputs_json = corestack_deploy::report::write_outputs(&args.out, &results)?;
     // On a terminal the progress block already shows each stack's result.
     if !(progress.mode() == Mode::Terminal && std::io::stdout().is_terminal()) {
         print_results(&results, args.json, out);
     }
-    if args.json {
-        return Ok(());
+    if !args.json {
+        for line in record.summary_lines(&outputs_json, &report) {
+            let _ = writeln!(out, "{line}");
+        }
     }
-    for line in corestack_deploy::report::summary_lines(&results, &record.images()) {
-        let _ = writeln!(out, "{line}");
-    }
-    let _ = writeln!(out, "outputs: {}; report: {} and {}", outputs_json.display(), md.display(), json.display());
     Ok(())
 }
 
 pub(crate) fn run_destroy(args: &DestroyArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load_project("destroy")?;
     let assembly = corestack_app::synth(&settings)?;
-    confirm(&destroy_question(assembly.manifest.stacks.len(), &settings), args.yes, err)?;
+    if !confirm(&destroy_question(assembly.manifest.stacks.len(), &settings), args.yes, err)? {
+        return Err(Failure::Declined);
+    }
     let progress = Arc::new(Progress::new(Mode::detect(args.json)));
     let observer: Arc<dyn Observer> = progress.clone();
     let resume = format!("corestack destroy{}", args.cfg.flags());
@@ -219,9 +207,7 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
     });
     let status = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
-        let runtime_polled = |s: &Status| eprintln!("corestack: {} {}", s.id, s.status);
-        let platform_polled = |s: &PlatformStatus| eprintln!("corestack: {} {} {}", s.kind, s.name, s.status);
-        Ok::<_, Failure>(project.status(wait, &runtime_polled, &platform_polled).await?)
+        Ok::<_, Failure>(project.status(wait, &|line| eprintln!("corestack: {line}")).await?)
     })?;
     let lines = if args.json { vec![serde_json::json!(status).to_string()] } else { status.lines() };
     for line in lines {
@@ -233,7 +219,7 @@ pub(crate) fn run_status(args: &StatusArgs, out: &mut dyn Write) -> Result<(), F
 pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let settings = args.cfg.load_project("diff")?;
     let assembly = corestack_app::synth(&settings)?;
-    let choices = ImageChoices::from_flags(&settings, &args.image_tag, &args.image_uri)?;
+    let choices = ImageChoices::from_flags(&settings, &args.images.image_tag, &args.images.image_uri)?;
     let diffs = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
         project.diff(&choices).await.map_err(Failure::from)
@@ -251,7 +237,7 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
 }
 
 pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let since = crate::since_flag(&args.since)?;
+    let since = corestack_deploy::logs::since_flag(&args.since)?;
     let settings = args.cfg.load_project("logs")?;
     // The runtime is checked before any AWS call, and only its own output is looked for.
     let runtime = settings.pick_runtime(args.runtime.as_deref())?;

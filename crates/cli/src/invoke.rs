@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use corestack_deploy::{Project, RuntimeOutput};
+use corestack_deploy::Project;
 use corestack_dev::local_arn;
 use corestack_invoke::answer;
 use corestack_invoke::request::{Asked, Request};
@@ -95,23 +95,12 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
             (None, Some((config, identity))) => {
                 let assembly = corestack_app::synth(&settings)?;
                 let project = Project::with_config(&settings, &assembly, config.clone(), identity.clone());
-                let arns = project.runtime_outputs(RuntimeOutput::Arn, Some(&runtime.key)).await?;
-                arns.into_iter().next().map(|(_, arn)| arn).expect("the picked runtime")
+                project.runtime_arn(&runtime.key).await?
             }
         };
         let _ = writeln!(err, "session: {session}");
-        let target = match (&args.bearer_token, aws) {
-            (Some(token), _) => {
-                let endpoint = if args.local {
-                    format!("http://127.0.0.1:{}", args.port)
-                } else {
-                    corestack_invoke::bearer_endpoint(&region)
-                };
-                Target::Bearer { endpoint, token: token.clone() }
-            }
-            (None, Some((config, _))) => Target::Signed(Box::new(config)),
-            (None, None) => Target::Signed(Box::new(corestack_invoke::local_config(&region, args.port).await)),
-        };
+        let local_port = args.local.then_some(args.port);
+        let target = Target::choose(args.bearer_token.as_deref(), local_port, &region, aws.map(|(c, _)| c)).await;
         if args.stop {
             let stopped = corestack_invoke::stop_session(&target, &arn, &args.qualifier, &session).await;
             stopped.map_err(|e| refused(args, e, Failure::from))?;

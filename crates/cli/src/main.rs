@@ -1,6 +1,6 @@
 //! `corestack`: the command line. It parses arguments and calls the library; nothing else.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -81,7 +81,7 @@ struct InitArgs {
 }
 
 fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    use corestack_app::init::{InitOptions, next_steps, write_project};
+    use corestack_app::init::{InitOptions, summary, write_project};
     let name = match &args.name {
         Some(n) => n.clone(),
         None => corestack_app::init::name_for(&args.dir)?,
@@ -90,13 +90,8 @@ fn init(args: &InitArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let agent_crate = Path::new(env!("CARGO_MANIFEST_DIR")).join("../agent").canonicalize().ok();
     let options = InitOptions { name, agent: args.agent, region: args.region.clone(), agent_crate };
     let files = write_project(&args.dir, &options)?;
-    writeln!(out, "Started project {} in {} ({} agent):", options.name, args.dir.display(), args.agent)?;
-    for path in &files {
-        writeln!(out, "  {}", path.display())?;
-    }
-    writeln!(out, "Next:")?;
-    for step in next_steps(&args.dir, args.agent) {
-        writeln!(out, "  {step}")?;
+    for line in summary(&args.dir, &options, &files) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
@@ -117,15 +112,6 @@ struct SynthArgs {
     json: bool,
 }
 
-/// A `--since` value (90s, 15m, 2h, 1d) in seconds, or the input error that says how to write it.
-pub(crate) fn since_flag(text: &str) -> Result<u64, Failure> {
-    corestack_deploy::logs::parse_since(text).ok_or_else(|| {
-        Failure::input(anyhow::anyhow!(
-            "--since `{text}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m"
-        ))
-    })
-}
-
 fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let started = Instant::now();
     let settings = args.cfg.load(err)?;
@@ -133,23 +119,17 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
     // Timed alone: the line below reports synthesis, the check is its own step.
     let synthesized = started.elapsed();
     let report = corestack_rules::project::check_assembly(&settings, &assembly);
-    if !report.findings.is_empty() {
-        let _ = write!(
-            err,
-            "{}",
-            corestack_rules::report::render(
-                &report,
-                corestack_rules::report::Format::Text,
-                check::color(err_is_terminal())
-            )
-        );
-    }
+    let refused = format!(
+        "nothing was written to {}; fix them, suppress them in [[check.suppressions]] with a reason, or pass --ignore-check-errors",
+        args.out.display()
+    );
+    let refused = (!args.ignore_check_errors).then_some(refused.as_str());
+    let _ = write!(
+        err,
+        "{}",
+        corestack_rules::project::findings_text(&report, check::color(std::io::stderr().is_terminal()), refused)
+    );
     if report.failed() && !args.ignore_check_errors {
-        let _ = writeln!(
-            err,
-            "corestack: the check found errors, so nothing was written to {}; fix them, suppress them in [[check.suppressions]] with a reason, or pass --ignore-check-errors",
-            args.out.display()
-        );
         return Err(Failure::Findings);
     }
     assembly.write(&args.out)?;
@@ -163,10 +143,6 @@ fn synth(args: &SynthArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(
         writeln!(out, "{line}")?;
     }
     Ok(())
-}
-
-pub(crate) fn err_is_terminal() -> bool {
-    std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
 fn main() -> ExitCode {
@@ -187,12 +163,7 @@ fn main() -> ExitCode {
         Command::Logs(args) => deploy::run_logs(args, &mut out),
         Command::Traces(args) => traces::run_traces(args, &mut out),
         Command::Permissions(args) => permissions::run_permissions(args, &mut out, &mut err),
-        Command::Schema => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&corestack_app::config_schema()).expect("a schema is JSON")
-        )
-        .map_err(Failure::from),
+        Command::Schema => writeln!(out, "{:#}", corestack_app::config_schema()).map_err(Failure::from),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Made whole, then written: clap_complete panics on a write error, and a reader that

@@ -53,7 +53,7 @@ pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), F
     if let Some(TracesCommand::Get { id, cfg, json }) = &args.get {
         return run_get(id, cfg, *json, out);
     }
-    let since = crate::since_flag(&args.since)?;
+    let since = corestack_deploy::logs::since_flag(&args.since)?;
     if args.limit == 0 {
         return Err(Failure::input(anyhow::anyhow!("--limit 0 lists nothing\n    fix: use --limit 1 or more")));
     }
@@ -80,23 +80,13 @@ pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), F
 }
 
 fn run_get(id: &str, cfg: &corestack_app::config::Source, json: bool, out: &mut dyn Write) -> Result<(), Failure> {
-    if corestack_traces::xray_trace_id(id).is_none() {
-        return Err(Failure::input(anyhow::anyhow!(
-            "`{id}` is not a trace ID\n    fix: use X-Ray's form, 1-<8 hex digits>-<24 hex digits>, or the 32 hex digits of a W3C trace ID"
-        )));
-    }
+    corestack_traces::parse_trace_id(id)?;
     let settings = cfg.load_project("traces get")?;
     let assembly = corestack_app::synth(&settings)?;
     let trace = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
-        TraceReader::new(project.config()).get(id).await.map_err(Failure::from)
+        TraceReader::new(project.config()).find(id, &settings.environment.region).await.map_err(Failure::from)
     })?;
-    let Some(trace) = trace else {
-        return Err(Failure::input(anyhow::anyhow!(
-            "X-Ray has no trace {id} in {}\n    fix: check the ID and the environment's region; X-Ray keeps traces 30 days",
-            settings.environment.region
-        )));
-    };
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&trace).expect("plain data"))?;
     } else {

@@ -9,7 +9,7 @@ mod common;
 const MAX_FILE_LINES: usize = 500;
 const MAX_FUNCTION_LINES: usize = 80;
 /// The CLI's source today; the goal is under 1,000. Lower it as code moves into the libraries.
-const MAX_CLI_LINES: usize = 1_110;
+const MAX_CLI_LINES: usize = 998;
 
 /// Functions over the limit, to be split: `(file, function)`. A function that fits is removed
 /// from here (the test says so), and none may be added.

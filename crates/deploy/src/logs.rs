@@ -38,6 +38,23 @@ pub fn parse_since(text: &str) -> Option<u64> {
     )
 }
 
+/// A `--since` value that is not a duration.
+#[derive(Debug, thiserror::Error)]
+#[error("--since `{0}` is not a duration\n    fix: use a number and s, m, h or d, e.g. 15m")]
+pub struct NotADuration(pub String);
+
+/// The flag is the user's to fix.
+impl corestack_aws::Blamed for NotADuration {
+    fn blame(&self) -> corestack_aws::Blame {
+        corestack_aws::Blame::Input
+    }
+}
+
+/// A `--since` value (90s, 15m, 2h, 1d) in seconds, or the error that says how to write one.
+pub fn since_flag(text: &str) -> Result<u64, NotADuration> {
+    parse_since(text).ok_or_else(|| NotADuration(text.to_string()))
+}
+
 /// Reads log events.
 #[derive(Clone, Debug)]
 pub struct LogReader {

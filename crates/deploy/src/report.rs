@@ -95,19 +95,6 @@ pub fn write_report(
     Ok((md_path, json_path))
 }
 
-/// The lines a finished deploy ends with: the first runtime's ARN, ID, version and URL, and the
-/// image each runtime runs on.
-pub fn summary_lines(results: &[StackResult], images: &[RuntimeImage]) -> Vec<String> {
-    let mut lines = Vec::new();
-    if let Some(ac) = results.iter().find(|r| r.outputs.contains_key("AgentRuntimeArn")) {
-        for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
-            lines.push(format!("  {key}: {}", ac.outputs.get(key).map(String::as_str).unwrap_or("-")));
-        }
-    }
-    lines.extend(images.iter().map(|i| format!("  image of {}: {} ({})", i.runtime, i.source, i.digest)));
-    lines
-}
-
 impl crate::Record {
     /// Writes the report of the deploy this record watched (Markdown and JSON, under `dir`),
     /// with its failure when it failed; the two files.
@@ -121,5 +108,20 @@ impl crate::Record {
         let (results, images, runtimes) = (self.results(), self.images(), self.runtimes());
         let deployment = Deployment { results: &results, images: &images, runtimes: &runtimes, failure };
         write_report(dir, settings, &deployment, seconds)
+    }
+
+    /// The lines a finished deploy ends with: the first runtime's ARN, ID, version and URL, the
+    /// image each runtime runs on, and where `outputs.json` and the report (Markdown, JSON) are.
+    pub fn summary_lines(&self, outputs: &Path, (md, json): &(PathBuf, PathBuf)) -> Vec<String> {
+        let mut lines = Vec::new();
+        let results = self.results();
+        if let Some(ac) = results.iter().find(|r| r.outputs.contains_key("AgentRuntimeArn")) {
+            for key in ["AgentRuntimeArn", "AgentRuntimeId", "AgentRuntimeVersion", "AgentRuntimeEndpointUrl"] {
+                lines.push(format!("  {key}: {}", ac.outputs.get(key).map(String::as_str).unwrap_or("-")));
+            }
+        }
+        lines.extend(self.images().iter().map(|i| format!("  image of {}: {} ({})", i.runtime, i.source, i.digest)));
+        lines.push(format!("outputs: {}; report: {} and {}", outputs.display(), md.display(), json.display()));
+        lines
     }
 }

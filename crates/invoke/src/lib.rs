@@ -50,6 +50,31 @@ pub enum Target {
     },
 }
 
+impl Target {
+    /// Where the flags send a request: with a bearer `token`, to `corestack dev` on `local_port`
+    /// or to the region's bearer endpoint; without one, signed with the account's `aws`
+    /// configuration or, to dev (`aws` is `None`), with dev's stand-in credentials.
+    pub async fn choose(
+        token: Option<&str>,
+        local_port: Option<u16>,
+        region: &str,
+        aws: Option<aws_config::SdkConfig>,
+    ) -> Target {
+        let port = local_port.unwrap_or(corestack_contract::DEV_PORT);
+        match (token, aws) {
+            (Some(token), _) => {
+                let endpoint = match local_port {
+                    Some(port) => format!("http://127.0.0.1:{port}"),
+                    None => bearer_endpoint(region),
+                };
+                Target::Bearer { endpoint, token: token.to_string() }
+            }
+            (None, Some(config)) => Target::Signed(Box::new(config)),
+            (None, None) => Target::Signed(Box::new(local_config(region, port).await)),
+        }
+    }
+}
+
 /// What can go wrong.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

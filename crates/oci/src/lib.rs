@@ -19,6 +19,7 @@ use oci_spec::image::{
 };
 use sha2::{Digest as _, Sha256};
 
+pub mod build;
 pub mod cargo;
 mod layer;
 
@@ -89,17 +90,26 @@ pub enum OciError {
     /// The binary could not be built.
     #[error("{0}\n    fix: {1}")]
     Build(String, &'static str),
+    /// A platform corestack does not build.
+    #[error(
+        "--platform {0}: corestack builds linux/arm64 or linux/amd64\n    fix: leave it out for AgentCore (linux/arm64)"
+    )]
+    Platform(String),
+    /// The output directory exists.
+    #[error("--out {} exists; the image is written to a new directory\n    fix: remove it, or name another", .0.display())]
+    Exists(PathBuf),
     /// The OCI structures refused a value.
     #[error("the image description is not valid OCI: {0}")]
     Spec(#[from] oci_spec::OciSpecError),
 }
 
-/// A build that cannot run (no target, no zig, no cargo-zigbuild) is this machine not being ready;
-/// the rest fails here.
+/// A build that cannot run (no target, no zig, no cargo-zigbuild) is this machine not being ready,
+/// a platform or output directory that cannot be is the user's to fix; the rest fails here.
 impl corestack_fault::Blamed for OciError {
     fn blame(&self) -> corestack_fault::Blame {
         match self {
             OciError::Build(..) => corestack_fault::Blame::NotReady,
+            OciError::Platform(_) | OciError::Exists(_) => corestack_fault::Blame::Input,
             _ => corestack_fault::Blame::Local,
         }
     }

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 
 use corestack_deploy::{ResourceEvent, Step, describe_outcome};
 
+mod confirm;
 mod interrupt;
+pub use confirm::{NotAsked, confirm};
 pub use interrupt::Interrupted;
 
 /// How progress is shown.

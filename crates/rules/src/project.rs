@@ -27,3 +27,16 @@ pub fn synth_and_check(settings: &Settings) -> Result<(Assembly, Report), SynthE
     let report = check_assembly(settings, &assembly);
     Ok((assembly, report))
 }
+
+/// The findings as the terminal shows them (nothing when there are none) and, when the check
+/// failed and that stops the command, the line that says what did not happen: `refused`.
+pub fn findings_text(report: &Report, color: bool, refused: Option<&str>) -> String {
+    let mut text = String::new();
+    if !report.findings.is_empty() {
+        text = crate::report::render(report, crate::report::Format::Text, color);
+    }
+    if let (true, Some(refused)) = (report.failed(), refused) {
+        text.push_str(&format!("corestack: the check found errors, so {refused}\n"));
+    }
+    text
+}

@@ -62,6 +62,50 @@ pub struct Listed {
     pub trace: Trace,
 }
 
+/// Why a trace could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    /// The ID is neither form of a trace ID.
+    #[error(
+        "`{0}` is not a trace ID\n    fix: use X-Ray's form, 1-<8 hex digits>-<24 hex digits>, or the 32 hex digits of a W3C trace ID"
+    )]
+    NotAnId(String),
+    /// X-Ray has no such trace.
+    #[error(
+        "X-Ray has no trace {id} in {region}\n    fix: check the ID and the environment's region; X-Ray keeps traces 30 days"
+    )]
+    NotFound {
+        /// The ID asked for.
+        id: String,
+        /// The region asked in.
+        region: String,
+    },
+    /// X-Ray failed.
+    #[error(transparent)]
+    Aws(Box<AwsFailure>),
+}
+
+impl From<AwsFailure> for TraceError {
+    fn from(f: AwsFailure) -> Self {
+        TraceError::Aws(Box::new(f))
+    }
+}
+
+/// An ID that is not one, or a trace that is not there, is the user's to fix.
+impl corestack_fault::Blamed for TraceError {
+    fn blame(&self) -> corestack_fault::Blame {
+        match self {
+            TraceError::Aws(_) => corestack_fault::Blame::Aws,
+            _ => corestack_fault::Blame::Input,
+        }
+    }
+}
+
+/// `id` in X-Ray's form (see [`xray_trace_id`]), or the error that says how to write one.
+pub fn parse_trace_id(id: &str) -> Result<String, TraceError> {
+    xray_trace_id(id).ok_or_else(|| TraceError::NotAnId(id.to_string()))
+}
+
 /// Reads traces through the X-Ray API.
 #[derive(Clone, Debug)]
 pub struct TraceReader {
@@ -134,6 +178,13 @@ impl TraceReader {
     pub async fn get(&self, id: &str) -> Result<Option<Trace>, AwsFailure> {
         let Some(id) = xray_trace_id(id) else { return Ok(None) };
         Ok(self.traces(&[id]).await?.into_iter().next())
+    }
+
+    /// Trace `id` (X-Ray or W3C form) of `region`, or the error that says it is not one or not there.
+    pub async fn find(&self, id: &str, region: &str) -> Result<Trace, TraceError> {
+        let xray = parse_trace_id(id)?;
+        let found = self.traces(&[xray]).await?.into_iter().next();
+        found.ok_or_else(|| TraceError::NotFound { id: id.to_string(), region: region.to_string() })
     }
 
     /// The IDs of the traces X-Ray summarizes between `since` ago and now, newest window first.

@@ -27,15 +27,16 @@ impl ProjectStatus {
 
 impl Project<'_> {
     /// The status of every runtime, then of every memory and gateway; with `wait`, after polling
-    /// until each is ready (`runtime_polled` and `platform_polled` see each poll).
+    /// until each is ready (`polled` gets a line for each poll: what, and its status).
     pub async fn status(
         &self,
         wait: Option<Wait>,
-        runtime_polled: &(dyn Fn(&Status) + Sync),
-        platform_polled: &(dyn Fn(&PlatformStatus) + Sync),
+        polled: &(dyn Fn(String) + Sync),
     ) -> Result<ProjectStatus, DeployError> {
-        let runtimes = self.statuses(wait, runtime_polled).await?;
-        let platform = self.platform_statuses(wait, platform_polled).await?;
+        let runtimes = self.statuses(wait, &|s: &Status| polled(format!("{} {}", s.id, s.status))).await?;
+        let platform = self
+            .platform_statuses(wait, &|s: &PlatformStatus| polled(format!("{} {} {}", s.kind, s.name, s.status)))
+            .await?;
         Ok(ProjectStatus { runtimes, platform })
     }
 
