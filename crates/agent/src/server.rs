@@ -209,66 +209,14 @@ where
         let started = Instant::now();
         let number = self.requests.fetch_add(1, Ordering::Relaxed);
         let (parts, body) = req.into_parts();
-        let too_large = || {
-            json_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &json!({"error": "Payload too large", "details": format!("the limit is {} bytes", self.max_body)}),
-            )
-        };
-        let declared =
-            parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > self.max_body as u64) {
-            return too_large();
-        }
-        let bytes = match Limited::new(body, self.max_body).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
-            Err(e) => {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    &json!({"error": "Invalid request body", "details": e.to_string()}),
-                );
-            }
-        };
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(t) => t,
-            Err(e) => {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    &json!({"error": "Invalid encoding", "details": e.to_string()}),
-                );
-            }
-        };
-        let payload: Value = match crate::json_budget::parse(text.as_bytes(), crate::MAX_PARSED_BYTES) {
-            Ok(v) => v,
-            Err(e @ crate::json_budget::Refused::TooCostly(_)) => {
-                let details = e.to_string();
-                return json_response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    &json!({"error": "Payload too large", "details": details}),
-                );
-            }
-            Err(e) => {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    &json!({"error": "Invalid JSON", "details": e.to_string()}),
-                );
-            }
+        let payload = match self.read_payload(&parts.headers, body).await {
+            Ok(payload) => payload,
+            Err(refused) => return refused,
         };
         let headers = parts.headers;
         let context =
             Context::from_headers(headers.clone(), self.health.clone(), format!("{:016x}-{number}", started_nanos()));
-        let (session_id, request_id) = (context.session_id.clone(), context.request_id.clone());
-        // `session.id` is the attribute AgentCore Observability groups a session's traces by.
-        let span = tracing::info_span!(
-            "invocation",
-            otel.kind = "server",
-            session_id = session_id.as_deref().unwrap_or(""),
-            request_id = %request_id,
-            "session.id" = session_id.as_deref().unwrap_or(""),
-            "agentcore.protocol" = self.protocol.as_str(),
-            "http.response.status_code" = tracing::field::Empty,
-        );
+        let span = self.invocation_span(&context);
         #[cfg(feature = "otel")]
         crate::otel::continue_trace(&span, &headers);
         let mut service = self.service.clone();
@@ -283,41 +231,93 @@ where
         )
         .catch_unwind()
         .await;
-        let _entered = span.enter();
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        match outcome {
-            Ok(Ok(answer)) => match answer.into_response() {
-                Response::Json(v) => {
-                    span.record("http.response.status_code", 200);
-                    tracing::info!(status = 200, duration_ms = ms, "invocation completed");
-                    json_response(StatusCode::OK, &v)
-                }
-                Response::Stream(mut items) => {
-                    span.record("http.response.status_code", 200);
-                    tracing::info!(status = 200, duration_ms = ms, "invocation streaming");
-                    // Stream items are made as the body is sent: in the same span.
-                    let in_span = span.clone();
-                    let items = Box::pin(futures_util::stream::poll_fn(move |cx| {
-                        let _entered = in_span.enter();
-                        items.as_mut().poll_next(cx)
-                    }));
-                    let mut r = hyper::Response::new(stream_body(items));
-                    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-                    r.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
-                    r
-                }
-            },
-            Ok(Err(e)) => {
-                span.record("http.response.status_code", 500);
-                tracing::error!(status = 500, duration_ms = ms, error = %e, "invocation failed");
-                json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": e.to_string()}))
-            }
-            Err(p) => {
-                span.record("http.response.status_code", 500);
-                let msg = panic_message(p.as_ref());
-                tracing::error!(status = 500, duration_ms = ms, error = %msg, "handler panicked");
-                json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": msg}))
-            }
+        respond(outcome, &span, started.elapsed().as_secs_f64() * 1000.0)
+    }
+
+    /// The invocation's JSON payload, or the refusal the service's contract gives: 413 over the
+    /// body limit (declared or read) or the parse budget, 400 for a body that is not UTF-8 JSON.
+    async fn read_payload(&self, headers: &hyper::HeaderMap, body: Incoming) -> Result<Value, hyper::Response<Body>> {
+        let too_large = |details: String| {
+            json_response(StatusCode::PAYLOAD_TOO_LARGE, &json!({"error": "Payload too large", "details": details}))
+        };
+        let bad = |error: &str, details: String| {
+            json_response(StatusCode::BAD_REQUEST, &json!({"error": error, "details": details}))
+        };
+        let limit = || format!("the limit is {} bytes", self.max_body);
+        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body as u64) {
+            return Err(too_large(limit()));
+        }
+        let bytes = match Limited::new(body, self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large(limit())),
+            Err(e) => return Err(bad("Invalid request body", e.to_string())),
+        };
+        let text = std::str::from_utf8(&bytes).map_err(|e| bad("Invalid encoding", e.to_string()))?;
+        crate::json_budget::parse(text.as_bytes(), crate::MAX_PARSED_BYTES).map_err(|e| match e {
+            crate::json_budget::Refused::TooCostly(_) => too_large(e.to_string()),
+            _ => bad("Invalid JSON", e.to_string()),
+        })
+    }
+
+    /// The invocation's server span. `session.id` is the attribute AgentCore Observability groups
+    /// a session's traces by.
+    fn invocation_span(&self, context: &Context) -> tracing::Span {
+        let session_id = context.session_id.as_deref().unwrap_or("");
+        tracing::info_span!(
+            "invocation",
+            otel.kind = "server",
+            session_id = session_id,
+            request_id = %context.request_id,
+            "session.id" = session_id,
+            "agentcore.protocol" = self.protocol.as_str(),
+            "http.response.status_code" = tracing::field::Empty,
+        )
+    }
+}
+
+/// The response to a handler's `outcome` (`ms` after the request came), recorded on its span: the
+/// JSON or the event stream it answered, or a 500 when it failed or panicked.
+fn respond<R: IntoResponse>(
+    outcome: std::thread::Result<Result<R, BoxError>>,
+    span: &tracing::Span,
+    ms: f64,
+) -> hyper::Response<Body> {
+    let _entered = span.enter();
+    let failed = |error: String| {
+        span.record("http.response.status_code", 500);
+        json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({"error": error}))
+    };
+    let answer = match outcome {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => {
+            tracing::error!(status = 500, duration_ms = ms, error = %e, "invocation failed");
+            return failed(e.to_string());
+        }
+        Err(p) => {
+            let msg = panic_message(p.as_ref());
+            tracing::error!(status = 500, duration_ms = ms, error = %msg, "handler panicked");
+            return failed(msg);
+        }
+    };
+    span.record("http.response.status_code", 200);
+    match answer.into_response() {
+        Response::Json(v) => {
+            tracing::info!(status = 200, duration_ms = ms, "invocation completed");
+            json_response(StatusCode::OK, &v)
+        }
+        Response::Stream(mut items) => {
+            tracing::info!(status = 200, duration_ms = ms, "invocation streaming");
+            // Stream items are made as the body is sent: in the same span.
+            let in_span = span.clone();
+            let items = Box::pin(futures_util::stream::poll_fn(move |cx| {
+                let _entered = in_span.enter();
+                items.as_mut().poll_next(cx)
+            }));
+            let mut r = hyper::Response::new(stream_body(items));
+            r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+            r.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
+            r
         }
     }
 }

@@ -115,6 +115,22 @@ pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitErro
         let known: Vec<&str> = corestack_constructs::limits::SUPPORTED_AZ_IDS.iter().map(|(r, _)| *r).collect();
         return Err(InitError::Region(o.region.clone(), known.join(", ")));
     };
+    let config = config_text(o, zones);
+    // The schema of this very corestack, beside the config: editors validate offline, and a
+    // newer corestack's keys never show as valid for an older one.
+    let schema = serde_json::to_string_pretty(&crate::config_schema()).expect("a schema is JSON") + "\n";
+    let mut files = vec![
+        (PathBuf::from("corestack.toml"), config),
+        (PathBuf::from("corestack.schema.json"), schema),
+        (PathBuf::from(".gitignore"), "/target\n/corestack.out\n/.venv\n__pycache__/\n".to_string()),
+        (PathBuf::from(".dockerignore"), "target\ncorestack.out\n.venv\n.git\ndocs/deployments\n".to_string()),
+    ];
+    files.extend(agent_files(o));
+    Ok(files)
+}
+
+/// The new project's `corestack.toml`: one runtime of `o.agent` in two of the region's `zones`.
+fn config_text(o: &InitOptions, zones: &[&str]) -> String {
     let zones: Vec<String> = zones.iter().take(2).map(|z| format!("\"{z}\"")).collect();
     let (local, build_note) = match o.agent {
         AgentKind::Rust => {
@@ -125,7 +141,7 @@ pub fn project_files(o: &InitOptions) -> Result<Vec<(PathBuf, String)>, InitErro
             "a Python agent on the bedrock-agentcore SDK (pip install bedrock-agentcore)",
         ),
     };
-    let config = format!(
+    format!(
         r#"#:schema ./corestack.schema.json
 # corestack.toml: {name}, {build_note}. Every key: docs/configuration.md in the corestack repository.
 default_environment = "dev"
@@ -174,16 +190,12 @@ availability_zone_ids = [{zones}]
         runtime = o.name.replace('-', "_"),
         region = o.region,
         zones = zones.join(", "),
-    );
-    // The schema of this very corestack, beside the config: editors validate offline, and a
-    // newer corestack's keys never show as valid for an older one.
-    let schema = serde_json::to_string_pretty(&crate::config_schema()).expect("a schema is JSON") + "\n";
-    let mut files = vec![
-        (PathBuf::from("corestack.toml"), config),
-        (PathBuf::from("corestack.schema.json"), schema),
-        (PathBuf::from(".gitignore"), "/target\n/corestack.out\n/.venv\n__pycache__/\n".to_string()),
-        (PathBuf::from(".dockerignore"), "target\ncorestack.out\n.venv\n.git\ndocs/deployments\n".to_string()),
-    ];
+    )
+}
+
+/// The agent's own files: its crate (or script and requirements) and its Dockerfile.
+fn agent_files(o: &InitOptions) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
     match o.agent {
         AgentKind::Rust => {
             let dependency = match &o.agent_crate {
@@ -208,7 +220,7 @@ availability_zone_ids = [{zones}]
             files.push((PathBuf::from("Dockerfile"), PYTHON_DOCKERFILE.to_string()));
         }
     }
-    Ok(files)
+    files
 }
 
 const RUST_AGENT: &str = r#"//! The agent: answers each invocation with its payload. Replace `answer` with your own.

@@ -169,83 +169,106 @@ impl PrivateNetwork {
         let mut private_subnets = Vec::new();
         let mut private_route_tables = Vec::new();
         for zone in &props.zones {
-            let az = pascal_case(&zone.az_id);
-            let subnet = stack.add(
-                &format!("PrivateSubnet{az}"),
-                Subnet {
-                    vpc_id: vpc.as_ref(),
-                    cidr_block: zone.private_cidr.to_string().into(),
-                    availability_zone_id: Some(zone.az_id.as_str().into()),
-                    map_public_ip_on_launch: Some(false),
-                    tags: vec![Tag::new("Name", format!("{}-private-{}", props.name, zone.az_id))],
-                },
-            )?;
-            let table = stack.add(
-                &format!("PrivateRouteTable{az}"),
-                RouteTable {
-                    vpc_id: vpc.as_ref(),
-                    tags: vec![Tag::new("Name", format!("{}-private-{}", props.name, zone.az_id))],
-                },
-            )?;
-            stack.add(
-                &format!("PrivateRouteTableAssociation{az}"),
-                SubnetRouteTableAssociation { subnet_id: subnet.as_ref(), route_table_id: table.as_ref() },
-            )?;
-            if let (Some(public_table), Some(public_cidr)) = (&public_route_table, zone.public_cidr) {
-                let nat = nat_gateway(stack, &vpc, public_table, &az, &zone.az_id, public_cidr, &props.name)?;
-                stack.add(
-                    &format!("PrivateDefaultRoute{az}"),
-                    Route {
-                        route_table_id: table.as_ref(),
-                        destination_cidr_block: Some("0.0.0.0/0".into()),
-                        nat_gateway_id: Some(nat.as_ref()),
-                        ..Default::default()
-                    },
-                )?;
-            }
+            let (subnet, table) = private_zone(stack, &vpc, zone, &props.name, public_route_table.as_ref())?;
             private_subnets.push(subnet);
             private_route_tables.push(table);
         }
-        let endpoint_security_group = stack.add(
-            "EndpointSecurityGroup",
-            SecurityGroup {
-                group_description: "Interface VPC endpoints; admits HTTPS from AgentCore runtimes only".into(),
-                vpc_id: vpc.as_ref(),
-                security_group_egress: vec![no_egress()],
-                tags: vec![Tag::new("Name", format!("{}-endpoints", props.name))],
-                ..Default::default()
-            },
-        )?;
-        let interface = REQUIRED_INTERFACE_ENDPOINTS.iter().copied().chain(
-            OPTIONAL_INTERFACE_ENDPOINTS.iter().copied().filter(|e| props.optional_endpoints.iter().any(|o| o == e)),
-        );
-        for service in interface {
-            stack.add(
-                &format!("Endpoint{}", pascal_case(service)),
-                VpcEndpoint {
-                    vpc_id: vpc.as_ref(),
-                    service_name: Expr::sub(&format!("com.amazonaws.${{AWS::Region}}.{service}"), []),
-                    vpc_endpoint_type: Some("Interface".into()),
-                    private_dns_enabled: Some(true),
-                    subnet_ids: private_subnets.iter().map(Handle::as_ref).collect(),
-                    security_group_ids: vec![endpoint_security_group.group_id()],
-                    ..Default::default()
-                },
-            )?;
-        }
-        // Image layers come from S3; since May 2026 new VPC runtimes need their own path to it (facts §15.8).
-        stack.add(
-            "EndpointS3",
-            VpcEndpoint {
-                vpc_id: vpc.as_ref(),
-                service_name: Expr::sub("com.amazonaws.${AWS::Region}.s3", []),
-                vpc_endpoint_type: Some("Gateway".into()),
-                route_table_ids: private_route_tables.iter().map(Handle::as_ref).collect(),
-                ..Default::default()
-            },
-        )?;
+        let endpoint_security_group = endpoints(stack, &vpc, props, &private_subnets, &private_route_tables)?;
         Ok(PrivateNetwork { vpc, private_subnets, private_route_tables, endpoint_security_group, egress: props.egress })
     }
+}
+
+/// A zone's private subnet and its route table; with a public route table (NAT egress), the
+/// zone's NAT gateway and the default route through it.
+fn private_zone(
+    stack: &mut Stack,
+    vpc: &Handle<Vpc>,
+    zone: &Zone,
+    name: &str,
+    public_route_table: Option<&Handle<RouteTable>>,
+) -> Result<(Handle<Subnet>, Handle<RouteTable>), Error> {
+    let az = pascal_case(&zone.az_id);
+    let subnet = stack.add(
+        &format!("PrivateSubnet{az}"),
+        Subnet {
+            vpc_id: vpc.as_ref(),
+            cidr_block: zone.private_cidr.to_string().into(),
+            availability_zone_id: Some(zone.az_id.as_str().into()),
+            map_public_ip_on_launch: Some(false),
+            tags: vec![Tag::new("Name", format!("{name}-private-{}", zone.az_id))],
+        },
+    )?;
+    let table = stack.add(
+        &format!("PrivateRouteTable{az}"),
+        RouteTable { vpc_id: vpc.as_ref(), tags: vec![Tag::new("Name", format!("{name}-private-{}", zone.az_id))] },
+    )?;
+    stack.add(
+        &format!("PrivateRouteTableAssociation{az}"),
+        SubnetRouteTableAssociation { subnet_id: subnet.as_ref(), route_table_id: table.as_ref() },
+    )?;
+    if let (Some(public_table), Some(public_cidr)) = (public_route_table, zone.public_cidr) {
+        let nat = nat_gateway(stack, vpc, public_table, &az, &zone.az_id, public_cidr, name)?;
+        stack.add(
+            &format!("PrivateDefaultRoute{az}"),
+            Route {
+                route_table_id: table.as_ref(),
+                destination_cidr_block: Some("0.0.0.0/0".into()),
+                nat_gateway_id: Some(nat.as_ref()),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok((subnet, table))
+}
+
+/// The VPC endpoints in the private subnets (the required and the chosen optional interface
+/// endpoints, behind their own security group, and the S3 gateway endpoint); the group.
+fn endpoints(
+    stack: &mut Stack,
+    vpc: &Handle<Vpc>,
+    props: &NetworkProps,
+    private_subnets: &[Handle<Subnet>],
+    private_route_tables: &[Handle<RouteTable>],
+) -> Result<Handle<SecurityGroup>, Error> {
+    let endpoint_security_group = stack.add(
+        "EndpointSecurityGroup",
+        SecurityGroup {
+            group_description: "Interface VPC endpoints; admits HTTPS from AgentCore runtimes only".into(),
+            vpc_id: vpc.as_ref(),
+            security_group_egress: vec![no_egress()],
+            tags: vec![Tag::new("Name", format!("{}-endpoints", props.name))],
+            ..Default::default()
+        },
+    )?;
+    let interface = REQUIRED_INTERFACE_ENDPOINTS.iter().copied().chain(
+        OPTIONAL_INTERFACE_ENDPOINTS.iter().copied().filter(|e| props.optional_endpoints.iter().any(|o| o == e)),
+    );
+    for service in interface {
+        stack.add(
+            &format!("Endpoint{}", pascal_case(service)),
+            VpcEndpoint {
+                vpc_id: vpc.as_ref(),
+                service_name: Expr::sub(&format!("com.amazonaws.${{AWS::Region}}.{service}"), []),
+                vpc_endpoint_type: Some("Interface".into()),
+                private_dns_enabled: Some(true),
+                subnet_ids: private_subnets.iter().map(Handle::as_ref).collect(),
+                security_group_ids: vec![endpoint_security_group.group_id()],
+                ..Default::default()
+            },
+        )?;
+    }
+    // Image layers come from S3; since May 2026 new VPC runtimes need their own path to it (facts §15.8).
+    stack.add(
+        "EndpointS3",
+        VpcEndpoint {
+            vpc_id: vpc.as_ref(),
+            service_name: Expr::sub("com.amazonaws.${AWS::Region}.s3", []),
+            vpc_endpoint_type: Some("Gateway".into()),
+            route_table_ids: private_route_tables.iter().map(Handle::as_ref).collect(),
+            ..Default::default()
+        },
+    )?;
+    Ok(endpoint_security_group)
 }
 
 fn internet_route_table(stack: &mut Stack, vpc: &Handle<Vpc>, name: &str) -> Result<Handle<RouteTable>, Error> {

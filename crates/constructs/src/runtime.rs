@@ -226,88 +226,12 @@ impl AgentRuntime {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let spec = &props.spec;
-        let network = match &props.placement {
-            Placement::Vpc { subnets, security_groups } => NetworkConfiguration {
-                network_mode: "VPC".into(),
-                network_mode_config: Some(NetworkModeConfig {
-                    security_groups: security_groups.clone(),
-                    subnets: subnets.clone(),
-                }),
-            },
-            Placement::Public => NetworkConfiguration { network_mode: "PUBLIC".into(), network_mode_config: None },
-        };
-        let list = |v: &[String]| v.iter().map(Expr::from).collect::<Vec<_>>();
-        let runtime = stack.add(
-            id,
-            Runtime {
-                agent_runtime_name: spec.name.as_str().into(),
-                agent_runtime_artifact: Some(AgentRuntimeArtifact {
-                    container_configuration: Some(ContainerConfiguration {
-                        container_uri: props.container_uri.clone(),
-                    }),
-                }),
-                role_arn: role.role.arn(),
-                network_configuration: Some(network),
-                protocol_configuration: Some(spec.protocol.as_str().into()),
-                description: spec.description.as_deref().map(Expr::from),
-                environment_variables: spec
-                    .environment
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Expr::from(v)))
-                    .chain(props.extra_environment.clone())
-                    .collect(),
-                lifecycle_configuration: Some(LifecycleConfiguration {
-                    idle_runtime_session_timeout: Some(spec.idle_timeout_seconds.into()),
-                    max_lifetime: Some(spec.max_lifetime_seconds.into()),
-                }),
-                platform_version: spec.platform_version.map(|v| v.as_str().into()),
-                // Session storage (developer guide, "Persistent filesystems"): a directory per
-                // session that survives the session's compute being stopped and resumed, kept 14
-                // days idle, and reset when the runtime's version changes. It needs no grant.
-                filesystem_configurations: spec
-                    .session_storage
-                    .iter()
-                    .map(|path| FilesystemConfiguration {
-                        session_storage: Some(SessionStorageConfiguration { mount_path: path.as_str().into() }),
-                    })
-                    .collect(),
-                request_header_configuration: (!spec.request_header_allowlist.is_empty()).then(|| {
-                    RequestHeaderConfiguration { request_header_allowlist: list(&spec.request_header_allowlist) }
-                }),
-                authorizer_configuration: spec.authorizer.as_ref().map(|j| AuthorizerConfiguration {
-                    custom_jwt_authorizer: CustomJwtAuthorizer {
-                        discovery_url: j.discovery_url.as_str().into(),
-                        allowed_audience: list(&j.allowed_audience),
-                        allowed_clients: list(&j.allowed_clients),
-                        allowed_scopes: list(&j.allowed_scopes),
-                    },
-                }),
-                tags: BTreeMap::new(),
-            },
-        )?;
+        let runtime = stack.add(id, runtime_resource(props, role))?;
         // In one stack these become DependsOn; across stacks, a stack dependency.
         stack.add_dependency(&runtime, &role.role);
         stack.add_dependency(&runtime, &role.policy);
-        let mut endpoints = Vec::new();
-        for e in &spec.endpoints {
-            let version = match e.version {
-                VersionPin::Current => runtime.agent_runtime_version(),
-                VersionPin::Fixed(v) => Expr::Str(v.to_string()),
-            };
-            let handle = stack.add(
-                &format!("{id}Endpoint{}", e.name.replace('_', "")),
-                RuntimeEndpoint {
-                    agent_runtime_id: runtime.agent_runtime_id(),
-                    name: e.name.as_str().into(),
-                    agent_runtime_version: Some(version),
-                    description: e.description.as_deref().map(Expr::from),
-                    tags: BTreeMap::new(),
-                },
-            )?;
-            endpoints.push((e.name.clone(), handle));
-        }
-        Ok(AgentRuntime { name: spec.name.clone(), runtime, endpoints })
+        let endpoints = add_endpoints(stack, id, &props.spec, &runtime)?;
+        Ok(AgentRuntime { name: props.spec.name.clone(), runtime, endpoints })
     }
 
     /// The invocation URL of an endpoint, built with `Fn::Sub` (the resource has no URL attribute;
@@ -320,4 +244,94 @@ impl AgentRuntime {
             [("RuntimeId", self.runtime.agent_runtime_id())],
         )
     }
+}
+
+/// Where the runtime's network interfaces go.
+fn network_configuration(placement: &Placement) -> NetworkConfiguration {
+    match placement {
+        Placement::Vpc { subnets, security_groups } => NetworkConfiguration {
+            network_mode: "VPC".into(),
+            network_mode_config: Some(NetworkModeConfig {
+                security_groups: security_groups.clone(),
+                subnets: subnets.clone(),
+            }),
+        },
+        Placement::Public => NetworkConfiguration { network_mode: "PUBLIC".into(), network_mode_config: None },
+    }
+}
+
+/// The `AWS::BedrockAgentCore::Runtime` of `props`, run with `role`.
+fn runtime_resource(props: &RuntimeProps, role: &ExecutionRole) -> Runtime {
+    let spec = &props.spec;
+    let list = |v: &[String]| v.iter().map(Expr::from).collect::<Vec<_>>();
+    Runtime {
+        agent_runtime_name: spec.name.as_str().into(),
+        agent_runtime_artifact: Some(AgentRuntimeArtifact {
+            container_configuration: Some(ContainerConfiguration { container_uri: props.container_uri.clone() }),
+        }),
+        role_arn: role.role.arn(),
+        network_configuration: Some(network_configuration(&props.placement)),
+        protocol_configuration: Some(spec.protocol.as_str().into()),
+        description: spec.description.as_deref().map(Expr::from),
+        environment_variables: spec
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), Expr::from(v)))
+            .chain(props.extra_environment.clone())
+            .collect(),
+        lifecycle_configuration: Some(LifecycleConfiguration {
+            idle_runtime_session_timeout: Some(spec.idle_timeout_seconds.into()),
+            max_lifetime: Some(spec.max_lifetime_seconds.into()),
+        }),
+        platform_version: spec.platform_version.map(|v| v.as_str().into()),
+        // Session storage (developer guide, "Persistent filesystems"): a directory per
+        // session that survives the session's compute being stopped and resumed, kept 14
+        // days idle, and reset when the runtime's version changes. It needs no grant.
+        filesystem_configurations: spec
+            .session_storage
+            .iter()
+            .map(|path| FilesystemConfiguration {
+                session_storage: Some(SessionStorageConfiguration { mount_path: path.as_str().into() }),
+            })
+            .collect(),
+        request_header_configuration: (!spec.request_header_allowlist.is_empty())
+            .then(|| RequestHeaderConfiguration { request_header_allowlist: list(&spec.request_header_allowlist) }),
+        authorizer_configuration: spec.authorizer.as_ref().map(|j| AuthorizerConfiguration {
+            custom_jwt_authorizer: CustomJwtAuthorizer {
+                discovery_url: j.discovery_url.as_str().into(),
+                allowed_audience: list(&j.allowed_audience),
+                allowed_clients: list(&j.allowed_clients),
+                allowed_scopes: list(&j.allowed_scopes),
+            },
+        }),
+        tags: BTreeMap::new(),
+    }
+}
+
+/// The runtime's endpoints (`<id>Endpoint<Name>`), each on its pinned version or the current one.
+fn add_endpoints(
+    stack: &mut Stack,
+    id: &str,
+    spec: &RuntimeSpec,
+    runtime: &Handle<Runtime>,
+) -> Result<Vec<(String, Handle<RuntimeEndpoint>)>, Error> {
+    let mut endpoints = Vec::new();
+    for e in &spec.endpoints {
+        let version = match e.version {
+            VersionPin::Current => runtime.agent_runtime_version(),
+            VersionPin::Fixed(v) => Expr::Str(v.to_string()),
+        };
+        let handle = stack.add(
+            &format!("{id}Endpoint{}", e.name.replace('_', "")),
+            RuntimeEndpoint {
+                agent_runtime_id: runtime.agent_runtime_id(),
+                name: e.name.as_str().into(),
+                agent_runtime_version: Some(version),
+                description: e.description.as_deref().map(Expr::from),
+                tags: BTreeMap::new(),
+            },
+        )?;
+        endpoints.push((e.name.clone(), handle));
+    }
+    Ok(endpoints)
 }

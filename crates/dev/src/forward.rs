@@ -81,21 +81,8 @@ pub(crate) async fn invoke(
         Err(no) => return no.answer(&session_id),
     };
     let runtime = &session.runtime;
-    // The payload goes unchanged to the path of the runtime's protocol: /invocations, /mcp or /.
-    let path = runtime.protocol.invocation_path();
-    let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}{path}", session.port));
-    for (name, value) in parts.headers.iter().filter(|(n, v)| forwarded(n.as_str(), runtime, v)) {
-        forward = forward.header(name, value);
-    }
     let mcp = runtime.protocol == Protocol::Mcp;
-    if mcp && !parts.headers.contains_key(MCP_SESSION_HEADER) {
-        forward = forward.header(MCP_SESSION_HEADER, &session_id);
-    }
-    let forward = forward
-        .header(SESSION_HEADER, &session_id)
-        .header(corestack_contract::headers::REQUEST_ID, new_session_id())
-        .body(Full::new(payload))
-        .expect("a valid request");
+    let forward = forward_request(&session, &session_id, &parts.headers, payload);
     // Counted in flight until the answer ends, or the caller goes away (this future is then
     // dropped at an `.await`, and the guard's Drop ends it, with a console line).
     let mut flight = InFlight::begin(session.clone(), state.console.clone(), session_id.clone(), started);
@@ -112,15 +99,7 @@ pub(crate) async fn invoke(
     let response = match answer {
         Err(e) => {
             flight.end();
-            let why = match exit_status(&session).await {
-                Some(status) => {
-                    let key = (index, session_id.clone());
-                    state.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
-                    session.stop(Duration::ZERO).await;
-                    format!("the agent process exited during the request ({status}); the next request starts a new one")
-                }
-                None => format!("the agent did not answer: {e}"),
-            };
+            let why = agent_failed(state, index, &session, &session_id, e).await;
             log(424, " (agent failed)");
             return aws_error(&AwsError::runtime_client(why), Some(&session_id));
         }
@@ -136,20 +115,69 @@ pub(crate) async fn invoke(
     }
     log(status.as_u16(), "");
     let (mut head, body) = response.into_parts();
-    let kept: hyper::HeaderMap = head
-        .headers
+    head.headers = answer_headers(&head.headers, &session_id, mcp);
+    hyper::Response::from_parts(head, Tracked { inner: body, flight: Some(flight) }.boxed_unsync())
+}
+
+/// The request to the session's agent: the payload unchanged to the path of the runtime's
+/// protocol (/invocations, /mcp or /), with the headers the service passes on and its own.
+fn forward_request(
+    session: &Session,
+    session_id: &str,
+    headers: &hyper::HeaderMap,
+    payload: Bytes,
+) -> hyper::Request<Full<Bytes>> {
+    let runtime = &session.runtime;
+    let path = runtime.protocol.invocation_path();
+    let mut forward = hyper::Request::post(format!("http://127.0.0.1:{}{path}", session.port));
+    for (name, value) in headers.iter().filter(|(n, v)| forwarded(n.as_str(), runtime, v)) {
+        forward = forward.header(name, value);
+    }
+    if runtime.protocol == Protocol::Mcp && !headers.contains_key(MCP_SESSION_HEADER) {
+        forward = forward.header(MCP_SESSION_HEADER, session_id);
+    }
+    forward
+        .header(SESSION_HEADER, session_id)
+        .header(corestack_contract::headers::REQUEST_ID, new_session_id())
+        .body(Full::new(payload))
+        .expect("a valid request")
+}
+
+/// Why the agent gave no answer (`e`): when its process exited, the session is ended so that the
+/// next request starts a new one.
+async fn agent_failed(
+    state: &State,
+    index: usize,
+    session: &Arc<Session>,
+    session_id: &str,
+    e: impl std::fmt::Display,
+) -> String {
+    match exit_status(session).await {
+        Some(status) => {
+            let key = (index, session_id.to_string());
+            state.slots.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+            session.stop(Duration::ZERO).await;
+            format!("the agent process exited during the request ({status}); the next request starts a new one")
+        }
+        None => format!("the agent did not answer: {e}"),
+    }
+}
+
+/// The agent's answer headers the service passes back (the content type and MCP's), with the
+/// session's ID (and, for MCP, the MCP session's when the agent set none).
+fn answer_headers(headers: &hyper::HeaderMap, session_id: &str, mcp: bool) -> hyper::HeaderMap {
+    let mut kept: hyper::HeaderMap = headers
         .iter()
         .filter(|(name, _)| matches!(name.as_str(), "content-type" | MCP_SESSION_ID | "mcp-protocol-version"))
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect();
-    head.headers = kept;
-    if let Ok(v) = HeaderValue::from_str(&session_id) {
-        if mcp && !head.headers.contains_key(MCP_SESSION_HEADER) {
-            head.headers.insert(MCP_SESSION_HEADER, v.clone());
+    if let Ok(v) = HeaderValue::from_str(session_id) {
+        if mcp && !kept.contains_key(MCP_SESSION_HEADER) {
+            kept.insert(MCP_SESSION_HEADER, v.clone());
         }
-        head.headers.insert(SESSION_HEADER, v);
+        kept.insert(SESSION_HEADER, v);
     }
-    hyper::Response::from_parts(head, Tracked { inner: body, flight: Some(flight) }.boxed_unsync())
+    kept
 }
 
 /// One request in flight on a session. Ends (and leaves a console line) when the answer ends or

@@ -230,20 +230,7 @@ pub fn build(
     providers: &BTreeMap<String, BuiltProvider>,
     provider_specs: &[ProviderSpec],
 ) -> Result<BuiltGateway, Error> {
-    let missing: Vec<Problem> = spec
-        .targets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| t.credential.as_ref().map(|c| (i, c)))
-        .filter(|(_, c)| !providers.contains_key(&c.provider))
-        .map(|(i, c)| {
-            Problem::new(
-                &format!("targets[{i}].credential_provider"),
-                format!("no credential provider `{}`", c.provider),
-                "add it under [[credential_providers]]",
-            )
-        })
-        .collect();
+    let missing = missing_providers(spec, providers);
     if !missing.is_empty() {
         return Err(Error::Invalid(missing));
     }
@@ -266,24 +253,7 @@ pub fn build(
             },
         )?)
     };
-    let (authorizer_type, authorizer_configuration) = match &spec.auth {
-        GatewayAuth::Iam => ("AWS_IAM", None),
-        GatewayAuth::None => ("NONE", None),
-        GatewayAuth::Jwt(j) => {
-            let list = |v: &[String]| Expr::list(v.iter().map(String::as_str));
-            let mut c = vec![("DiscoveryUrl", Expr::from(j.discovery_url.as_str()))];
-            if !j.allowed_audience.is_empty() {
-                c.push(("AllowedAudience", list(&j.allowed_audience)));
-            }
-            if !j.allowed_clients.is_empty() {
-                c.push(("AllowedClients", list(&j.allowed_clients)));
-            }
-            if !j.allowed_scopes.is_empty() {
-                c.push(("AllowedScopes", list(&j.allowed_scopes)));
-            }
-            ("CUSTOM_JWT", Some(Expr::map([("CustomJWTAuthorizer", Expr::map(c))])))
-        }
-    };
+    let (authorizer_type, authorizer_configuration) = authorizer(&spec.auth);
     let gateway = stack.add(
         id,
         Gateway {
@@ -305,6 +275,59 @@ pub fn build(
     if let Some(p) = &policy {
         stack.add_dependency(&gateway, p);
     }
+    let targets = add_targets(stack, id, spec, &gateway, providers, policy.as_ref())?;
+    Ok(BuiltGateway { gateway, role, targets })
+}
+
+/// A problem for each target credential whose provider is not among `providers`.
+fn missing_providers(spec: &GatewaySpec, providers: &BTreeMap<String, BuiltProvider>) -> Vec<Problem> {
+    spec.targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| t.credential.as_ref().map(|c| (i, c)))
+        .filter(|(_, c)| !providers.contains_key(&c.provider))
+        .map(|(i, c)| {
+            Problem::new(
+                &format!("targets[{i}].credential_provider"),
+                format!("no credential provider `{}`", c.provider),
+                "add it under [[credential_providers]]",
+            )
+        })
+        .collect()
+}
+
+/// The gateway's `AuthorizerType` and `AuthorizerConfiguration`.
+fn authorizer(auth: &GatewayAuth) -> (&'static str, Option<Expr>) {
+    match auth {
+        GatewayAuth::Iam => ("AWS_IAM", None),
+        GatewayAuth::None => ("NONE", None),
+        GatewayAuth::Jwt(j) => {
+            let list = |v: &[String]| Expr::list(v.iter().map(String::as_str));
+            let mut c = vec![("DiscoveryUrl", Expr::from(j.discovery_url.as_str()))];
+            if !j.allowed_audience.is_empty() {
+                c.push(("AllowedAudience", list(&j.allowed_audience)));
+            }
+            if !j.allowed_clients.is_empty() {
+                c.push(("AllowedClients", list(&j.allowed_clients)));
+            }
+            if !j.allowed_scopes.is_empty() {
+                c.push(("AllowedScopes", list(&j.allowed_scopes)));
+            }
+            ("CUSTOM_JWT", Some(Expr::map([("CustomJWTAuthorizer", Expr::map(c))])))
+        }
+    }
+}
+
+/// The gateway's targets, each after the role's `policy` (the gateway calls the target with its
+/// role at creation, to list its tools, so the role's permissions must exist first).
+fn add_targets(
+    stack: &mut Stack,
+    id: &str,
+    spec: &GatewaySpec,
+    gateway: &Handle<Gateway>,
+    providers: &BTreeMap<String, BuiltProvider>,
+    policy: Option<&Handle<Policy>>,
+) -> Result<Vec<Handle<GatewayTarget>>, Error> {
     let mut targets = Vec::new();
     for t in &spec.targets {
         let target = stack.add(
@@ -317,12 +340,10 @@ pub fn build(
                 credential_provider_configurations: credential_configuration(t, providers),
             },
         )?;
-        // The gateway calls the target with its role at creation (to list tools): the role's
-        // permissions must exist first.
-        if let Some(p) = &policy {
+        if let Some(p) = policy {
             stack.add_dependency(&target, p);
         }
         targets.push(target);
     }
-    Ok(BuiltGateway { gateway, role, targets })
+    Ok(targets)
 }
