@@ -15,7 +15,7 @@ use serde::Serialize;
 
 /// The health status the platform polls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Status {
+pub enum PingStatus {
     /// Ready for work; no background task runs.
     Healthy,
     /// Background work is running: keep the session alive.
@@ -26,19 +26,19 @@ pub enum Status {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PingResponse {
     /// The status.
-    pub status: Status,
+    pub status: PingStatus,
     /// Unix seconds of the last status change.
     pub time_of_last_update: u64,
 }
 
-type StatusFn = Arc<dyn Fn() -> Status + Send + Sync>;
+type StatusFn = Arc<dyn Fn() -> PingStatus + Send + Sync>;
 
 struct State {
     tasks: BTreeMap<u64, String>,
     next_id: u64,
-    forced: Option<Status>,
+    forced: Option<PingStatus>,
     custom: Option<StatusFn>,
-    last: Status,
+    last: PingStatus,
     since: u64,
 }
 
@@ -46,13 +46,13 @@ struct State {
 ///
 /// # Example
 /// ```
-/// use corestack_agent::{Health, Status};
+/// use corestack_agent::{Health, PingStatus};
 /// let health = Health::new();
-/// assert_eq!(health.ping().status, Status::Healthy);
+/// assert_eq!(health.ping().status, PingStatus::Healthy);
 /// let job = health.start_task("index documents");
-/// assert_eq!(health.ping().status, Status::HealthyBusy);
+/// assert_eq!(health.ping().status, PingStatus::HealthyBusy);
 /// drop(job);
-/// assert_eq!(health.ping().status, Status::Healthy);
+/// assert_eq!(health.ping().status, PingStatus::Healthy);
 /// ```
 #[derive(Clone)]
 pub struct Health {
@@ -89,7 +89,7 @@ impl Health {
             next_id: 0,
             forced: None,
             custom: None,
-            last: Status::Healthy,
+            last: PingStatus::Healthy,
             since: clock(),
         };
         Health { state: Arc::new(Mutex::new(state)), clock }
@@ -101,8 +101,8 @@ impl Health {
     }
 
     /// Records a status change, if there is one. `custom` is the custom function's answer.
-    fn settle(&self, state: &mut State, custom: Option<Status>) {
-        let automatic = if state.tasks.is_empty() { Status::Healthy } else { Status::HealthyBusy };
+    fn settle(&self, state: &mut State, custom: Option<PingStatus>) {
+        let automatic = if state.tasks.is_empty() { PingStatus::Healthy } else { PingStatus::HealthyBusy };
         let status = state.forced.or(custom).unwrap_or(automatic);
         if status != state.last {
             state.last = status;
@@ -165,7 +165,7 @@ impl Health {
     }
 
     /// Forces a status regardless of tasks, or `None` to stop forcing.
-    pub fn force_status(&self, status: Option<Status>) {
+    pub fn force_status(&self, status: Option<PingStatus>) {
         let mut state = self.lock();
         state.forced = status;
         self.settle(&mut state, None);
@@ -173,7 +173,7 @@ impl Health {
 
     /// Decides the status with a function of your own (checked at each ping), or `None` to go back
     /// to tracked tasks.
-    pub fn set_status_fn(&self, f: Option<impl Fn() -> Status + Send + Sync + 'static>) {
+    pub fn set_status_fn(&self, f: Option<impl Fn() -> PingStatus + Send + Sync + 'static>) {
         self.lock().custom = f.map(|f| Arc::new(f) as StatusFn);
     }
 }
@@ -217,18 +217,18 @@ mod tests {
     #[test]
     fn timestamp_moves_only_on_status_changes() {
         let h = Health::with_clock(clock);
-        assert_eq!(h.ping(), PingResponse { status: Status::Healthy, time_of_last_update: 1_000 });
+        assert_eq!(h.ping(), PingResponse { status: PingStatus::Healthy, time_of_last_update: 1_000 });
         NOW.store(1_010, Ordering::SeqCst);
         assert_eq!(h.ping().time_of_last_update, 1_000, "no change, no new timestamp");
         let a = h.start_task("a");
         NOW.store(1_020, Ordering::SeqCst);
         let b = h.start_task("b");
-        assert_eq!(h.ping(), PingResponse { status: Status::HealthyBusy, time_of_last_update: 1_010 });
+        assert_eq!(h.ping(), PingResponse { status: PingStatus::HealthyBusy, time_of_last_update: 1_010 });
         a.finish();
         NOW.store(1_030, Ordering::SeqCst);
-        assert_eq!(h.ping().status, Status::HealthyBusy, "b still runs");
+        assert_eq!(h.ping().status, PingStatus::HealthyBusy, "b still runs");
         drop(b);
-        assert_eq!(h.ping(), PingResponse { status: Status::Healthy, time_of_last_update: 1_030 });
+        assert_eq!(h.ping(), PingResponse { status: PingStatus::Healthy, time_of_last_update: 1_030 });
         assert!(h.running_tasks().is_empty());
     }
 
@@ -236,13 +236,13 @@ mod tests {
     fn forced_beats_custom_beats_tasks() {
         let h = Health::new();
         let _t = h.start_task("t");
-        h.set_status_fn(Some(|| Status::Healthy));
-        assert_eq!(h.ping().status, Status::Healthy);
-        h.force_status(Some(Status::HealthyBusy));
-        assert_eq!(h.ping().status, Status::HealthyBusy);
+        h.set_status_fn(Some(|| PingStatus::Healthy));
+        assert_eq!(h.ping().status, PingStatus::Healthy);
+        h.force_status(Some(PingStatus::HealthyBusy));
+        assert_eq!(h.ping().status, PingStatus::HealthyBusy);
         h.force_status(None);
-        h.set_status_fn(None::<fn() -> Status>);
-        assert_eq!(h.ping().status, Status::HealthyBusy);
+        h.set_status_fn(None::<fn() -> PingStatus>);
+        assert_eq!(h.ping().status, PingStatus::HealthyBusy);
         assert!(!h.complete_async_task(99));
     }
 
@@ -250,17 +250,19 @@ mod tests {
     fn a_custom_function_may_use_the_health_it_belongs_to() {
         let h = Health::new();
         let inner = h.clone();
-        h.set_status_fn(Some(
-            move || if inner.running_tasks().is_empty() { Status::HealthyBusy } else { Status::Healthy },
-        ));
-        assert_eq!(h.ping().status, Status::HealthyBusy);
+        h.set_status_fn(Some(move || {
+            if inner.running_tasks().is_empty() { PingStatus::HealthyBusy } else { PingStatus::Healthy }
+        }));
+        assert_eq!(h.ping().status, PingStatus::HealthyBusy);
     }
 
     #[test]
     fn ping_serializes_compactly_with_integer_seconds() {
-        let body =
-            serde_json::to_string(&PingResponse { status: Status::HealthyBusy, time_of_last_update: 1_700_000_000 })
-                .unwrap();
+        let body = serde_json::to_string(&PingResponse {
+            status: PingStatus::HealthyBusy,
+            time_of_last_update: 1_700_000_000,
+        })
+        .unwrap();
         assert_eq!(body, r#"{"status":"HealthyBusy","time_of_last_update":1700000000}"#);
     }
 }

@@ -48,7 +48,7 @@ pub mod ws;
 
 pub use about::About;
 pub use handler::{AgentError, BoxError, Context, HandlerFn, IntoResponse, Request, Response, handler_fn, headers};
-pub use health::{Health, PingResponse, Status, TaskGuard};
+pub use health::{Health, PingResponse, PingStatus, TaskGuard};
 pub use json_budget::MAX_PARSED_BYTES;
 pub use server::{Config, HTTP_PORT, MAX_PAYLOAD_BYTES, Runtime};
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use corestack_agent::testing::{AgentClient, next_frame};
-use corestack_agent::{AgentError, BoxError, Config, Health, Request, Response, Runtime, Status, handler_fn};
+use corestack_agent::{AgentError, BoxError, Config, Health, PingStatus, Request, Response, Runtime, handler_fn};
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -134,7 +134,7 @@ async fn time_of_last_update_is_fixed_across_pings_and_moves_on_status_change() 
     assert_eq!(idle["status"], "Healthy");
     assert!(idle["time_of_last_update"].as_u64() > busy["time_of_last_update"].as_u64());
     // Forcing a status is another change.
-    s.health.force_status(Some(Status::HealthyBusy));
+    s.health.force_status(Some(PingStatus::HealthyBusy));
     assert_eq!(s.client.ping().await.json()["status"], "HealthyBusy");
 }
 

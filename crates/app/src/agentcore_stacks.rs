@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use corestack_cfn::{Expr, Output, Stack, limits};
 use corestack_constructs::deliveries::LogDelivery;
-use corestack_constructs::monitoring::{self, Watched};
+use corestack_constructs::monitoring::{self, WatchedRuntime};
 use corestack_constructs::network::PrivateNetwork;
 use corestack_constructs::platform::grants;
 use corestack_constructs::platform::monitoring as platform_monitoring;
@@ -112,7 +112,7 @@ pub(crate) fn build(base: &Base<'_>) -> Result<AgentCoreStacks, SynthError> {
         for r in group {
             let primary = s.runtimes.first().is_some_and(|p| p.key == r.key);
             let (runtime, entry) = add_runtime(base, &mut stack, r, primary)?;
-            watched.push(Watched {
+            watched.push(WatchedRuntime {
                 name: r.spec.name.clone(),
                 arn: runtime.runtime.agent_runtime_arn(),
                 endpoints: std::iter::once("DEFAULT".to_string())
@@ -175,7 +175,7 @@ fn add_runtime(
 fn monitoring_stack(
     base: &Base<'_>,
     i: usize,
-    watched: &[Watched],
+    watched: &[WatchedRuntime],
     alarm_actions: &mut Vec<Expr>,
 ) -> Result<Stack, SynthError> {
     let s = base.settings;

@@ -9,7 +9,7 @@ use corestack_cfn::{Expr, Output, Stack, pascal_case};
 use corestack_constructs::deliveries::{self, Source};
 use corestack_constructs::platform::gateway::BuiltGateway;
 use corestack_constructs::platform::memory::BuiltMemory;
-use corestack_constructs::platform::monitoring::Watched;
+use corestack_constructs::platform::monitoring::WatchedResource;
 use corestack_constructs::platform::{GatewayAuth, gateway, grants, identity, memory};
 use serde::{Deserialize, Serialize};
 
@@ -162,13 +162,13 @@ impl PlatformStack {
     }
 
     /// The memories and gateways, for alarms and the dashboard.
-    pub fn watched(&self, s: &Settings) -> Vec<Watched> {
-        let memories = s.platform.memories.iter().map(|m| Watched {
+    pub fn watched(&self, s: &Settings) -> Vec<WatchedResource> {
+        let memories = s.platform.memories.iter().map(|m| WatchedResource {
             kind: "memory",
             name: m.name.clone(),
             arn: self.memories[&m.key].memory.memory_arn(),
         });
-        let gateways = s.platform.gateways.iter().map(|g| Watched {
+        let gateways = s.platform.gateways.iter().map(|g| WatchedResource {
             kind: "gateway",
             name: g.name.clone(),
             arn: self.gateways[&g.key].0.gateway.gateway_arn(),

@@ -50,7 +50,7 @@ impl Default for Thresholds {
 
 /// One runtime to watch.
 #[derive(Clone, Debug)]
-pub struct Watched {
+pub struct WatchedRuntime {
     /// The runtime name.
     pub name: String,
     /// Its ARN (usually imported from the AgentCore stack).
@@ -60,7 +60,7 @@ pub struct Watched {
 }
 
 /// The per-endpoint metric dimensions; an alarm must name all three to match.
-fn dimensions(w: &Watched, endpoint: &str) -> Vec<Dimension> {
+fn dimensions(w: &WatchedRuntime, endpoint: &str) -> Vec<Dimension> {
     vec![
         Dimension { name: "Operation".into(), value: "InvokeAgentRuntime".into() },
         Dimension { name: "Name".into(), value: format!("{}::{endpoint}", w.name).into() },
@@ -76,7 +76,7 @@ pub fn is_percentile(statistic: &str) -> bool {
 
 /// Adds four alarms per watched endpoint: latency, system errors, user errors and throttles, each
 /// notifying `actions` (SNS topic ARNs) when it fires and when it clears.
-pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &[Expr]) -> Result<usize, Error> {
+pub fn alarms(stack: &mut Stack, watched: &[WatchedRuntime], t: &Thresholds, actions: &[Expr]) -> Result<usize, Error> {
     let mut count = 0;
     for w in watched {
         for endpoint in &w.endpoints {
@@ -142,7 +142,7 @@ pub fn alarm_topic(stack: &mut Stack, emails: &[String], key: Expr) -> Result<Ha
 }
 
 /// Adds one dashboard with a row per watched endpoint: invocations, errors, latency, throttles.
-pub fn dashboard(stack: &mut Stack, name: &str, watched: &[Watched]) -> Result<(), Error> {
+pub fn dashboard(stack: &mut Stack, name: &str, watched: &[WatchedRuntime]) -> Result<(), Error> {
     let mut widgets = Vec::new();
     let mut vars = std::collections::BTreeMap::new();
     let mut y = 0;

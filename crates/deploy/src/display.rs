@@ -7,10 +7,10 @@ use std::fmt;
 use crate::logs::Event;
 use crate::platform_status::PlatformStatus;
 use crate::project::ProjectStatus;
-use crate::status::{MMDS_FIX, Status};
+use crate::status::{ControlPlaneStatus, MMDS_FIX};
 use crate::{StackDiff, StackResult, describe_outcome, ownership::Orphan};
 
-impl fmt::Display for Status {
+impl fmt::Display for ControlPlaneStatus {
     /// `<id> <status> version <v>`, then what the control plane says of it, and its failure on a
     /// line of its own.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

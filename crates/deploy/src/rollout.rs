@@ -275,7 +275,7 @@ const SETTLE: crate::Wait =
 async fn verify(project: &Project<'_>, observer: &Arc<dyn Observer>) -> Result<Vec<DeployedRuntime>, DeployError> {
     let env = project.settings().environment.name.clone();
     let incomplete = |what: String| DeployError::Incomplete { what, env: env.clone() };
-    let waiting = |s: &crate::status::Status| {
+    let waiting = |s: &crate::status::ControlPlaneStatus| {
         if !s.settled() {
             observer.note(&format!("waiting for runtime {} to be READY: {}", s.id, s.status));
         }

@@ -10,7 +10,7 @@ use crate::{AwsFailure, DeployError};
 
 /// One runtime or endpoint, as the control plane reports it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Status {
+pub struct ControlPlaneStatus {
     /// The runtime ID, or `<runtime ID>/<endpoint>` for an endpoint.
     pub id: String,
     /// CREATING, READY, CREATE_FAILED, UPDATING, UPDATE_FAILED or DELETING.
@@ -56,7 +56,7 @@ pub struct Unmodelled {
 /// and `check` has no rule for it; runtimes created in 2026 are reported to read back `true`.
 pub const MMDS_FIX: &str = "invocations of this runtime are refused since 2026-06-30 (it does not require MMDSv2); run `aws bedrock-agentcore-control update-agent-runtime` for it with `--metadata-configuration requireMMDSV2=true` and its current artifact, role and network configuration (UpdateAgentRuntime; existing sessions are not affected)";
 
-impl Status {
+impl ControlPlaneStatus {
     /// Whether polling can stop: READY or a failure.
     pub fn settled(&self) -> bool {
         self.status == "READY" || self.status.ends_with("_FAILED")
@@ -76,7 +76,7 @@ impl StatusReader {
     }
 
     /// A runtime's status.
-    pub async fn runtime(&self, id: &str) -> Result<Status, DeployError> {
+    pub async fn runtime(&self, id: &str) -> Result<ControlPlaneStatus, DeployError> {
         let r = self.client.get_agent_runtime().agent_runtime_id(id).send().await.map_err(|e| {
             DeployError::Aws(Box::new(AwsFailure::from_sdk(
                 "bedrock-agentcore:GetAgentRuntime",
@@ -88,14 +88,14 @@ impl StatusReader {
             .agent_runtime_artifact()
             .and_then(|a| a.as_container_configuration().ok())
             .map(|c| c.container_uri().to_string());
-        Ok(Status {
+        Ok(ControlPlaneStatus {
             id: id.to_string(),
             status: r.status().as_str().to_string(),
             version: Some(r.agent_runtime_version().to_string()),
             image,
             network_mode: r.network_configuration().map(|n| n.network_mode().as_str().to_string()),
             failure_reason: r.failure_reason().map(str::to_string),
-            ..Status::default()
+            ..ControlPlaneStatus::default()
         })
     }
 
@@ -153,7 +153,7 @@ impl StatusReader {
     }
 
     /// A named endpoint's status.
-    pub async fn endpoint(&self, id: &str, name: &str) -> Result<Status, DeployError> {
+    pub async fn endpoint(&self, id: &str, name: &str) -> Result<ControlPlaneStatus, DeployError> {
         let e =
             self.client.get_agent_runtime_endpoint().agent_runtime_id(id).endpoint_name(name).send().await.map_err(
                 |e| {
@@ -165,14 +165,14 @@ impl StatusReader {
                     )))
                 },
             )?;
-        Ok(Status {
+        Ok(ControlPlaneStatus {
             id: format!("{id}/{name}"),
             status: e.status().as_str().to_string(),
             version: e.live_version().map(str::to_string),
             image: None,
             network_mode: None,
             failure_reason: e.failure_reason().map(str::to_string),
-            ..Status::default()
+            ..ControlPlaneStatus::default()
         })
     }
 
@@ -183,8 +183,8 @@ impl StatusReader {
         ids: &[String],
         interval: Duration,
         timeout: Duration,
-        progress: &(dyn Fn(&Status) + Sync),
-    ) -> Result<Vec<Status>, DeployError> {
+        progress: &(dyn Fn(&ControlPlaneStatus) + Sync),
+    ) -> Result<Vec<ControlPlaneStatus>, DeployError> {
         poll(interval, timeout, "READY", move || async move {
             let mut all = Vec::new();
             for id in ids {
@@ -208,9 +208,9 @@ pub(crate) trait Awaited {
     fn label(&self) -> String;
 }
 
-impl Awaited for Status {
+impl Awaited for ControlPlaneStatus {
     fn settled(&self) -> bool {
-        Status::settled(self)
+        ControlPlaneStatus::settled(self)
     }
 
     fn failure(&self) -> Option<DeployError> {

@@ -17,7 +17,7 @@ use aws_smithy_types::DateTime;
 use corestack_aws::AwsFailure;
 use serde::Serialize;
 
-pub use segments::{Span, Status, Trace};
+pub use segments::{Span, SpanStatus, Trace};
 
 /// `GetTraceSummaries` takes at most this much time per call (X-Ray API reference).
 const WINDOW: Duration = Duration::from_secs(6 * 3600);

@@ -14,7 +14,7 @@ use serde_json::Value;
 /// How a span (or a trace: its worst span) ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum SpanStatus {
     /// No flag set.
     Ok,
     /// Throttled (HTTP 429).
@@ -25,27 +25,27 @@ pub enum Status {
     Fault,
 }
 
-impl Status {
+impl SpanStatus {
     /// Its name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Ok => "ok",
-            Status::Throttle => "throttle",
-            Status::Error => "error",
-            Status::Fault => "fault",
+            SpanStatus::Ok => "ok",
+            SpanStatus::Throttle => "throttle",
+            SpanStatus::Error => "error",
+            SpanStatus::Fault => "fault",
         }
     }
 
-    fn of(doc: &Value) -> Status {
+    fn of(doc: &Value) -> SpanStatus {
         let set = |k: &str| doc[k].as_bool() == Some(true);
         if set("fault") {
-            Status::Fault
+            SpanStatus::Fault
         } else if set("error") {
-            Status::Error
+            SpanStatus::Error
         } else if set("throttle") {
-            Status::Throttle
+            SpanStatus::Throttle
         } else {
-            Status::Ok
+            SpanStatus::Ok
         }
     }
 }
@@ -62,7 +62,7 @@ pub struct Span {
     /// How long it took, in milliseconds (`None` while in progress).
     pub duration_ms: Option<f64>,
     /// How it ended.
-    pub status: Status,
+    pub status: SpanStatus,
     /// Its annotations and metadata (namespace-free keys; a key in both keeps the annotation),
     /// values as text.
     pub attributes: BTreeMap<String, String>,
@@ -80,7 +80,7 @@ pub struct Trace {
     /// From its first span's start to its last span's end, in milliseconds.
     pub duration_ms: f64,
     /// Its worst span's status.
-    pub status: Status,
+    pub status: SpanStatus,
     /// The session it belongs to (`session.id`), when a span says.
     pub session: Option<String>,
     /// The root spans (normally one), by start time.
@@ -146,7 +146,7 @@ fn span(doc: &Value, flat: &mut Vec<(Option<String>, Span)>, parent: Option<Stri
         name: doc["name"].as_str().unwrap_or("?").to_string(),
         start,
         duration_ms,
-        status: Status::of(doc),
+        status: SpanStatus::of(doc),
         attributes: attributes(doc),
         children: Vec::new(),
     };
@@ -246,7 +246,7 @@ pub fn trace(id: &str, documents: Vec<String>) -> Trace {
         id: id.to_string(),
         start: 0.0,
         duration_ms: 0.0,
-        status: Status::Ok,
+        status: SpanStatus::Ok,
         session: None,
         roots,
         flattened,
@@ -256,7 +256,7 @@ pub fn trace(id: &str, documents: Vec<String>) -> Trace {
     let spans = t.spans();
     let start = spans.iter().map(|s| s.start).fold(f64::INFINITY, f64::min);
     let end = spans.iter().map(|s| s.start + s.duration_ms.unwrap_or(0.0) / 1000.0).fold(f64::NEG_INFINITY, f64::max);
-    let status = spans.iter().map(|s| s.status).max().unwrap_or(Status::Ok);
+    let status = spans.iter().map(|s| s.status).max().unwrap_or(SpanStatus::Ok);
     let session = spans.iter().find_map(|s| {
         ["session.id", "session_id"].iter().find_map(|k| s.attributes.get(*k).filter(|v| !v.is_empty()).cloned())
     });
@@ -288,10 +288,10 @@ mod tests {
         assert_eq!((r.name.as_str(), r.duration_ms), ("agent", Some(1500.0)));
         assert_eq!(r.attributes["agentcore.protocol"], "HTTP");
         let model = &r.children[0];
-        assert_eq!((model.name.as_str(), model.status), ("chat model", Status::Error));
+        assert_eq!((model.name.as_str(), model.status), ("chat model", SpanStatus::Error));
         assert_eq!(model.attributes["gen_ai.usage.input_tokens"], "12");
         assert_eq!(model.children[0].name, "bedrock");
-        assert_eq!(t.status, Status::Fault);
+        assert_eq!(t.status, SpanStatus::Fault);
         assert_eq!(t.session.as_deref(), Some("s-1"));
         assert_eq!(t.duration_ms, 1500.0);
         assert_eq!(t.spans().len(), 3);

@@ -89,7 +89,7 @@ pub enum ConfigError {
 
 /// The project's identity, used in names and tags.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Project {
+pub struct ProjectSettings {
     /// Lowercase name, prefix of every stack name.
     pub name: String,
     /// `Owner` tag.
@@ -214,7 +214,7 @@ pub enum LocalBedrock {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// The project.
-    pub project: Project,
+    pub project: ProjectSettings,
     /// The environment.
     pub environment: Environment,
     /// Tags on every taggable resource: Project, Environment, Owner, CostCenter and extras.

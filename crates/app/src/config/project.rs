@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use corestack_constructs::{Problem, limits};
 
-use super::{Environment, Problems, Project};
+use super::{Environment, Problems, ProjectSettings};
 use crate::raw::{RawEnvironment, RawProject};
 
 /// The environment name becomes part of stack, runtime and export names.
@@ -37,8 +37,8 @@ fn required(key: &str, value: Option<String>, fix: &str, problems: &mut Problems
     }
 }
 
-pub(super) fn project(raw: RawProject, problems: &mut Problems<'_>) -> Project {
-    let project = Project {
+pub(super) fn project(raw: RawProject, problems: &mut Problems<'_>) -> ProjectSettings {
+    let project = ProjectSettings {
         name: required("project.name", raw.name, "set a lowercase name such as \"agentcore-demo\"", problems),
         owner: required(
             "project.owner",
@@ -79,7 +79,7 @@ pub(crate) fn project_name_ok(name: &str) -> bool {
 
 /// The four tags corestack sets, then the file's `[tags]` and the environment's, checked.
 pub(super) fn tags(
-    project: &Project,
+    project: &ProjectSettings,
     env_name: &str,
     file: &BTreeMap<String, String>,
     env: &BTreeMap<String, String>,

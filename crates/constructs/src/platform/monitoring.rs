@@ -16,7 +16,7 @@ use crate::monitoring::{NAMESPACE, Thresholds};
 
 /// A memory or gateway to watch.
 #[derive(Clone, Debug)]
-pub struct Watched {
+pub struct WatchedResource {
     /// `memory` or `gateway`.
     pub kind: &'static str,
     /// Its AgentCore name.
@@ -31,7 +31,12 @@ fn query(function: &str, metric: &str, var: &str) -> String {
 
 /// Three alarms per resource (system errors, user errors, throttles) on `t`'s thresholds,
 /// notifying `actions`.
-pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &[Expr]) -> Result<usize, Error> {
+pub fn alarms(
+    stack: &mut Stack,
+    watched: &[WatchedResource],
+    t: &Thresholds,
+    actions: &[Expr],
+) -> Result<usize, Error> {
     let mut count = 0;
     for w in watched {
         for (metric, threshold, what) in [
@@ -70,7 +75,7 @@ pub fn alarms(stack: &mut Stack, watched: &[Watched], t: &Thresholds, actions: &
 }
 
 /// A dashboard `name` with a row per resource: requests, errors, latency, throttles.
-pub fn dashboard(stack: &mut Stack, name: &str, watched: &[Watched]) -> Result<(), Error> {
+pub fn dashboard(stack: &mut Stack, name: &str, watched: &[WatchedResource]) -> Result<(), Error> {
     let mut widgets = Vec::new();
     let mut vars = BTreeMap::new();
     for (i, w) in watched.iter().enumerate() {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::image::{Docker, ImageChoices, Registry, RuntimeImage};
 use crate::preflight::Identity;
-use crate::status::Status;
+use crate::status::ControlPlaneStatus;
 use crate::{DeployError, Deployer, ResourceEvent, StackDiff, StackPlan, StackResult, Step};
 
 /// What a long operation tells as it goes; every method does nothing unless overridden.
@@ -53,7 +53,7 @@ pub struct RuntimeStatus {
     /// Its AgentCore name.
     pub name: String,
     /// The runtime's status.
-    pub status: Status,
+    pub status: ControlPlaneStatus,
     /// Each endpoint of the config, by name, with its status.
     pub endpoints: Vec<EndpointStatus>,
 }
@@ -64,7 +64,7 @@ pub struct EndpointStatus {
     /// The endpoint's name.
     pub name: String,
     /// Its status.
-    pub status: Status,
+    pub status: ControlPlaneStatus,
 }
 
 /// How `statuses` waits for READY.

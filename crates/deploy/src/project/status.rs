@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{EndpointStatus, Project, RuntimeOutput, RuntimeStatus, Wait};
 use crate::DeployError;
 use crate::platform_status::{PlatformReader, PlatformStatus};
-use crate::status::{Status, StatusReader};
+use crate::status::{ControlPlaneStatus, StatusReader};
 
 /// Everything `status` reports, as one value (its JSON is `{"runtimes": [...], "platform": [...]}`).
 #[derive(Clone, Debug, Serialize)]
@@ -33,7 +33,7 @@ impl Project<'_> {
         wait: Option<Wait>,
         polled: &(dyn Fn(String) + Sync),
     ) -> Result<ProjectStatus, DeployError> {
-        let runtimes = self.statuses(wait, &|s: &Status| polled(format!("{} {}", s.id, s.status))).await?;
+        let runtimes = self.statuses(wait, &|s: &ControlPlaneStatus| polled(format!("{} {}", s.id, s.status))).await?;
         let platform = self
             .platform_statuses(wait, &|s: &PlatformStatus| polled(format!("{} {} {}", s.kind, s.name, s.status)))
             .await?;
@@ -45,7 +45,7 @@ impl Project<'_> {
     pub async fn statuses(
         &self,
         wait: Option<Wait>,
-        progress: &(dyn Fn(&Status) + Sync),
+        progress: &(dyn Fn(&ControlPlaneStatus) + Sync),
     ) -> Result<Vec<RuntimeStatus>, DeployError> {
         let ids = self.runtime_outputs(RuntimeOutput::Id, None).await?;
         let reader = StatusReader::new(&self.config);
