@@ -91,114 +91,76 @@ pub(crate) struct RawEnvironment {
     pub(crate) observability: RawObservability,
 }
 
-/// Copies each field that `over` sets onto `base`.
-macro_rules! merge {
-    ($base:expr, $over:expr; $($f:ident),* $(,)?) => { $( if $over.$f.is_some() { $base.$f = $over.$f.clone(); } )* };
+/// An overlayable section: a struct of optional keys, read at the top level and again under
+/// `[environments.<name>]`, and its `merge`, which copies each key the environment sets onto
+/// the top level's. A new key is one line here.
+macro_rules! overlay_section {
+    ($schema:literal $name:ident { $($(#[$attr:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        #[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schemars(rename = $schema)]
+        pub(crate) struct $name {
+            $($(#[$attr])* pub(crate) $field: Option<$ty>,)*
+        }
+
+        impl $name {
+            /// Copies each key that `over` sets onto `self`.
+            pub(crate) fn merge(&mut self, over: &$name) {
+                $(if over.$field.is_some() {
+                    self.$field = over.$field.clone();
+                })*
+            }
+        }
+    };
 }
 
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Network")]
-pub(crate) struct RawNetwork {
-    pub(crate) vpc_cidr: Option<String>,
-    pub(crate) availability_zone_ids: Option<Vec<String>>,
-    pub(crate) private_subnet_cidrs: Option<Vec<String>>,
-    pub(crate) public_subnet_cidrs: Option<Vec<String>>,
-    pub(crate) egress: Option<RawEgress>,
-    pub(crate) optional_endpoints: Option<Vec<String>>,
-    pub(crate) s3_prefix_list_id: Option<String>,
-    pub(crate) flow_log_retention_days: Option<u32>,
-}
+overlay_section!("Network" RawNetwork {
+    vpc_cidr: String,
+    availability_zone_ids: Vec<String>,
+    private_subnet_cidrs: Vec<String>,
+    public_subnet_cidrs: Vec<String>,
+    egress: RawEgress,
+    optional_endpoints: Vec<String>,
+    s3_prefix_list_id: String,
+    flow_log_retention_days: u32,
+});
 
-impl RawNetwork {
-    pub(crate) fn merge(&mut self, o: &RawNetwork) {
-        merge!(self, o; vpc_cidr, availability_zone_ids, private_subnet_cidrs, public_subnet_cidrs, egress,
-               optional_endpoints, s3_prefix_list_id, flow_log_retention_days);
-    }
-}
+overlay_section!("Security" RawSecurity {
+    retain_key: bool,
+    workload_user_id_tokens: bool,
+});
 
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Security")]
-pub(crate) struct RawSecurity {
-    pub(crate) retain_key: Option<bool>,
-    pub(crate) workload_user_id_tokens: Option<bool>,
-}
+overlay_section!("Storage" RawStorage {
+    repository_name: String,
+    keep_images: u32,
+});
 
-impl RawSecurity {
-    pub(crate) fn merge(&mut self, o: &RawSecurity) {
-        merge!(self, o; retain_key, workload_user_id_tokens);
-    }
-}
-
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Storage")]
-pub(crate) struct RawStorage {
-    pub(crate) repository_name: Option<String>,
-    pub(crate) keep_images: Option<u32>,
-}
-
-impl RawStorage {
-    pub(crate) fn merge(&mut self, o: &RawStorage) {
-        merge!(self, o; repository_name, keep_images);
-    }
-}
-
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "AgentCore")]
-pub(crate) struct RawAgentCore {
-    pub(crate) runtimes_per_stack: Option<u32>,
+overlay_section!("AgentCore" RawAgentCore {
+    runtimes_per_stack: u32,
     /// The platform of every runtime that names none itself.
     #[serde(default)]
     #[schemars(schema_with = "platform_version_schema")]
-    pub(crate) platform_version: Option<corestack_constructs::runtime::PlatformVersion>,
-}
+    platform_version: corestack_constructs::runtime::PlatformVersion,
+});
 
-impl RawAgentCore {
-    pub(crate) fn merge(&mut self, o: &RawAgentCore) {
-        merge!(self, o; runtimes_per_stack, platform_version);
-    }
-}
+overlay_section!("Monitoring" RawMonitoring {
+    latency_ms: u32,
+    system_errors: u32,
+    user_errors: u32,
+    throttles: u32,
+    period_seconds: u32,
+    evaluation_periods: u32,
+    alarm_actions: Vec<String>,
+    alarm_emails: Vec<String>,
+    latency_statistic: String,
+});
 
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Monitoring")]
-pub(crate) struct RawMonitoring {
-    pub(crate) latency_ms: Option<u32>,
-    pub(crate) system_errors: Option<u32>,
-    pub(crate) user_errors: Option<u32>,
-    pub(crate) throttles: Option<u32>,
-    pub(crate) period_seconds: Option<u32>,
-    pub(crate) evaluation_periods: Option<u32>,
-    pub(crate) alarm_actions: Option<Vec<String>>,
-    pub(crate) alarm_emails: Option<Vec<String>>,
-    pub(crate) latency_statistic: Option<String>,
-}
-
-impl RawMonitoring {
-    pub(crate) fn merge(&mut self, o: &RawMonitoring) {
-        merge!(self, o; latency_ms, system_errors, user_errors, throttles, period_seconds, evaluation_periods, alarm_actions,
-               alarm_emails, latency_statistic);
-    }
-}
-
-#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Observability")]
-pub(crate) struct RawObservability {
-    pub(crate) runtime_log_retention_days: Option<u32>,
-    pub(crate) deliveries: Option<Vec<String>>,
-    pub(crate) transaction_search: Option<bool>,
-    pub(crate) transaction_search_indexing_percent: Option<u32>,
-}
-
-impl RawObservability {
-    pub(crate) fn merge(&mut self, o: &RawObservability) {
-        merge!(self, o; runtime_log_retention_days, deliveries, transaction_search, transaction_search_indexing_percent);
-    }
-}
+overlay_section!("Observability" RawObservability {
+    runtime_log_retention_days: u32,
+    deliveries: Vec<String>,
+    transaction_search: bool,
+    transaction_search_indexing_percent: u32,
+});
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,6 @@
 //! `[[memories]]`: names, event expiry and strategies, each checked against the service's rules.
 
+use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::platform::names;
 use corestack_constructs::platform::{MemorySpec, StrategyKind, StrategyOverride, StrategySpec};
@@ -19,7 +20,7 @@ pub(super) fn memory(m: RawMemory, i: usize, env: &str, problems: &mut Problems<
             "use a letter, then letters, digits or underscores, short enough to leave room for the environment",
         ));
     }
-    let days = m.event_expiry_days.unwrap_or(30);
+    let days = m.event_expiry_days.unwrap_or(defaults::MEMORY_EVENT_EXPIRY_DAYS);
     if !(3..=365).contains(&days) {
         problems.push(Problem::new(
             &format!("{at}.event_expiry_days"),

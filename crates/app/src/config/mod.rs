@@ -14,6 +14,7 @@ use corestack_constructs::runtime::RuntimeSpec;
 
 use crate::raw::RawConfig;
 
+mod defaults;
 mod gateways;
 mod memories;
 mod network;
@@ -469,7 +470,7 @@ fn resolve(mut raw: RawConfig, env_name: &str, base: &Path, list: &mut Vec<Probl
         environment,
         tags,
         network,
-        retain_key: raw.security.retain_key.unwrap_or(true),
+        retain_key: raw.security.retain_key.unwrap_or(defaults::RETAIN_KEY),
         workload_user_id_tokens: raw.security.workload_user_id_tokens.unwrap_or(false),
         repository_name,
         keep_images,

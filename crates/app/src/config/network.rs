@@ -1,6 +1,7 @@
 //! `[network]`: the VPC block, subnets by AZ ID, egress, endpoints, the S3 prefix list and flow
 //! log retention, with the environment's `[environments.<name>.network]` over the file's.
 
+use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::cidr::Cidr;
 use corestack_constructs::limits;
@@ -53,7 +54,7 @@ pub(super) fn network(
         .unwrap_or_else(|| OPTIONAL_INTERFACE_ENDPOINTS.iter().map(|s| s.to_string()).collect());
     let network_props = NetworkProps {
         name: name.to_string(),
-        vpc_cidr: vpc_cidr.unwrap_or_else(|| "10.0.0.0/16".parse().expect("literal CIDR")),
+        vpc_cidr: vpc_cidr.unwrap_or_else(|| defaults::VPC_CIDR.parse().expect("the default is a CIDR")),
         zones,
         egress,
         optional_endpoints,
@@ -62,7 +63,7 @@ pub(super) fn network(
         construct_problems(&network_props, over, problems);
     }
     check_prefix_list(&n, over, region, problems);
-    let flow_log_retention_days = n.flow_log_retention_days.unwrap_or(90);
+    let flow_log_retention_days = n.flow_log_retention_days.unwrap_or(defaults::FLOW_LOG_RETENTION_DAYS);
     problems.retention(
         ("network", "flow_log_retention_days", over.flow_log_retention_days.is_some()),
         flow_log_retention_days,

@@ -1,6 +1,7 @@
 //! `[observability]`: the runtimes' log groups, their vended deliveries, and the account's
 //! Transaction Search opt-in, with the environment's section over the file's.
 
+use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::deliveries::LogDelivery;
 
@@ -24,7 +25,7 @@ pub(super) fn observability(
     problems: &mut Problems<'_>,
 ) -> ObservabilitySettings {
     file.merge(over);
-    let days = file.runtime_log_retention_days.unwrap_or(30);
+    let days = file.runtime_log_retention_days.unwrap_or(defaults::RUNTIME_LOG_RETENTION_DAYS);
     problems
         .retention(("observability", "runtime_log_retention_days", over.runtime_log_retention_days.is_some()), days);
     let mut deliveries = Vec::new();
@@ -43,7 +44,7 @@ pub(super) fn observability(
             )),
         }
     }
-    let percent = file.transaction_search_indexing_percent.unwrap_or(1);
+    let percent = file.transaction_search_indexing_percent.unwrap_or(defaults::TRANSACTION_SEARCH_INDEXING_PERCENT);
     problems.within(
         ("observability", "transaction_search_indexing_percent", over.transaction_search_indexing_percent.is_some()),
         percent,

@@ -1,6 +1,7 @@
 //! `[[runtimes]]`: each runtime's name, image, network mode, models, endpoints, environment,
 //! local command and build, checked with the construct's own service rules.
 
+use super::defaults;
 use std::path::PathBuf;
 
 use corestack_constructs::Problem;
@@ -83,8 +84,8 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
         description: r.description,
         protocol,
         environment: container_environment(r.environment, region, protocol),
-        idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(900),
-        max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(28_800),
+        idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(defaults::IDLE_TIMEOUT_SECONDS),
+        max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(defaults::MAX_LIFETIME_SECONDS),
         request_header_allowlist: r.request_header_allowlist,
         authorizer: r.authorizer.map(|a| JwtAuthorizer {
             discovery_url: a.discovery_url,
@@ -240,7 +241,7 @@ fn build(b: crate::raw::RawBuild, at: &str, problems: &mut Problems<'_>) -> Buil
     }
     BuildSettings {
         dockerfile: PathBuf::from(b.dockerfile),
-        context: PathBuf::from(b.context.unwrap_or_else(|| ".".into())),
+        context: PathBuf::from(b.context.unwrap_or_else(|| defaults::BUILD_CONTEXT.into())),
         args: b.args,
     }
 }

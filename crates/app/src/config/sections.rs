@@ -1,5 +1,6 @@
 //! `[storage]`, `[agentcore]` and `[monitoring]`, with the environment's sections over the file's.
 
+use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::limits;
 use corestack_constructs::monitoring::Thresholds;
@@ -25,7 +26,7 @@ pub(super) fn storage(
             v,
         ));
     }
-    let keep_images = file.keep_images.unwrap_or(30);
+    let keep_images = file.keep_images.unwrap_or(defaults::KEEP_IMAGES);
     problems.within(
         ("storage", "keep_images", over.keep_images.is_some()),
         keep_images,
@@ -42,7 +43,7 @@ pub(super) fn agentcore(
     problems: &mut Problems<'_>,
 ) -> (u32, Option<corestack_constructs::runtime::PlatformVersion>) {
     file.merge(over);
-    let runtimes_per_stack = file.runtimes_per_stack.unwrap_or(20);
+    let runtimes_per_stack = file.runtimes_per_stack.unwrap_or(defaults::RUNTIMES_PER_STACK);
     problems.within(
         ("agentcore", "runtimes_per_stack", over.runtimes_per_stack.is_some()),
         runtimes_per_stack,
