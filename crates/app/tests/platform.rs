@@ -12,7 +12,7 @@ fn import(name: &str) -> Value {
 }
 
 #[test]
-fn the_platform_stack_holds_the_memory_gateway_targets_and_provider() {
+fn the_platform_stack_holds_the_memory_with_its_key_strategies_and_role() {
     let a = platform_example("dev");
     let names: Vec<&str> = a.manifest.stacks.iter().map(|s| s.name.rsplit('-').next().unwrap()).collect();
     assert_eq!(names, ["Network", "Security", "Storage", "Platform", "AgentCore", "Monitoring"]);
@@ -33,7 +33,13 @@ fn the_platform_stack_holds_the_memory_gateway_targets_and_provider() {
     let actions: Vec<&Value> =
         role_policy.as_array().unwrap().iter().flat_map(|s| s["Action"].as_array().unwrap()).collect();
     assert!(actions.iter().all(|a| a.as_str().unwrap().starts_with("bedrock:") || a.as_str().unwrap().starts_with("aws-marketplace:")), "{actions:?}");
+}
 
+#[test]
+fn the_gateway_role_may_use_the_key_functions_secrets_and_provider_and_nothing_else() {
+    let a = platform_example("dev");
+    let p = template(&a, "Platform");
+    let key = json!({"Fn::ImportValue": "agentcore-platform-dev-Security:ExportEncryptionKeyArn"});
     let gateway = &p.resource("ToolsGateway")["Properties"];
     assert_eq!((gateway["Name"].as_str(), gateway["AuthorizerType"].as_str()), (Some("tools-dev"), Some("AWS_IAM")));
     assert_eq!(gateway["KmsKeyArn"], key);
@@ -69,7 +75,12 @@ fn the_platform_stack_holds_the_memory_gateway_targets_and_provider() {
     let depends = &p.resource("ToolsGateway")["DependsOn"];
     assert!(depends.as_array().is_some_and(|d| d.contains(&json!("ToolsGatewayRolePolicy"))), "{depends}");
     assert!(statements.to_string().matches("\"*\"").count() == 0, "no wildcard resource: {statements}");
+}
 
+#[test]
+fn the_gateway_targets_provider_and_outputs_are_as_configured() {
+    let a = platform_example("dev");
+    let p = template(&a, "Platform");
     let weather = &p.resource("ToolsGatewayWeatherTarget")["Properties"];
     assert_eq!(weather["CredentialProviderConfigurations"], json!([{"CredentialProviderType": "GATEWAY_IAM_ROLE"}]));
     let tools = &weather["TargetConfiguration"]["Mcp"]["Lambda"]["ToolSchema"]["InlinePayload"];

@@ -56,7 +56,31 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     assert_eq!(run.status.code(), Some(2), "no terminal, no --yes: {}", text(&run.stderr));
     assert!(text(&run.stderr).contains("pass --yes"));
 
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes"]);
+    let digest = first_deploy_builds_pushes_and_keeps_the_image(dir.path(), &moto);
+    the_outputs_and_report_name_the_runtime_and_its_image(dir.path(), &digest);
+    images_named_by_flag_are_pinned_by_digest(dir.path(), &moto);
+    images_not_there_or_elsewhere_stop_the_deploy(dir.path(), &moto);
+    // A change to the build context is a new image, and the runtime moves to it.
+    std::fs::write(dir.path().join("prompt.txt"), "You are a helpful agent.").unwrap();
+    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r9"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let rebuilt = docker_calls(dir.path()).last().unwrap()["digest"].as_str().unwrap().to_string();
+    assert_ne!(rebuilt, digest);
+    assert!(
+        outcomes(&run).contains("agentcore-demo-dev-AgentCore") && outcomes(&run).contains("updated"),
+        "{}",
+        outcomes(&run)
+    );
+
+    let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(text(&run.stdout).matches("deleted").count(), 5, "{}", text(&run.stdout));
+}
+
+/// The first deploy: one arm64 build, pushed with the ECR token and kept under a `deployed-` tag
+/// that redeploys to the same digest. Returns the digest.
+fn first_deploy_builds_pushes_and_keeps_the_image(dir: &Path, moto: &Moto) -> String {
+    let run = corestack(dir, moto, &["deploy", "--yes"]);
     assert!(run.status.success(), "{}{}", text(&run.stdout), text(&run.stderr));
     let out = text(&run.stdout);
     assert!(out.contains("agentcore-demo-dev-AgentCore") && out.contains("created"), "{out}");
@@ -66,7 +90,7 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
         err.contains("corestack: building 123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev:demo_agent-")
     );
     // Login with the ECR token (the double checks the password), then one arm64 build, pushed.
-    let calls = docker_calls(dir.path());
+    let calls = docker_calls(dir);
     assert_eq!(calls.len(), 2, "{calls:#?}");
     assert_eq!(calls[0]["command"], "login");
     assert_eq!(calls[0]["host"], "123456789012.dkr.ecr.us-east-1.amazonaws.com");
@@ -84,20 +108,25 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     // never expires; deploying on that tag pins the same digest, so nothing changes.
     let kept = format!("deployed-{}", &digest["sha256:".len()..][..12]);
     assert!(err.contains(&format!("kept {digest} as {kept}")), "{err}");
-    let again = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", &kept, "--report-dir", "r0"]);
+    let again = corestack(dir, moto, &["deploy", "--yes", "--image-tag", &kept, "--report-dir", "r0"]);
     assert_eq!(outcomes(&again).matches("unchanged").count(), 5, "{}{}", outcomes(&again), text(&again.stderr));
     // The runtime runs the pushed digest.
-    let status = corestack(dir.path(), &moto, &["status"]);
+    let status = corestack(dir, moto, &["status"]);
     assert!(text(&status.stdout).contains(&format!("agentcore-demo-dev@{digest}")), "{}", text(&status.stdout));
 
+    digest
+}
+
+/// outputs.json and the deployment report (Markdown and JSON) name the runtime and its image.
+fn the_outputs_and_report_name_the_runtime_and_its_image(dir: &Path, digest: &str) {
     let outputs: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("corestack.out/outputs.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("corestack.out/outputs.json")).unwrap()).unwrap();
     assert!(
         outputs["agentcore-demo-dev-AgentCore"]["AgentRuntimeArn"]
             .as_str()
             .is_some_and(|a| a.starts_with("arn:aws:bedrock-agentcore:us-east-1:"))
     );
-    let reports: Vec<PathBuf> = std::fs::read_dir(dir.path().join("docs/deployments/deployment_reports"))
+    let reports: Vec<PathBuf> = std::fs::read_dir(dir.join("docs/deployments/deployment_reports"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -118,31 +147,39 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
         let t = json[key].as_str().unwrap();
         assert!(t.len() == 20 && t.as_bytes()[10] == b'T' && t.ends_with('Z') && t.starts_with("20"), "{key}: {t}");
     }
-    assert_eq!(json["images"][0]["digest"], digest.as_str());
+    assert_eq!(json["images"][0]["digest"], digest);
     assert_eq!(json["runtimes"][0]["runtime"], "demo_agent");
     assert_eq!(json["runtimes"][0]["version"], "1");
+}
 
+/// A rebuild of the same inputs, an image pushed by other means (by tag) and the same image by
+/// URI: each pinned by digest, changing only what must change.
+fn images_named_by_flag_are_pinned_by_digest(dir: &Path, moto: &Moto) {
     // A new build of the same inputs has the same digest: a new tag, and no stack changes.
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r2"]);
+    let run = corestack(dir, moto, &["deploy", "--yes", "--report-dir", "r2"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(outcomes(&run).matches("unchanged").count(), 5, "{}", outcomes(&run));
-    assert_eq!(docker_calls(dir.path()).len(), 4);
+    assert_eq!(docker_calls(dir).len(), 4);
 
     // An image pushed by other means, by tag: pinned by its digest, the AgentCore stack only.
-    let v2 = push_image(&moto, "v2", "second image");
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "v2", "--report-dir", "r3"]);
+    let v2 = push_image(moto, "v2", "second image");
+    let run = corestack(dir, moto, &["deploy", "--yes", "--image-tag", "v2", "--report-dir", "r3"]);
     let out = outcomes(&run);
     assert!(out.lines().any(|l| l.starts_with("agentcore-demo-dev-AgentCore") && l.contains("updated")), "{out}");
     assert_eq!(out.matches("unchanged").count(), 4, "{out}");
     assert!(out.contains(&format!("agentcore-demo-dev:v2 ({v2})")), "{out}");
-    assert_eq!(docker_calls(dir.path()).len(), 4, "--image-tag builds nothing");
+    assert_eq!(docker_calls(dir).len(), 4, "--image-tag builds nothing");
     // The same image by URI and digest: nothing to do.
     let uri = format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/agentcore-demo-dev@{v2}");
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", &uri, "--report-dir", "r4"]);
+    let run = corestack(dir, moto, &["deploy", "--yes", "--image-uri", &uri, "--report-dir", "r4"]);
     assert_eq!(outcomes(&run).matches("unchanged").count(), 5, "{}{}", outcomes(&run), text(&run.stderr));
+}
 
+/// Images that are not in the repository, are in another one or are badly named stop the deploy
+/// before any stack changes.
+fn images_not_there_or_elsewhere_stop_the_deploy(dir: &Path, moto: &Moto) {
     // Images that are not there, or elsewhere, stop the deploy before the AgentCore stack.
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-tag", "nope", "--report-dir", "r5"]);
+    let run = corestack(dir, moto, &["deploy", "--yes", "--image-tag", "nope", "--report-dir", "r5"]);
     assert_failed(
         &run,
         3,
@@ -153,7 +190,7 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     );
     assert!(!text(&run.stderr).contains("deploying agentcore-demo-dev-AgentCore"));
     let other = "123456789012.dkr.ecr.us-east-1.amazonaws.com/someone-else:v1";
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", other, "--report-dir", "r6"]);
+    let run = corestack(dir, moto, &["deploy", "--yes", "--image-uri", other, "--report-dir", "r6"]);
     assert_failed(
         &run,
         2,
@@ -163,27 +200,11 @@ fn deploy_builds_pushes_and_pins_the_image_then_destroy_removes_the_stacks() {
     );
     // Refused before any stack was touched, so no report of a deploy that never began.
     assert!(!text(&run.stderr).contains("deploying"), "{}", text(&run.stderr));
-    assert!(!dir.path().join("r6").exists());
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "repo/without-tag"]);
+    assert!(!dir.join("r6").exists());
+    let run = corestack(dir, moto, &["deploy", "--yes", "--image-uri", "repo/without-tag"]);
     assert_failed(&run, 2, &["needs a :tag or an @sha256:digest"]);
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--image-uri", "a:b", "--image-tag", "v2"]);
+    let run = corestack(dir, moto, &["deploy", "--yes", "--image-uri", "a:b", "--image-tag", "v2"]);
     assert_failed(&run, 2, &["a second image for every runtime"]);
-
-    // A change to the build context is a new image, and the runtime moves to it.
-    std::fs::write(dir.path().join("prompt.txt"), "You are a helpful agent.").unwrap();
-    let run = corestack(dir.path(), &moto, &["deploy", "--yes", "--report-dir", "r9"]);
-    assert!(run.status.success(), "{}", text(&run.stderr));
-    let rebuilt = docker_calls(dir.path()).last().unwrap()["digest"].as_str().unwrap().to_string();
-    assert_ne!(rebuilt, digest);
-    assert!(
-        outcomes(&run).contains("agentcore-demo-dev-AgentCore") && outcomes(&run).contains("updated"),
-        "{}",
-        outcomes(&run)
-    );
-
-    let run = corestack(dir.path(), &moto, &["destroy", "--yes"]);
-    assert!(run.status.success(), "{}", text(&run.stderr));
-    assert_eq!(text(&run.stdout).matches("deleted").count(), 5, "{}", text(&run.stdout));
 }
 
 #[test]

@@ -118,51 +118,8 @@ fn a_project_lives_its_whole_life_on_one_account() {
     assert!(stacks(&state).is_empty(), "{state}");
     assert_eq!(state["repositories"], serde_json::json!([PROJECT]), "destroy keeps the repository");
 
-    // 5. Deploy again: the kept repository is the project's (its tags say so), so the Storage
-    // stack's create imports it, images and all, instead of failing on its name.
-    let images = repository_images(&moto);
-    assert!(images > 0, "the first life pushed an image");
-    let said = ok(&corestack(d, &moto, &["deploy", "--yes"]));
-    assert!(said.contains(&format!("the image repository {PROJECT} outlived an earlier destroy")), "{said}");
-    let state = account(&moto);
-    assert_eq!(stacks(&state).len(), 5, "{state}");
-    assert_eq!(state["repositories"], serde_json::json!([PROJECT]), "the same repository, adopted");
-    // Its images came along (and this deploy's build pushed its own beside them).
-    assert!(repository_images(&moto) > images, "{} images after, {images} before", repository_images(&moto));
-    ok(&corestack(d, &moto, &["destroy", "--yes"]));
-
-    // 6. A repository of the name that is not the project's (no corestack tags) is refused
-    // before any stack changes, with the fix.
-    boto3(
-        &moto,
-        &format!(
-            "e = boto3.client('ecr', **kw); arn = e.describe_repositories(repositoryNames=['{PROJECT}'])['repositories'][0]['repositoryArn']; e.untag_resource(resourceArn=arn, tagKeys=['corestack:project'])"
-        ),
-    );
-    let again = corestack(d, &moto, &["deploy", "--yes"]);
-    assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
-    let err = text(&again.stderr);
-    assert!(err.contains("it is not this project's") && err.contains("corestack:environment=dev"), "{err}");
-    assert!(err.contains("`[storage] repository_name`"), "{err}");
-    assert!(stacks(&account(&moto)).is_empty(), "nothing was deployed");
-    // Following the fix (or naming a new repository) deploys again, and destroys again.
-    // (And with no s3_prefix_list_id: deploy looks the Region's list up, as a user's new project
-    // in any Region needs.)
-    write_config(d, |c| {
-        c.replace("[storage]\n", "[storage]\nrepository_name = \"agentcore-demo-dev-2\"\n")
-            .replace("s3_prefix_list_id = \"pl-63a5400a\"\n", "")
-    });
-    ok(&corestack(d, &moto, &["deploy", "--yes"]));
-    assert_eq!(stacks(&account(&moto)).len(), 5);
-    let same = boto3(
-        &moto,
-        &format!(
-            "pl = boto3.client('ec2', **kw).describe_managed_prefix_lists(Filters=[dict(Name='prefix-list-name', Values=['com.amazonaws.us-east-1.s3'])])['PrefixLists'][0]['PrefixListId']\nparams = {{p['ParameterKey']: p['ParameterValue'] for p in boto3.client('cloudformation', **kw).describe_stacks(StackName='{PROJECT}-Security')['Stacks'][0]['Parameters']}}\nprint(pl == params['S3PrefixListId'], pl)"
-        ),
-    );
-    assert!(same.starts_with("True pl-"), "{same}");
-    ok(&corestack(d, &moto, &["destroy", "--yes"]));
-    assert!(stacks(&account(&moto)).is_empty());
+    deploy_after_destroy_adopts_the_kept_repository(d, &moto);
+    a_repository_not_the_projects_is_refused_and_another_name_deploys(d, &moto);
 }
 
 /// Two projects of the same defaults but their names, each with a memory named alike, in one
@@ -276,4 +233,54 @@ fn two_init_projects_coexist_unedited() {
     assert_eq!(stacks(&left).len(), 5, "{left}");
     assert!(ok(&corestack(&bank, &moto, &["status"])).contains("READY"));
     ok(&corestack(&bank, &moto, &["destroy", "--yes"]));
+}
+
+/// Step 5. Deploy again: the kept repository is the project's (its tags say so), so the Storage
+/// stack's create imports it, images and all, instead of failing on its name.
+fn deploy_after_destroy_adopts_the_kept_repository(d: &Path, moto: &Moto) {
+    let images = repository_images(moto);
+    assert!(images > 0, "the first life pushed an image");
+    let said = ok(&corestack(d, moto, &["deploy", "--yes"]));
+    assert!(said.contains(&format!("the image repository {PROJECT} outlived an earlier destroy")), "{said}");
+    let state = account(moto);
+    assert_eq!(stacks(&state).len(), 5, "{state}");
+    assert_eq!(state["repositories"], serde_json::json!([PROJECT]), "the same repository, adopted");
+    // Its images came along (and this deploy's build pushed its own beside them).
+    assert!(repository_images(moto) > images, "{} images after, {images} before", repository_images(moto));
+    ok(&corestack(d, moto, &["destroy", "--yes"]));
+}
+
+/// Step 6. A repository of the name that is not the project's (no corestack tags) is refused before
+/// any stack changes, with the fix; following it deploys again, and destroys again.
+fn a_repository_not_the_projects_is_refused_and_another_name_deploys(d: &Path, moto: &Moto) {
+    boto3(
+        moto,
+        &format!(
+            "e = boto3.client('ecr', **kw); arn = e.describe_repositories(repositoryNames=['{PROJECT}'])['repositories'][0]['repositoryArn']; e.untag_resource(resourceArn=arn, tagKeys=['corestack:project'])"
+        ),
+    );
+    let again = corestack(d, moto, &["deploy", "--yes"]);
+    assert_eq!(again.status.code(), Some(3), "{}", text(&again.stderr));
+    let err = text(&again.stderr);
+    assert!(err.contains("it is not this project's") && err.contains("corestack:environment=dev"), "{err}");
+    assert!(err.contains("`[storage] repository_name`"), "{err}");
+    assert!(stacks(&account(moto)).is_empty(), "nothing was deployed");
+    // Following the fix (or naming a new repository) deploys again, and destroys again.
+    // (And with no s3_prefix_list_id: deploy looks the Region's list up, as a user's new project
+    // in any Region needs.)
+    write_config(d, |c| {
+        c.replace("[storage]\n", "[storage]\nrepository_name = \"agentcore-demo-dev-2\"\n")
+            .replace("s3_prefix_list_id = \"pl-63a5400a\"\n", "")
+    });
+    ok(&corestack(d, moto, &["deploy", "--yes"]));
+    assert_eq!(stacks(&account(moto)).len(), 5);
+    let same = boto3(
+        moto,
+        &format!(
+            "pl = boto3.client('ec2', **kw).describe_managed_prefix_lists(Filters=[dict(Name='prefix-list-name', Values=['com.amazonaws.us-east-1.s3'])])['PrefixLists'][0]['PrefixListId']\nparams = {{p['ParameterKey']: p['ParameterValue'] for p in boto3.client('cloudformation', **kw).describe_stacks(StackName='{PROJECT}-Security')['Stacks'][0]['Parameters']}}\nprint(pl == params['S3PrefixListId'], pl)"
+        ),
+    );
+    assert!(same.starts_with("True pl-"), "{same}");
+    ok(&corestack(d, moto, &["destroy", "--yes"]));
+    assert!(stacks(&account(moto)).is_empty());
 }

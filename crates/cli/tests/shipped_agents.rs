@@ -133,19 +133,7 @@ fn every_shipped_agent_serves_with_exactly_its_deployed_environment() {
     assert!(synth.status.success(), "{}", text(&synth.stderr));
     let settings = corestack_app::Settings::load(&workspace().join("corestack.toml"), None).unwrap();
 
-    let mut runtimes = Vec::new();
-    for entry in std::fs::read_dir(&out).unwrap() {
-        let path = entry.unwrap().path();
-        if !path.to_string_lossy().ends_with(".template.json") {
-            continue;
-        }
-        let template: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for (logical, r) in template["Resources"].as_object().unwrap() {
-            if r["Type"] == "AWS::BedrockAgentCore::Runtime" {
-                runtimes.push((logical.clone(), r["Properties"].clone()));
-            }
-        }
-    }
+    let runtimes = runtime_resources(&out);
     assert_eq!(runtimes.len(), settings.runtimes.len(), "one runtime resource per configured runtime");
     let (imds, imds_requests) = metadata_service();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -170,19 +158,7 @@ fn every_shipped_agent_serves_with_exactly_its_deployed_environment() {
             .stderr(Stdio::piped());
         let mut agent = Agent(child.spawn().unwrap());
 
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let ping = loop {
-            if let Some(status) = agent.0.try_wait().unwrap() {
-                let mut stderr = String::new();
-                agent.0.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-                panic!("{package} exited at start ({status}) with the deployed environment: {stderr}");
-            }
-            if let Some(answer) = http(port, "GET /ping HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n") {
-                break answer;
-            }
-            assert!(Instant::now() < deadline, "{package} did not answer /ping in 30 s");
-            std::thread::sleep(Duration::from_millis(100));
-        };
+        let ping = wait_for_ping(&mut agent, port, &package);
         assert_eq!(ping.0, 200, "{ping:?}");
 
         let body = r#"{"prompt": "what is the capital of France?"}"#;
@@ -295,4 +271,40 @@ fn every_protocol_example_agent_serves_its_protocol_with_its_deployed_environmen
     }
     protocols.sort();
     assert_eq!(protocols, ["A2A", "AGUI", "HTTP", "MCP"], "one runtime per protocol");
+}
+
+/// Every `AWS::BedrockAgentCore::Runtime` of the assembly in `out`: its logical ID and properties.
+fn runtime_resources(out: &Path) -> Vec<(String, Value)> {
+    let mut runtimes = Vec::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with(".template.json") {
+            continue;
+        }
+        let template: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (logical, r) in template["Resources"].as_object().unwrap() {
+            if r["Type"] == "AWS::BedrockAgentCore::Runtime" {
+                runtimes.push((logical.clone(), r["Properties"].clone()));
+            }
+        }
+    }
+    runtimes
+}
+
+/// The first answer of `agent` (of `package`) to `/ping` on `port`, waited for up to 30 s; a
+/// panic with its stderr when it exits first.
+fn wait_for_ping(agent: &mut Agent, port: u16, package: &str) -> (u16, String) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = agent.0.try_wait().unwrap() {
+            let mut stderr = String::new();
+            agent.0.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+            panic!("{package} exited at start ({status}) with the deployed environment: {stderr}");
+        }
+        if let Some(answer) = http(port, "GET /ping HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n") {
+            break answer;
+        }
+        assert!(Instant::now() < deadline, "{package} did not answer /ping in 30 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

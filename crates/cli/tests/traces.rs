@@ -92,30 +92,7 @@ fn traces_lists_the_runtimes_traces_and_shows_one_as_a_tree() {
     assert_eq!(lines.len(), 2, "{out}");
     assert!(lines[0].starts_with("TRACE") && lines[1].starts_with(a) && lines[1].contains("session-a"), "{out}");
 
-    // By its X-Ray ID, and by the 32 hex digits OpenTelemetry tools show.
-    let w3c = a[2..].replace('-', "");
-    for given in [a, w3c.as_str()] {
-        let run = corestack(dir.path(), &moto, &["traces", "get", given]);
-        assert!(run.status.success(), "{}", text(&run.stderr));
-        let tree = text(&run.stdout);
-        let lines: Vec<&str> = tree.lines().collect();
-        assert!(
-            lines[0].starts_with(&format!("trace {a}  started "))
-                && lines[0].ends_with("1500 ms  ok  session session-a"),
-            "{tree}"
-        );
-        assert!(lines[1].starts_with("  demo_agent_dev.DEFAULT  1500 ms  ok  agentcore.protocol=HTTP"), "{tree}");
-        assert!(
-            lines[2].starts_with("    chat us.anthropic.claude-haiku-5-5  1100 ms  ok  gen_ai.usage.input_tokens=12"),
-            "{tree}"
-        );
-        assert!(lines[3].starts_with("      Bedrock Runtime  900 ms  ok"), "{tree}");
-        assert_eq!(lines.len(), 4, "{tree}");
-    }
-    let run = corestack(dir.path(), &moto, &["traces", "get", b, "--json"]);
-    let trace: Value = serde_json::from_str(&text(&run.stdout)).unwrap();
-    assert_eq!(trace["roots"][0]["status"], "fault");
-    assert_eq!(trace["roots"][0]["children"][0]["attributes"]["gen_ai.usage.output_tokens"], "34");
+    get_shows_a_trace_as_a_span_tree(dir.path(), &moto, a, b);
 
     // What cannot be found or read says so, with exit 2.
     let run = corestack(dir.path(), &moto, &["traces", "get", "1-00000000-000000000000000000000000"]);
@@ -134,4 +111,32 @@ fn traces_lists_the_runtimes_traces_and_shows_one_as_a_tree() {
         assert_eq!(run.status.code(), Some(2), "{args:?}: {}", text(&run.stderr));
         assert!(text(&run.stderr).contains(says), "{args:?}: {}", text(&run.stderr));
     }
+}
+
+/// `traces get` shows trace `a` as a span tree, by its X-Ray ID and by the 32 hex digits
+/// OpenTelemetry tools show, and trace `b` as JSON.
+fn get_shows_a_trace_as_a_span_tree(dir: &std::path::Path, moto: &Moto, a: &str, b: &str) {
+    let w3c = a[2..].replace('-', "");
+    for given in [a, w3c.as_str()] {
+        let run = corestack(dir, moto, &["traces", "get", given]);
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        let tree = text(&run.stdout);
+        let lines: Vec<&str> = tree.lines().collect();
+        assert!(
+            lines[0].starts_with(&format!("trace {a}  started "))
+                && lines[0].ends_with("1500 ms  ok  session session-a"),
+            "{tree}"
+        );
+        assert!(lines[1].starts_with("  demo_agent_dev.DEFAULT  1500 ms  ok  agentcore.protocol=HTTP"), "{tree}");
+        assert!(
+            lines[2].starts_with("    chat us.anthropic.claude-haiku-5-5  1100 ms  ok  gen_ai.usage.input_tokens=12"),
+            "{tree}"
+        );
+        assert!(lines[3].starts_with("      Bedrock Runtime  900 ms  ok"), "{tree}");
+        assert_eq!(lines.len(), 4, "{tree}");
+    }
+    let run = corestack(dir, moto, &["traces", "get", b, "--json"]);
+    let trace: Value = serde_json::from_str(&text(&run.stdout)).unwrap();
+    assert_eq!(trace["roots"][0]["status"], "fault");
+    assert_eq!(trace["roots"][0]["children"][0]["attributes"]["gen_ai.usage.output_tokens"], "34");
 }

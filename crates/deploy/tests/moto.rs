@@ -54,30 +54,7 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     assert!(agentcore["AgentRuntimeEndpointUrl"].starts_with("https://bedrock-agentcore.us-east-1."));
     assert!(created[1].outputs.contains_key("ExecutionRoleArn"));
 
-    // The runtime exists in the control plane, created through CloudFormation.
-    let python = workspace().join(".venv/bin/python");
-    let status = Command::new(&python)
-        .args(["-c", &format!("import boto3; c = boto3.client('bedrock-agentcore-control', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b'); print(c.get_agent_runtime(agentRuntimeId='{}')['status'])", moto.url(), agentcore["AgentRuntimeId"])])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "READY", "{}", String::from_utf8_lossy(&status.stderr));
-
-    // The runtime's vended deliveries, read back through the CloudWatch Logs API: application and
-    // usage logs to their log groups, traces to X-Ray.
-    let deliveries = Command::new(&python)
-        .args(["-c", &format!("import boto3; c = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
-            kinds = {{d['name']: d['deliveryDestinationType'] for d in c.describe_delivery_destinations()['deliveryDestinations']}}\n\
-            sources = {{s['name']: s['logType'] for s in c.describe_delivery_sources()['deliverySources']}}\n\
-            print(sorted((d['deliverySourceName'], sources[d['deliverySourceName']], d['deliveryDestinationType']) for d in c.describe_deliveries()['deliveries']), sorted(kinds.items()))", moto.url())])
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&deliveries.stdout).trim(),
-        "[('demo_agent_dev-app', 'APPLICATION_LOGS', 'CWL'), ('demo_agent_dev-traces', 'TRACES', 'XRAY'), ('demo_agent_dev-usage', 'USAGE_LOGS', 'CWL')] \
-         [('demo_agent_dev-app-cwl', 'CWL'), ('demo_agent_dev-traces-xray', 'XRAY'), ('demo_agent_dev-usage-cwl', 'CWL')]",
-        "{}",
-        String::from_utf8_lossy(&deliveries.stderr)
-    );
+    the_runtime_and_its_deliveries_are_in_the_account(&moto, &agentcore["AgentRuntimeId"]);
 
     // A second deploy changes nothing, after a few calls per stack.
     let before = d.calls();
@@ -105,7 +82,76 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     let gone = d.destroy(&changed, &progress).await.unwrap();
     assert!(gone.iter().all(|r| r.outcome == Outcome::Absent));
 
-    // Nothing it created is left, but what the config retains: the key and the repository.
+    only_what_the_config_retains_is_left(&moto);
+}
+
+/// A template over CloudFormation's inline limit (the Security stack of 30 runtimes) goes through
+/// the template bucket; without one, deploy refuses it before any call, saying how to fix it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_templates_are_uploaded_to_the_template_bucket() {
+    let moto = Moto::start(&workspace());
+    let all = plans(&corestack_app::fixtures::many_runtimes(30));
+    let first_two: Vec<StackPlan> = all.into_iter().take(2).collect();
+    let security = &first_two[1];
+    assert!(security.name.ends_with("-Security"));
+    assert!(security.template.len() > corestack_deploy::INLINE_TEMPLATE_BYTES, "{} bytes", security.template.len());
+    let progress = |_: corestack_deploy::Step<'_>| {};
+
+    let without = deployer(moto.port).await;
+    let err = without.deploy(&first_two, &progress).await.unwrap_err().to_string();
+    assert!(err.contains("must be uploaded to S3 first") && err.contains("fix: set template_bucket"), "{err}");
+
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(moto.url())
+        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("a", "b", None, None, "moto"))
+        .load()
+        .await;
+    let s3 = aws_sdk_s3::Client::new(&config);
+    s3.create_bucket().bucket("corestack-templates").send().await.unwrap();
+    let d = deployer(moto.port).await.with_template_bucket(Some("corestack-templates".into()));
+    let created = d.deploy(&first_two, &progress).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(created.iter().all(|r| r.outcome == Outcome::Created), "{created:?}");
+    assert!(created[1].outputs.contains_key("ExecutionRoleArn"), "{:?}", created[1].outputs);
+    let listed = s3.list_objects_v2().bucket("corestack-templates").send().await.unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].starts_with(&format!("corestack/{}/", security.name)) && keys[0].ends_with(".json"), "{keys:?}");
+    let again = d.deploy(&first_two, &progress).await.unwrap();
+    assert!(again.iter().all(|r| r.outcome == Outcome::Unchanged), "{again:?}");
+}
+
+/// The runtime `id` exists in the control plane, READY, and its vended deliveries, read back
+/// through the CloudWatch Logs API, send application and usage logs to their log groups and
+/// traces to X-Ray.
+fn the_runtime_and_its_deliveries_are_in_the_account(moto: &Moto, id: &str) {
+    let python = workspace().join(".venv/bin/python");
+    let status = Command::new(&python)
+        .args(["-c", &format!("import boto3; c = boto3.client('bedrock-agentcore-control', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b'); print(c.get_agent_runtime(agentRuntimeId='{}')['status'])", moto.url(), id)])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "READY", "{}", String::from_utf8_lossy(&status.stderr));
+
+    let deliveries = Command::new(&python)
+        .args(["-c", &format!("import boto3; c = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+            kinds = {{d['name']: d['deliveryDestinationType'] for d in c.describe_delivery_destinations()['deliveryDestinations']}}\n\
+            sources = {{s['name']: s['logType'] for s in c.describe_delivery_sources()['deliverySources']}}\n\
+            print(sorted((d['deliverySourceName'], sources[d['deliverySourceName']], d['deliveryDestinationType']) for d in c.describe_deliveries()['deliveries']), sorted(kinds.items()))", moto.url())])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&deliveries.stdout).trim(),
+        "[('demo_agent_dev-app', 'APPLICATION_LOGS', 'CWL'), ('demo_agent_dev-traces', 'TRACES', 'XRAY'), ('demo_agent_dev-usage', 'USAGE_LOGS', 'CWL')] \
+         [('demo_agent_dev-app-cwl', 'CWL'), ('demo_agent_dev-traces-xray', 'XRAY'), ('demo_agent_dev-usage-cwl', 'CWL')]",
+        "{}",
+        String::from_utf8_lossy(&deliveries.stderr)
+    );
+}
+
+/// After destroy nothing the deploy created is left, but what the config retains: the key, the
+/// repository and the runtime's log groups.
+fn only_what_the_config_retains_is_left(moto: &Moto) {
+    let python = workspace().join(".venv/bin/python");
     let script = format!(
         "import boto3, json\n\
          kw = dict(region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
@@ -143,40 +189,4 @@ async fn deploy_redeploy_change_and_destroy_the_default_config() {
     assert_eq!(left["deliveries"], serde_json::json!([]), "{left}");
     assert_eq!(left["repositories"], serde_json::json!(["agentcore-demo-dev"]), "{left}");
     assert_eq!(left["keys"].as_array().map(Vec::len), Some(1), "{left}");
-}
-
-/// A template over CloudFormation's inline limit (the Security stack of 30 runtimes) goes through
-/// the template bucket; without one, deploy refuses it before any call, saying how to fix it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn large_templates_are_uploaded_to_the_template_bucket() {
-    let moto = Moto::start(&workspace());
-    let all = plans(&corestack_app::fixtures::many_runtimes(30));
-    let first_two: Vec<StackPlan> = all.into_iter().take(2).collect();
-    let security = &first_two[1];
-    assert!(security.name.ends_with("-Security"));
-    assert!(security.template.len() > corestack_deploy::INLINE_TEMPLATE_BYTES, "{} bytes", security.template.len());
-    let progress = |_: corestack_deploy::Step<'_>| {};
-
-    let without = deployer(moto.port).await;
-    let err = without.deploy(&first_two, &progress).await.unwrap_err().to_string();
-    assert!(err.contains("must be uploaded to S3 first") && err.contains("fix: set template_bucket"), "{err}");
-
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(moto.url())
-        .credentials_provider(aws_sdk_cloudformation::config::Credentials::new("a", "b", None, None, "moto"))
-        .load()
-        .await;
-    let s3 = aws_sdk_s3::Client::new(&config);
-    s3.create_bucket().bucket("corestack-templates").send().await.unwrap();
-    let d = deployer(moto.port).await.with_template_bucket(Some("corestack-templates".into()));
-    let created = d.deploy(&first_two, &progress).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(created.iter().all(|r| r.outcome == Outcome::Created), "{created:?}");
-    assert!(created[1].outputs.contains_key("ExecutionRoleArn"), "{:?}", created[1].outputs);
-    let listed = s3.list_objects_v2().bucket("corestack-templates").send().await.unwrap();
-    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
-    assert_eq!(keys.len(), 1, "{keys:?}");
-    assert!(keys[0].starts_with(&format!("corestack/{}/", security.name)) && keys[0].ends_with(".json"), "{keys:?}");
-    let again = d.deploy(&first_two, &progress).await.unwrap();
-    assert!(again.iter().all(|r| r.outcome == Outcome::Unchanged), "{again:?}");
 }

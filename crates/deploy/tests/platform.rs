@@ -68,47 +68,8 @@ async fn the_platform_example_deploys_hands_its_ids_to_the_runtimes_and_keeps_it
     assert!(gateway_url.starts_with("https://") && gateway_url.ends_with("/mcp"), "{gateway_url}");
     assert!(made["env"]["notetaker_dev"].get("CORESTACK_GATEWAY_TOOLS_URL").is_none());
 
-    // The memory's and gateway's vended logs and traces, read back through CloudWatch Logs.
-    let script = format!(
-        "import boto3, json\nc = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
-         print(json.dumps(sorted(d['deliverySourceName'] for d in c.describe_deliveries()['deliveries'] if d['deliverySourceName'][:2] in ('m-', 'g-'))))",
-        moto.url()
-    );
-    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        r#"["g-agentcore-platform-tools-dev-app", "g-agentcore-platform-tools-dev-traces", "m-agentcore-platform-conversations_dev-app", "m-agentcore-platform-conversations_dev-traces"]"#,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-
-    // A changed expiry and description update the Platform stack in place: same memory, new values.
-    let text = std::fs::read_to_string(workspace().join("examples/platform/corestack.toml")).unwrap();
-    let changed = text
-        .replace("event_expiry_days = 30", "event_expiry_days = 60")
-        .replace("description = \"The assistant's tools\"", "description = \"Weather and pets\"");
-    assert_ne!(changed, text);
-    let changed = corestack_app::Settings::from_toml(
-        &changed,
-        &workspace().join("examples/platform/corestack.toml"),
-        Some("dev"),
-    )
-    .unwrap();
-    let redone = deployer
-        .deploy(&StackPlan::from_assembly(&corestack_app::synth(&changed).unwrap()), &|_| {})
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let outcomes: Vec<(&str, bool)> = redone
-        .iter()
-        .map(|r| (r.name.rsplit('-').next().unwrap(), matches!(r.outcome, Outcome::Updated { .. })))
-        .collect();
-    assert!(outcomes.contains(&("Platform", true)) && outcomes.iter().filter(|(_, u)| *u).count() == 1, "{redone:?}");
-    let now = control(
-        &moto,
-        "m = c.list_memories()['memories']\ng = c.list_gateways()['items'][0]\n\
-         print(json.dumps({'ids': [x['id'] for x in m], 'days': c.get_memory(memoryId=m[0]['id'])['memory']['eventExpiryDuration'], 'about': c.get_gateway(gatewayIdentifier=g['gatewayId'])['description']}))",
-    );
-    assert_eq!(now, serde_json::json!({"ids": [memory_id], "days": 60, "about": "Weather and pets"}));
+    the_memory_and_gateway_deliver_logs_and_traces(&moto);
+    a_change_updates_the_platform_stack_in_place(&moto, &deployer, memory_id).await;
 
     // status: every memory, gateway and target, waited for.
     let identity = Identity { account: "123456789012".into(), arn: "arn:aws:iam::123456789012:user/test".into() };
@@ -140,4 +101,51 @@ async fn the_platform_example_deploys_hands_its_ids_to_the_runtimes_and_keeps_it
         "print(json.dumps({'memories': len(c.list_memories()['memories']), 'gateways': len(c.list_gateways()['items'])}))",
     );
     assert_eq!(left, serde_json::json!({"memories": 1, "gateways": 0}));
+}
+
+/// The memory's and gateway's vended logs and traces, read back through CloudWatch Logs.
+fn the_memory_and_gateway_deliver_logs_and_traces(moto: &Moto) {
+    let script = format!(
+        "import boto3, json\nc = boto3.client('logs', region_name='us-east-1', endpoint_url='{}', aws_access_key_id='a', aws_secret_access_key='b')\n\
+         print(json.dumps(sorted(d['deliverySourceName'] for d in c.describe_deliveries()['deliveries'] if d['deliverySourceName'][:2] in ('m-', 'g-'))))",
+        moto.url()
+    );
+    let out = Command::new(workspace().join(".venv/bin/python")).args(["-c", &script]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"["g-agentcore-platform-tools-dev-app", "g-agentcore-platform-tools-dev-traces", "m-agentcore-platform-conversations_dev-app", "m-agentcore-platform-conversations_dev-traces"]"#,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A changed expiry and description update the Platform stack in place: the same memory
+/// (`memory_id`), with the new values.
+async fn a_change_updates_the_platform_stack_in_place(moto: &Moto, deployer: &Deployer, memory_id: &str) {
+    let text = std::fs::read_to_string(workspace().join("examples/platform/corestack.toml")).unwrap();
+    let changed = text
+        .replace("event_expiry_days = 30", "event_expiry_days = 60")
+        .replace("description = \"The assistant's tools\"", "description = \"Weather and pets\"");
+    assert_ne!(changed, text);
+    let changed = corestack_app::Settings::from_toml(
+        &changed,
+        &workspace().join("examples/platform/corestack.toml"),
+        Some("dev"),
+    )
+    .unwrap();
+    let redone = deployer
+        .deploy(&StackPlan::from_assembly(&corestack_app::synth(&changed).unwrap()), &|_| {})
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let outcomes: Vec<(&str, bool)> = redone
+        .iter()
+        .map(|r| (r.name.rsplit('-').next().unwrap(), matches!(r.outcome, Outcome::Updated { .. })))
+        .collect();
+    assert!(outcomes.contains(&("Platform", true)) && outcomes.iter().filter(|(_, u)| *u).count() == 1, "{redone:?}");
+    let now = control(
+        moto,
+        "m = c.list_memories()['memories']\ng = c.list_gateways()['items'][0]\n\
+         print(json.dumps({'ids': [x['id'] for x in m], 'days': c.get_memory(memoryId=m[0]['id'])['memory']['eventExpiryDuration'], 'about': c.get_gateway(gatewayIdentifier=g['gatewayId'])['description']}))",
+    );
+    assert_eq!(now, serde_json::json!({"ids": [memory_id], "days": 60, "about": "Weather and pets"}));
 }

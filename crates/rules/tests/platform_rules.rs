@@ -22,7 +22,7 @@ fn platform_findings(mutate: impl FnOnce(&mut Vec<(String, Value)>), production:
 }
 
 #[test]
-fn the_platform_example_is_clean_and_each_platform_rule_fires_on_its_fault() {
+fn the_platform_example_is_clean_and_each_platform_security_rule_fires_on_its_fault() {
     for production in [false, true] {
         assert_eq!(platform_findings(|_| {}, production), vec![], "production {production}");
     }
@@ -56,6 +56,10 @@ fn the_platform_example_is_clean_and_each_platform_rule_fires_on_its_fault() {
             .message
             .contains("an AWS access key ID")
     );
+}
+
+#[test]
+fn platform_access_operations_and_correctness_rules_fire_on_their_faults() {
     // SEC15: memory actions on every memory of the account.
     let f = platform_findings(
         |d| {

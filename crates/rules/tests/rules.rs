@@ -17,7 +17,7 @@ fn the_default_assembly_is_clean_for_every_environment() {
 }
 
 #[test]
-fn security_rules() {
+fn security_rules_of_encryption_and_keys() {
     let f = findings_after(
         |d| {
             drop(
@@ -53,7 +53,10 @@ fn security_rules() {
         false,
     );
     fires(&f, "SEC05", "Security", "/Resources/FlowLogGroup/Properties/KmsKeyId");
+}
 
+#[test]
+fn security_rules_of_roles_and_policies() {
     let policy = "/Resources/DemoAgentExecutionRolePolicy/Properties/PolicyDocument/Statement";
     let f = findings_after(
         |d| {
@@ -96,7 +99,10 @@ fn security_rules() {
         "/Resources/DemoAgentExecutionRole/Properties/AssumeRolePolicyDocument/Statement/0/Condition",
     );
     assert!(sec08.message.contains("aws:SourceAccount and aws:SourceArn"));
+}
 
+#[test]
+fn security_rules_of_security_groups_and_authorizers() {
     let f = findings_after(
         |d| {
             res(part(d, "Security"), "RuntimeSecurityGroup")["Properties"]["SecurityGroupIngress"] =
@@ -189,7 +195,7 @@ fn vpc_isolation_rules() {
 }
 
 #[test]
-fn reliability_operations_and_cost_rules() {
+fn reliability_rules() {
     let f = findings_after(
         |d| {
             res(part(d, "AgentCore"), "DemoAgentRuntime")["Properties"]["NetworkConfiguration"]["NetworkModeConfig"]["Subnets"].as_array_mut().unwrap().truncate(1)
@@ -220,6 +226,10 @@ fn reliability_operations_and_cost_rules() {
         fires(&f, "REL03", "AgentCore", "/Resources/DemoAgentRuntime/Properties/LifecycleConfiguration").severity,
         Severity::Warning
     );
+}
+
+#[test]
+fn operations_and_cost_rules() {
     let f = findings_after(
         |d| drop(part(d, "Monitoring")["Resources"].as_object_mut().unwrap().remove("DemoAgentDevDEFAULTLatencyAlarm")),
         false,
