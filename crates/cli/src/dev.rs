@@ -84,7 +84,14 @@ pub(crate) fn run_dev(args: &DevArgs, err: &mut dyn Write) -> Result<(), Failure
     let mut banner = |line: &str| {
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     };
-    let served = corestack_dev::run::serve(&settings, project, &serving, stdout_console(), &mut banner, shutdown());
+    let served = corestack_dev::run::serve(
+        &settings,
+        project,
+        &serving,
+        stdout_console(),
+        &mut banner,
+        corestack_dev::run::interrupted(),
+    );
     Ok(Tokio::new()?.run(served)?)
 }
 
@@ -94,15 +101,4 @@ fn stdout_console() -> corestack_dev::Console {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
     })
-}
-
-async fn shutdown() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

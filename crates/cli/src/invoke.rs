@@ -5,9 +5,9 @@ use std::io::Write;
 
 use corestack_deploy::Project;
 use corestack_dev::local_arn;
-use corestack_invoke::answer;
 use corestack_invoke::request::{Asked, Request};
-use corestack_invoke::{Invocation, InvokeError, Target};
+use corestack_invoke::{Invocation, Target};
+use corestack_invoke::{answer, custom_headers};
 
 use crate::Failure;
 use crate::runtime::Tokio;
@@ -44,6 +44,13 @@ pub(crate) struct InvokeArgs {
     /// does its billing; under `corestack dev`, its process ends.
     #[arg(long, requires = "session_id", conflicts_with_all = ["payload", "mcp", "ws", "a2a", "stream", "bearer_token"])]
     stop: bool,
+    /// A header for the agent, `'Name: value'` (repeatable). The service passes it on only when
+    /// the runtime's `request_header_allowlist` names it.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", conflicts_with_all = ["ws", "stop"])]
+    headers: Vec<String>,
+    /// The end user this invocation is for (needs `bedrock-agentcore:InvokeAgentRuntimeForUser`).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["ws", "stop"])]
+    user_id: Option<String>,
     /// Talk to `corestack dev` on 127.0.0.1 instead of AWS (same client, same requests).
     #[arg(long)]
     local: bool,
@@ -81,6 +88,11 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let settings = if args.local { args.cfg.load(err)? } else { args.cfg.load_project("invoke")? };
     let runtime = settings.pick_runtime(args.runtime.as_deref())?;
     let Request { ask, payload, accept } = ask(args)?;
+    let headers = custom_headers::parse_headers(&args.headers)?;
+    args.user_id.as_deref().map(custom_headers::check_user_id).transpose()?;
+    for warning in custom_headers::dropped(&runtime.spec.request_header_allowlist, &headers, &runtime.key) {
+        let _ = writeln!(err, "corestack: {warning}");
+    }
     let session = args.session_id.clone().unwrap_or_else(corestack_dev::new_session_id);
     let region = settings.environment.region.clone();
     let mut sink = answer::Sink::new(ask, args.stream);
@@ -103,22 +115,22 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
         let target = Target::choose(args.bearer_token.as_deref(), local_port, &region, aws.map(|(c, _)| c)).await;
         if args.stop {
             let stopped = corestack_invoke::stop_session(&target, &arn, &args.qualifier, &session).await;
-            stopped.map_err(|e| refused(args, e, Failure::from))?;
+            stopped.map_err(|e| e.seen_from(local_port))?;
             let which = if args.arn.is_some() { arn.clone() } else { runtime.key.clone() };
             let _ = writeln!(out, "stopped session {session} of runtime {which}");
             return Ok(());
         }
         if args.ws {
             let connection = corestack_invoke::ws::open(&target, &arn, &args.qualifier, &session).await;
-            let connection = connection.map_err(|e| refused(args, e, Failure::from))?;
+            let connection = connection.map_err(|e| e.seen_from(local_port))?;
             return Ok(connection.relay_stdio().await?);
         }
-        let invocation =
-            Invocation { arn, qualifier: args.qualifier.clone(), session: session.clone(), accept, payload };
+        let (qualifier, session, user_id) = (args.qualifier.clone(), session.clone(), args.user_id.clone());
+        let invocation = Invocation { arn, qualifier, session, accept, payload, user_id, headers };
         let mut stdout = std::io::stdout();
         let mut write = |chunk: bytes::Bytes| sink.take(chunk, &mut stdout);
         let result = corestack_invoke::invoke(&target, invocation, &mut write).await;
-        result.map_err(|e| refused(args, e, |e| Failure::from(sink.failure(e))))
+        result.map_err(|e| Failure::from(sink.failure(e.seen_from(local_port))))
     })?;
     if sink.last != b'\n' {
         let _ = writeln!(out);
@@ -126,10 +138,4 @@ pub(crate) fn run_invoke(args: &InvokeArgs, out: &mut dyn Write, err: &mut dyn W
     let finished = sink.finish(out).map_err(Failure::from);
     let _ = out.flush();
     finished
-}
-
-/// The failure `e` is: with `--local`, a connection that never reached dev says dev is not
-/// running; else `otherwise`'s.
-fn refused(args: &InvokeArgs, e: InvokeError, otherwise: impl FnOnce(InvokeError) -> Failure) -> Failure {
-    otherwise(if args.local { e.from_dev(args.port) } else { e })
 }

@@ -58,10 +58,8 @@ pub(crate) fn run_traces(args: &TracesArgs, out: &mut dyn Write) -> Result<(), F
         return Err(Failure::input(anyhow::anyhow!("--limit 0 lists nothing\n    fix: use --limit 1 or more")));
     }
     let settings = args.cfg.load_project("traces")?;
-    let only = match &args.runtime {
-        Some(name) => Some(settings.pick_runtime(Some(name))?.key.clone()),
-        None => None,
-    };
+    let only = args.runtime.as_deref().map(|name| settings.pick_runtime(Some(name)).map(|r| r.key.clone()));
+    let only = only.transpose()?;
     let assembly = corestack_app::synth(&settings)?;
     let listed = Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;

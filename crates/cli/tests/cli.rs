@@ -184,6 +184,37 @@ fn invoke_local_without_dev_says_to_start_it() {
     }
 }
 
+/// `-H` refuses a header the service owns and `--user-id` an ID it would refuse, before anything
+/// is sent; a header the runtime's allowlist does not name is warned of (the service drops it).
+#[test]
+fn invoke_checks_its_headers_and_user_id_before_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let invoke = |extra: &[&str]| {
+        let mut args = vec!["invoke", "--local", "--port", &port];
+        args.extend_from_slice(extra);
+        corestack(dir.path(), &args)
+    };
+    for (extra, says) in [
+        (&["-H", "Host: example.com"][..], "-H `Host: example.com`: the service sets this header itself"),
+        (&["-H", "no colon"][..], "a header is `Name: value`"),
+        (&["--user-id", ""][..], "--user-id: 0 characters; the service takes 1-1024"),
+    ] {
+        let run = invoke(extra);
+        let err = text(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(says) && err.contains("fix:"), "{extra:?}: {err}");
+        assert!(!err.contains("nothing answers"), "refused before sending: {err}");
+    }
+    let run = invoke(&["-H", "X-Amzn-Bedrock-AgentCore-Runtime-Custom-Team: blue", "--user-id", "user-42"]);
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("warning: runtime demo_agent's request_header_allowlist does not name X-Amzn-Bedrock-AgentCore-Runtime-Custom-Team"),
+        "{err}"
+    );
+    assert_eq!(run.status.code(), Some(3), "then sent, to a dev that is not running: {err}");
+}
+
 /// `AWS_PROFILE=nope` says the profile does not exist and which do (the credential chain's own
 /// words were about IMDS).
 #[test]

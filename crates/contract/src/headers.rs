@@ -2,6 +2,9 @@
 
 /// The session a request belongs to (InvokeAgentRuntime's `runtimeSessionId`).
 pub const SESSION_ID: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
+/// The end user an invocation is for (InvokeAgentRuntime's `runtimeUserId`; it needs
+/// `bedrock-agentcore:InvokeAgentRuntimeForUser`).
+pub const USER_ID: &str = "x-amzn-bedrock-agentcore-runtime-user-id";
 /// The request ID the service gives each invocation.
 pub const REQUEST_ID: &str = "x-amzn-bedrock-agentcore-runtime-request-id";
 /// The MCP Streamable HTTP session, which the service forwards to MCP containers.

@@ -54,6 +54,18 @@ fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> ServeError {
     move |source| ServeError::Io { what, source }
 }
 
+/// The end of a `corestack dev` run: Ctrl-C or SIGTERM (or never, when no SIGTERM handler can be
+/// installed and Ctrl-C does not come), the `shutdown` [`serve`] takes from the command line.
+pub async fn interrupted() {
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
 /// Serves `project` until `shutdown`: the deployed container's environment, plus, for agents on
 /// the stand-in, its endpoint and dummy credentials, and the span exporter's when traces go
 /// somewhere. The banner's lines go to `banner` once it listens; the sessions' lines to `console`.

@@ -62,21 +62,24 @@ fn is_loopback_host(url: &::url::Url) -> bool {
 pub(crate) async fn invoke(
     url: &str,
     token: &str,
-    session: &str,
-    accept: &str,
-    payload: String,
+    invocation: crate::Invocation,
     chunk: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
 ) -> Result<(), InvokeError> {
     let client = corestack_aws::https::client::<Full<Bytes>>().map_err(InvokeError::Request)?;
-    let request = hyper::Request::post(url)
+    let mut request = hyper::Request::post(url)
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
-        .header("accept", accept)
-        .header(corestack_contract::headers::SESSION_ID, session)
-        .body(Full::new(Bytes::from(payload)))
-        .map_err(|e| {
-            InvokeError::Request(format!("{e} (a token or session ID with characters a header cannot carry?)"))
-        })?;
+        .header("accept", &invocation.accept)
+        .header(corestack_contract::headers::SESSION_ID, &invocation.session);
+    if let Some(user) = &invocation.user_id {
+        request = request.header(corestack_contract::headers::USER_ID, user);
+    }
+    for (name, value) in &invocation.headers {
+        request = request.header(name, value);
+    }
+    let request = request.body(Full::new(Bytes::from(invocation.payload))).map_err(|e| {
+        InvokeError::Request(format!("{e} (a token or session ID with characters a header cannot carry?)"))
+    })?;
     let response = client
         .request(request)
         .await

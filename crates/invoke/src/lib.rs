@@ -5,6 +5,7 @@
 
 pub mod answer;
 mod bearer;
+pub mod custom_headers;
 pub mod request;
 pub mod rpc;
 pub mod ws;
@@ -34,6 +35,11 @@ pub struct Invocation {
     pub accept: String,
     /// The JSON payload.
     pub payload: String,
+    /// The end user's ID (`X-Amzn-Bedrock-AgentCore-Runtime-User-Id`), checked with
+    /// [`custom_headers::check_user_id`].
+    pub user_id: Option<String>,
+    /// Custom headers for the agent, each checked with [`custom_headers::parse_header`].
+    pub headers: Vec<(String, String)>,
 }
 
 /// How the request is authorized and where it goes.
@@ -123,6 +129,13 @@ impl InvokeError {
     /// This failure of a call to `corestack dev` on `port`: dev answers every refusal with an AWS
     /// error code, so a failure without one is a connection that never reached it.
     pub fn from_dev(self, port: u16) -> InvokeError {
+        self.seen_from(Some(port))
+    }
+
+    /// This failure as the caller sees it: of a call to `corestack dev` on `local_port`
+    /// ([`InvokeError::from_dev`]), or, with `None`, of a call to AWS, as it is.
+    pub fn seen_from(self, local_port: Option<u16>) -> InvokeError {
+        let Some(port) = local_port else { return self };
         match &self {
             InvokeError::Aws(f) if f.code().is_none() => InvokeError::DevNotRunning { port },
             _ => self,
@@ -150,7 +163,7 @@ pub async fn invoke(
     match target {
         Target::Bearer { endpoint, token } => {
             let url = bearer::url(endpoint, &invocation.arn, &invocation.qualifier).map_err(InvokeError::Insecure)?;
-            bearer::invoke(&url, token, &invocation.session, &invocation.accept, invocation.payload, sink).await
+            bearer::invoke(&url, token, invocation, sink).await
         }
         Target::Signed(config) => signed(config, invocation, sink).await,
     }
@@ -162,14 +175,23 @@ async fn signed(
     sink: &mut (dyn FnMut(Bytes) -> std::io::Result<()> + Send),
 ) -> Result<(), InvokeError> {
     let client = aws_sdk_bedrockagentcore::Client::new(config);
+    let headers = invocation.headers.clone();
     let answer = client
         .invoke_agent_runtime()
         .agent_runtime_arn(&invocation.arn)
         .qualifier(&invocation.qualifier)
         .runtime_session_id(&invocation.session)
+        .set_runtime_user_id(invocation.user_id.clone())
         .content_type("application/json")
         .accept(&invocation.accept)
         .payload(Blob::new(invocation.payload))
+        .customize()
+        // Added before signing, so the custom headers are signed with the rest.
+        .mutate_request(move |request| {
+            for (name, value) in &headers {
+                request.headers_mut().insert(name.clone(), value.clone());
+            }
+        })
         .send()
         .await
         .map_err(|e| {

@@ -36,11 +36,13 @@ const IMAGE_ACTIONS: &[&str] = &[
     "ecr:PutImage",
 ];
 
-/// What status, logs, invoke and the deploy's waits call on the runtimes and their endpoints.
+/// What status, logs, invoke and the deploy's waits call on the runtimes and their endpoints
+/// (`invoke --user-id` is InvokeAgentRuntimeForUser as well).
 const RUNTIME_ACTIONS: &[&str] = &[
     "bedrock-agentcore:GetAgentRuntime",
     "bedrock-agentcore:GetAgentRuntimeEndpoint",
     "bedrock-agentcore:InvokeAgentRuntime",
+    "bedrock-agentcore:InvokeAgentRuntimeForUser",
     "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
     "bedrock-agentcore:StopRuntimeSession",
 ];
