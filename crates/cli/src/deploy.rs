@@ -90,6 +90,10 @@ pub(crate) struct LogsArgs {
     /// Keep printing new events as they arrive (Ctrl-C to stop).
     #[arg(long)]
     follow: bool,
+    /// Only events matching this CloudWatch Logs filter pattern: a term (`ERROR`), a quoted
+    /// phrase, or a JSON pattern (`{ $.level = "error" }`).
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
     /// One JSON object per event (`timestamp` in ms, `stream`, `message`), for scripts.
     #[arg(long)]
     json: bool,
@@ -237,27 +241,23 @@ pub(crate) fn run_diff(args: &DiffArgs, out: &mut dyn Write) -> Result<(), Failu
 }
 
 pub(crate) fn run_logs(args: &LogsArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let since = corestack_deploy::logs::since_flag(&args.since)?;
+    let tail = corestack_deploy::logs::Tail::new(&args.since, args.follow, args.filter.clone())?;
     let settings = args.cfg.load_project("logs")?;
     // The runtime is checked before any AWS call, and only its own output is looked for.
     let runtime = settings.pick_runtime(args.runtime.as_deref())?;
     let assembly = corestack_app::synth(&settings)?;
+    let what = format!("runtime {} (endpoint {})", runtime.key, args.endpoint);
     Tokio::new()?.run(async {
         let project = Project::connect(&settings, &assembly).await?;
-        let json = args.json;
         let mut print = |e: &corestack_deploy::logs::Event| {
-            writeln!(out, "{}", e.line(json))?;
+            writeln!(out, "{}", e.line(args.json))?;
             out.flush()
         };
-        let poll = Duration::from_secs(2);
-        let what = format!("runtime {} (endpoint {})", runtime.key, args.endpoint);
-        if args.follow {
-            let _ = writeln!(std::io::stderr(), "following the logs of {what} since {} ago; Ctrl-C stops", args.since);
+        if tail.follow {
+            eprintln!("{}", tail.following_line(&what));
         }
-        let printed = project.tail_logs(&runtime.key, &args.endpoint, since, args.follow, poll, &mut print).await?;
-        if printed == 0 && !args.follow {
-            let _ =
-                writeln!(std::io::stderr(), "no log events of {what} in the last {} (--since widens it)", args.since);
+        if project.tail_logs(&runtime.key, &args.endpoint, &tail, &mut print).await? == 0 && !tail.follow {
+            eprintln!("{}", tail.nothing_line(&what));
         }
         Ok(())
     })

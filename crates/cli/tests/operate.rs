@@ -132,6 +132,20 @@ fn logs_reads_the_runtimes_log_group() {
         lines[0].ends_with("2026/11/26/[runtime-logs]s1 agent listening") && lines[1].ends_with("invocation completed"),
         "{lines:?}"
     );
+    // A filter pattern (FilterLogEvents' filterPattern): a term, a quoted phrase; none matching.
+    for (pattern, kept) in [("completed", "invocation completed"), ("\"agent listening\"", "agent listening")] {
+        let run = corestack(dir.path(), &moto, &["logs", "--since", "15m", "--filter", pattern]);
+        let out = text(&run.stdout);
+        assert!(out.lines().count() == 1 && out.trim_end().ends_with(kept), "{pattern}: {out}");
+    }
+    let run = corestack(dir.path(), &moto, &["logs", "--since", "15m", "--filter", "nomatch"]);
+    assert!(run.status.success() && text(&run.stdout).is_empty(), "{}", text(&run.stdout));
+    assert!(
+        text(&run.stderr)
+            .contains("no log events of runtime demo_agent (endpoint DEFAULT) matching `nomatch` in the last 15m"),
+        "{}",
+        text(&run.stderr)
+    );
     let run = corestack(dir.path(), &moto, &["logs", "--since", "15m", "--json"]);
     let events: Vec<Value> = text(&run.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(events.len(), 2, "{events:?}");

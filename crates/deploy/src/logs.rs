@@ -55,6 +55,44 @@ pub fn since_flag(text: &str) -> Result<u64, NotADuration> {
     parse_since(text).ok_or_else(|| NotADuration(text.to_string()))
 }
 
+/// What `logs` reads: how far back, whether it keeps reading, and which events.
+#[derive(Clone, Debug)]
+pub struct Tail {
+    /// How far back to start, in seconds.
+    pub since_s: u64,
+    /// `--since` as the user wrote it, for what is said.
+    pub since: String,
+    /// Keep reading every `poll` until the sink fails.
+    pub follow: bool,
+    /// How often to read again when following.
+    pub poll: std::time::Duration,
+    /// Only events matching this CloudWatch Logs filter pattern (FilterLogEvents'
+    /// `filterPattern`: a term, a quoted phrase, or a JSON pattern such as `{ $.level = "error" }`).
+    pub filter: Option<String>,
+}
+
+impl Tail {
+    /// A tail from `since` (a `--since` value, checked), polling every 2 s when following.
+    pub fn new(since: &str, follow: bool, filter: Option<String>) -> Result<Tail, NotADuration> {
+        let poll = std::time::Duration::from_secs(2);
+        Ok(Tail { since_s: since_flag(since)?, since: since.to_string(), follow, poll, filter })
+    }
+
+    /// What is said before following `what` (a runtime's endpoint).
+    pub fn following_line(&self, what: &str) -> String {
+        format!("following the logs of {what}{} since {} ago; Ctrl-C stops", self.matching(), self.since)
+    }
+
+    /// What is said when `what` had no events to show.
+    pub fn nothing_line(&self, what: &str) -> String {
+        format!("no log events of {what}{} in the last {} (--since widens it)", self.matching(), self.since)
+    }
+
+    fn matching(&self) -> String {
+        self.filter.as_ref().map(|f| format!(" matching `{f}`")).unwrap_or_default()
+    }
+}
+
 /// Reads log events.
 #[derive(Clone, Debug)]
 pub struct LogReader {
@@ -76,9 +114,14 @@ impl LogReader {
         Ok(out.log_groups().iter().any(|g| g.log_group_name() == Some(group)))
     }
 
-    /// Events of a group from `start_ms` on, oldest first, every page. `Ok(None)` when the group
-    /// does not exist (yet).
-    pub async fn events(&self, group: &str, start_ms: i64) -> Result<Option<Vec<Event>>, DeployError> {
+    /// Events of a group from `start_ms` on (those matching `filter`, a filter pattern), oldest
+    /// first, every page. `Ok(None)` when the group does not exist (yet).
+    pub async fn events(
+        &self,
+        group: &str,
+        start_ms: i64,
+        filter: Option<&str>,
+    ) -> Result<Option<Vec<Event>>, DeployError> {
         let mut out = Vec::new();
         let mut token = None;
         loop {
@@ -87,6 +130,7 @@ impl LogReader {
                 .filter_log_events()
                 .log_group_name(group)
                 .start_time(start_ms)
+                .set_filter_pattern(filter.map(str::to_string))
                 .set_next_token(token)
                 .send()
                 .await;
@@ -119,18 +163,17 @@ impl LogReader {
         Ok(Some(out))
     }
 
-    /// Reads `group` from `since_s` seconds ago, passing each event once to `sink`, oldest first;
-    /// with `follow`, keeps reading every `poll` (and waits for a group that does not exist yet)
-    /// until `sink` fails. Without `follow`, a missing group is [`DeployError::NoLogGroup`].
-    /// Returns how many events it passed on.
+    /// Reads `group` from `tail.since_s` seconds ago, passing each event (that matches
+    /// `tail.filter`) once to `sink`, oldest first; when following, keeps reading every
+    /// `tail.poll` (and waits for a group that does not exist yet) until `sink` fails. Without
+    /// following, a missing group is [`DeployError::NoLogGroup`]. Returns how many it passed on.
     pub async fn tail(
         &self,
         group: &str,
-        since_s: u64,
-        follow: bool,
-        poll: std::time::Duration,
+        tail: &Tail,
         sink: &mut dyn FnMut(&Event) -> std::io::Result<()>,
     ) -> Result<usize, DeployError> {
+        let (since_s, follow, poll) = (tail.since_s, tail.follow, tail.poll);
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
@@ -139,7 +182,7 @@ impl LogReader {
         let mut seen = std::collections::HashSet::new();
         let mut printed = 0;
         loop {
-            match self.events(group, start).await? {
+            match self.events(group, start, tail.filter.as_deref()).await? {
                 None if !follow => return Err(DeployError::NoLogGroup { group: group.to_string() }),
                 None => {}
                 Some(events) => {

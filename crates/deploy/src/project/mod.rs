@@ -301,15 +301,13 @@ impl<'a> Project<'a> {
         Ok(diffs)
     }
 
-    /// Prints the log events of a runtime's endpoint from `since_s` seconds ago into `sink`; with
-    /// `follow`, keeps reading every `poll` until `sink` fails. Returns how many events it printed.
+    /// Prints the log events of a runtime's endpoint into `sink` as `tail` says
+    /// ([`crate::logs::LogReader::tail`]). Returns how many events it printed.
     pub async fn tail_logs(
         &self,
         runtime: &str,
         endpoint: &str,
-        since_s: u64,
-        follow: bool,
-        poll: Duration,
+        tail: &crate::logs::Tail,
         sink: &mut dyn FnMut(&crate::logs::Event) -> std::io::Result<()>,
     ) -> Result<usize, DeployError> {
         let ids = self.runtime_outputs(RuntimeOutput::Id, Some(runtime)).await?;
@@ -322,7 +320,7 @@ impl<'a> Project<'a> {
             });
         };
         let group = crate::logs::log_group(&id, endpoint);
-        crate::logs::LogReader::new(&self.config).tail(&group, since_s, follow, poll, sink).await
+        crate::logs::LogReader::new(&self.config).tail(&group, tail, sink).await
     }
 
     /// The names of the assembly's account-wide stacks (see [`crate::transaction_search`]).
