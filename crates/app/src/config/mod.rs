@@ -16,6 +16,7 @@ use crate::raw::RawConfig;
 
 mod defaults;
 mod gateways;
+mod locate;
 mod memories;
 mod network;
 mod observability;
@@ -338,6 +339,12 @@ impl Settings {
             // The zones are the file's, and belong to the file's region.
             for p in problems.iter_mut().filter(|p| p.at.contains("availability_zone_ids")) {
                 p.fix.push_str(" (--region moved the environment to another region than the file's zones are in; or drop --region)");
+            }
+        }
+        // Each problem the file writes is shown at its line, as a parse error is.
+        for p in &mut problems {
+            if let Some(line) = locate::line_of(text, &p.at, &env_name) {
+                p.at = format!("{}:{line}: {}", path.display(), p.at);
             }
         }
         Err(ConfigError::Invalid { path: path.into(), env: env_name, problems })
