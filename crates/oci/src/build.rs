@@ -37,6 +37,7 @@ pub fn build_layout(request: &BuildRequest) -> Result<Built, OciError> {
         return Err(OciError::Exists(request.out.to_path_buf()));
     }
     let binary = crate::cargo::static_binary(request.dir, request.package, platform)?;
+    crate::elf::check_runs_alone(&binary, platform)?;
     let name = binary.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| request.package.into());
     let ca_certificates = crate::host_ca_bundle();
     let without_ca_bundle = ca_certificates.is_none();

@@ -21,6 +21,7 @@ use sha2::{Digest as _, Sha256};
 
 pub mod build;
 pub mod cargo;
+pub mod elf;
 mod layer;
 
 /// The user the image runs as (distroless's `nonroot`).
@@ -90,6 +91,14 @@ pub enum OciError {
     /// The binary could not be built.
     #[error("{0}\n    fix: {1}")]
     Build(String, &'static str),
+    /// The binary cannot start in an image with nothing else in it.
+    #[error("{} cannot be the image's entry point: {why}\n    fix: build it static for the image's platform, as `corestack build` does (cargo-zigbuild for arm64, +crt-static for amd64); check RUSTFLAGS and .cargo/config.toml for a linker or target that overrides it", binary.display())]
+    NotRunnable {
+        /// The binary.
+        binary: PathBuf,
+        /// What it is instead.
+        why: String,
+    },
     /// A platform corestack does not build.
     #[error(
         "--platform {0}: corestack builds linux/arm64 or linux/amd64\n    fix: leave it out for AgentCore (linux/arm64)"
@@ -115,7 +124,7 @@ impl corestack_fault::Blamed for OciError {
     }
 }
 
-fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> OciError + 'a {
+pub(crate) fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> OciError + 'a {
     move |source| OciError::Io { what, path: path.to_path_buf(), source }
 }
 
