@@ -259,6 +259,25 @@ pub(crate) struct RawAuthorizer {
     pub(crate) allowed_clients: Vec<String>,
     #[serde(default)]
     pub(crate) allowed_scopes: Vec<String>,
+    /// Claims the token must carry: `[[...custom_claims]]` with `name` and one of `equals` (a
+    /// string claim), `contains` or `contains_any` (a string-array claim).
+    #[serde(default)]
+    pub(crate) custom_claims: Vec<RawCustomClaim>,
+}
+
+/// A claim a JWT must carry, and the value it must match.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "CustomClaim")]
+pub(crate) struct RawCustomClaim {
+    /// The claim's name in the token.
+    pub(crate) name: String,
+    /// A string claim equal to this value.
+    pub(crate) equals: Option<String>,
+    /// A string-array claim holding this value.
+    pub(crate) contains: Option<String>,
+    /// A string-array claim holding any of these values.
+    pub(crate) contains_any: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]

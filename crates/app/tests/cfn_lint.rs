@@ -83,6 +83,23 @@ fn the_platform_example_in_dev_and_prod() {
     lint("platform-prod", &platform_example("prod"));
 }
 
+/// A gateway behind a JWT authorizer with a custom claim (the Gateway schema's `CustomClaims`).
+#[test]
+fn the_platform_example_with_a_jwt_gateway_and_a_custom_claim() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/platform/corestack.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "authorizer = \"iam\"\n",
+        "authorizer = \"jwt\"\n[gateways.jwt]\ndiscovery_url = \"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/openid-configuration\"\nallowed_clients = [\"client1\"]\n[[gateways.jwt.custom_claims]]\nname = \"cognito:groups\"\ncontains_any = [\"tools\", \"admin\"]\n",
+    );
+    let settings = corestack_app::Settings::from_toml(&text, &path, Some("dev")).unwrap_or_else(|e| panic!("{e}"));
+    let a = corestack_app::synth(&settings).unwrap_or_else(|e| panic!("{e}"));
+    let platform = template(&a, "Platform");
+    let jwt = &platform.resource("ToolsGateway")["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"];
+    assert_eq!(jwt["CustomClaims"][0]["InboundTokenClaimName"], "cognito:groups", "{jwt}");
+    assert_eq!(jwt["CustomClaims"][0]["InboundTokenClaimValueType"], "STRING_ARRAY", "{jwt}");
+    lint("platform-jwt-claims", &a);
+}
+
 #[test]
 fn many_runtimes_over_several_stacks() {
     let a = synth(&corestack_app::fixtures::many_runtimes(25), "dev");
@@ -90,15 +107,28 @@ fn many_runtimes_over_several_stacks() {
     lint("many-runtimes", &a);
 }
 
+/// A JWT authorizer's custom claims: a string claim, and two string-array ones.
+const CLAIMS: &str = "[[runtimes.authorizer.custom_claims]]\nname = \"department\"\nequals = \"engineering\"\n[[runtimes.authorizer.custom_claims]]\nname = \"cognito:groups\"\ncontains = \"admin\"\n[[runtimes.authorizer.custom_claims]]\nname = \"permissions\"\ncontains_any = [\"read\", \"write\"]";
+
 #[test]
 fn nat_egress_public_runtime_and_jwt() {
     let text = variant("egress = \"endpoints-only\"", "egress = \"nat\"")
         .replace("network_mode = \"VPC\"", "network_mode = \"PUBLIC\"")
         .replace(
             "# [runtimes.authorizer]\n# discovery_url = \"https://cognito-idp.us-east-1.amazonaws.com/<pool-id>/.well-known/openid-configuration\"\n# allowed_clients = [\"<app-client-id>\"]",
-            "[runtimes.authorizer]\ndiscovery_url = \"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/openid-configuration\"\nallowed_clients = [\"client1\"]",
+            &format!(
+                "[runtimes.authorizer]\ndiscovery_url = \"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example/.well-known/openid-configuration\"\nallowed_clients = [\"client1\"]\n{CLAIMS}"
+            ),
         );
-    lint("nat-public-jwt", &synth(&text, "dev"));
+    let a = synth(&text, "dev");
+    // The three kinds of custom claim, as the Runtime schema takes them (cfn-lint checks the shape).
+    let agentcore = template(&a, "AgentCore");
+    let claims = &agentcore.resource("DemoAgentRuntime")["Properties"]["AuthorizerConfiguration"]["CustomJWTAuthorizer"]
+        ["CustomClaims"];
+    assert_eq!(claims.as_array().map(Vec::len), Some(3), "{claims}");
+    assert_eq!(claims[0]["AuthorizingClaimMatchValue"]["ClaimMatchOperator"], "EQUALS");
+    assert_eq!(claims[2]["AuthorizingClaimMatchValue"]["ClaimMatchValue"]["MatchValueStringList"][1], "write");
+    lint("nat-public-jwt", &a);
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 
 pub mod cidr;
 pub mod deliveries;
+pub mod jwt;
 pub mod limits;
 pub mod models;
 pub mod monitoring;

@@ -28,18 +28,7 @@ pub enum Placement {
     Public,
 }
 
-/// A JWT authorizer for inbound calls.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct JwtAuthorizer {
-    /// The OpenID discovery URL.
-    pub discovery_url: String,
-    /// Accepted `aud` values.
-    pub allowed_audience: Vec<String>,
-    /// Accepted `client_id` values.
-    pub allowed_clients: Vec<String>,
-    /// Accepted scopes.
-    pub allowed_scopes: Vec<String>,
-}
+pub use crate::jwt::JwtAuthorizer;
 
 /// The runtime platform (`PlatformVersion`; CreateAgentRuntime's `platformVersion`). V1 is what
 /// the service gives a runtime that names none; V2 (from September 2026) starts faster and is
@@ -159,16 +148,7 @@ impl AgentRuntime {
             out.push(Problem::from_violation(&format!("request_header_allowlist[{i}]"), v));
         }
         if let Some(jwt) = &spec.authorizer {
-            if let Err(v) = limits::jwt_discovery_url(&jwt.discovery_url) {
-                out.push(Problem::from_violation("authorizer.discovery_url", v));
-            }
-            if jwt.allowed_audience.is_empty() && jwt.allowed_clients.is_empty() {
-                out.push(Problem::new(
-                    "authorizer",
-                    "a JWT authorizer that checks neither audience nor client accepts any token the issuer signs",
-                    "set allowed_audience or allowed_clients",
-                ));
-            }
+            out.extend(jwt.problems("authorizer"));
         }
         let mut seen = Vec::new();
         for (i, e) in spec.endpoints.iter().enumerate() {
@@ -302,6 +282,7 @@ fn runtime_resource(props: &RuntimeProps, role: &ExecutionRole) -> Runtime {
                 allowed_audience: list(&j.allowed_audience),
                 allowed_clients: list(&j.allowed_clients),
                 allowed_scopes: list(&j.allowed_scopes),
+                custom_claims: j.custom_claims.iter().map(crate::jwt::CustomClaim::expr).collect(),
             },
         }),
         tags: BTreeMap::new(),

@@ -5,7 +5,6 @@ use std::path::Path;
 use corestack_constructs::Problem;
 use corestack_constructs::platform::names;
 use corestack_constructs::platform::{GatewayAuth, GatewaySpec, ProviderSpec, TargetSpec};
-use corestack_constructs::runtime::JwtAuthorizer;
 
 use super::Problems;
 use crate::raw_platform::RawGateway;
@@ -64,22 +63,11 @@ fn gateway_auth(
         ("iam", None) => GatewayAuth::Iam,
         ("none", None) => GatewayAuth::None,
         ("jwt", Some(j)) => {
-            if let Err(v) = corestack_constructs::limits::jwt_discovery_url(&j.discovery_url) {
-                problems.push(Problem::from_violation(&format!("{at}.jwt.discovery_url"), v));
+            let jwt = super::jwt::jwt(j, &format!("{at}.jwt"), problems);
+            for problem in jwt.problems(&format!("{at}.jwt")) {
+                problems.push(problem);
             }
-            if j.allowed_audience.is_empty() && j.allowed_clients.is_empty() {
-                problems.push(Problem::new(
-                    &format!("{at}.jwt"),
-                    "a JWT authorizer that checks neither audience nor client accepts any token the issuer signs",
-                    "set allowed_audience or allowed_clients",
-                ));
-            }
-            GatewayAuth::Jwt(JwtAuthorizer {
-                discovery_url: j.discovery_url,
-                allowed_audience: j.allowed_audience,
-                allowed_clients: j.allowed_clients,
-                allowed_scopes: j.allowed_scopes,
-            })
+            GatewayAuth::Jwt(jwt)
         }
         ("jwt", None) => {
             problems.push(Problem::new(

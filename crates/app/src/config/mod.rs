@@ -16,6 +16,7 @@ use crate::raw::RawConfig;
 
 mod defaults;
 mod gateways;
+mod jwt;
 mod locate;
 mod memories;
 mod network;

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use corestack_constructs::Problem;
 use corestack_constructs::limits;
-use corestack_constructs::runtime::{
-    AgentRuntime, EndpointProps, JwtAuthorizer, PlatformVersion, RuntimeSpec, VersionPin,
-};
+use corestack_constructs::runtime::{AgentRuntime, EndpointProps, PlatformVersion, RuntimeSpec, VersionPin};
 
 use super::{BuildSettings, ImageRef, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings};
 use crate::raw::{RawRuntime, RawVersion};
@@ -87,12 +85,7 @@ fn runtime(r: RawRuntime, env_name: &str, region: &str, at: &str, problems: &mut
         idle_timeout_seconds: r.idle_timeout_seconds.unwrap_or(defaults::IDLE_TIMEOUT_SECONDS),
         max_lifetime_seconds: r.max_lifetime_seconds.unwrap_or(defaults::MAX_LIFETIME_SECONDS),
         request_header_allowlist: r.request_header_allowlist,
-        authorizer: r.authorizer.map(|a| JwtAuthorizer {
-            discovery_url: a.discovery_url,
-            allowed_audience: a.allowed_audience,
-            allowed_clients: a.allowed_clients,
-            allowed_scopes: a.allowed_scopes,
-        }),
+        authorizer: r.authorizer.map(|a| super::jwt::jwt(a, &format!("{at}.authorizer"), problems)),
         endpoints,
         platform_version: r.platform_version,
         session_storage: r.session_storage.map(|s| s.mount_path),

@@ -53,6 +53,8 @@ pub struct CustomJwtAuthorizer {
     pub allowed_clients: Vec<Expr>,
     #[serde(rename = "AllowedScopes", skip_serializing_if = "Vec::is_empty")]
     pub allowed_scopes: Vec<Expr>,
+    #[serde(rename = "CustomClaims", skip_serializing_if = "Vec::is_empty")]
+    pub custom_claims: Vec<Expr>,
 }
 
 /// Inbound authorization; without it callers use IAM (SigV4).

@@ -313,6 +313,12 @@ fn authorizer(auth: &GatewayAuth) -> (&'static str, Option<Expr>) {
             if !j.allowed_scopes.is_empty() {
                 c.push(("AllowedScopes", list(&j.allowed_scopes)));
             }
+            if !j.custom_claims.is_empty() {
+                c.push((
+                    "CustomClaims",
+                    Expr::List(j.custom_claims.iter().map(crate::jwt::CustomClaim::expr).collect()),
+                ));
+            }
             ("CUSTOM_JWT", Some(Expr::map([("CustomJWTAuthorizer", Expr::map(c))])))
         }
     }
