@@ -5,39 +5,53 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-/// The whole file.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "CorestackToml", title = "corestack.toml")]
-pub(crate) struct RawConfig {
-    pub(crate) default_environment: Option<String>,
-    pub(crate) project: Option<RawProject>,
-    #[serde(default)]
-    pub(crate) tags: BTreeMap<String, String>,
-    #[serde(default)]
-    pub(crate) network: RawNetwork,
-    #[serde(default)]
-    pub(crate) security: RawSecurity,
-    #[serde(default)]
-    pub(crate) storage: RawStorage,
-    #[serde(default)]
-    pub(crate) agentcore: RawAgentCore,
-    #[serde(default)]
-    pub(crate) monitoring: RawMonitoring,
-    #[serde(default)]
-    pub(crate) observability: RawObservability,
-    #[serde(default)]
-    pub(crate) runtimes: Vec<RawRuntime>,
-    #[serde(default)]
-    pub(crate) memories: Vec<crate::raw_platform::RawMemory>,
-    #[serde(default)]
-    pub(crate) gateways: Vec<crate::raw_platform::RawGateway>,
-    #[serde(default)]
-    pub(crate) credential_providers: Vec<crate::raw_platform::RawProvider>,
-    #[serde(default)]
-    pub(crate) check: RawCheck,
-    #[serde(default)]
-    pub(crate) environments: BTreeMap<String, RawEnvironment>,
+/// Declares `$name` with its own fields and the ones a project writes at the top level and again,
+/// key by key, under `[environments.<name>]`: the tags and the overlayable sections. (serde's
+/// `flatten` does not go with `deny_unknown_fields`, so the fields are written in, once, here.)
+macro_rules! with_sections {
+    ($(#[$attr:meta])* $name:ident { $($(#[$fattr:meta])* $field:ident: $ty:ty,)* }) => {
+        $(#[$attr])*
+        pub(crate) struct $name {
+            $($(#[$fattr])* pub(crate) $field: $ty,)*
+            #[serde(default)]
+            pub(crate) tags: BTreeMap<String, String>,
+            #[serde(default)]
+            pub(crate) network: RawNetwork,
+            #[serde(default)]
+            pub(crate) security: RawSecurity,
+            #[serde(default)]
+            pub(crate) storage: RawStorage,
+            #[serde(default)]
+            pub(crate) agentcore: RawAgentCore,
+            #[serde(default)]
+            pub(crate) monitoring: RawMonitoring,
+            #[serde(default)]
+            pub(crate) observability: RawObservability,
+        }
+    };
+}
+
+with_sections! {
+    /// The whole file.
+    #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schemars(rename = "CorestackToml", title = "corestack.toml")]
+    RawConfig {
+        default_environment: Option<String>,
+        project: Option<RawProject>,
+        #[serde(default)]
+        runtimes: Vec<RawRuntime>,
+        #[serde(default)]
+        memories: Vec<crate::raw_platform::RawMemory>,
+        #[serde(default)]
+        gateways: Vec<crate::raw_platform::RawGateway>,
+        #[serde(default)]
+        credential_providers: Vec<crate::raw_platform::RawProvider>,
+        #[serde(default)]
+        check: RawCheck,
+        #[serde(default)]
+        environments: BTreeMap<String, RawEnvironment>,
+    }
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -67,28 +81,16 @@ pub(crate) struct RawProject {
     pub(crate) prefix_exports: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Environment")]
-pub(crate) struct RawEnvironment {
-    pub(crate) region: Option<String>,
-    pub(crate) account: Option<String>,
-    pub(crate) production: Option<bool>,
-    pub(crate) template_bucket: Option<String>,
-    #[serde(default)]
-    pub(crate) tags: BTreeMap<String, String>,
-    #[serde(default)]
-    pub(crate) network: RawNetwork,
-    #[serde(default)]
-    pub(crate) security: RawSecurity,
-    #[serde(default)]
-    pub(crate) storage: RawStorage,
-    #[serde(default)]
-    pub(crate) agentcore: RawAgentCore,
-    #[serde(default)]
-    pub(crate) monitoring: RawMonitoring,
-    #[serde(default)]
-    pub(crate) observability: RawObservability,
+with_sections! {
+    #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schemars(rename = "Environment")]
+    RawEnvironment {
+        region: Option<String>,
+        account: Option<String>,
+        production: Option<bool>,
+        template_bucket: Option<String>,
+    }
 }
 
 /// An overlayable section: a struct of optional keys, read at the top level and again under
