@@ -6,6 +6,21 @@ use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, 
 use super::{Deployer, call_error, is_no_change, parameters_of, status_str, unix_now};
 use crate::{AwsFailure, DeployError, INLINE_TEMPLATE_BYTES, Outcome, ResourceChange, StackPlan};
 
+/// What CreateStack and CreateChangeSet both send for a plan: the template (inline or by URL),
+/// the parameters, the owner tags and the IAM capabilities. Their builders are of different
+/// types, so the inputs are written once here, as a macro.
+macro_rules! stack_inputs {
+    ($builder:expr, $deployer:expr, $plan:expr, $body:expr, $url:expr) => {
+        $builder
+            .set_template_body($body)
+            .set_template_url($url)
+            .set_parameters(Some(Self::parameters($plan)))
+            .set_tags($deployer.owner_tags())
+            .capabilities(Capability::CapabilityIam)
+            .capabilities(Capability::CapabilityNamedIam)
+    };
+}
+
 impl Deployer {
     pub(super) fn parameters(plan: &StackPlan) -> Vec<Parameter> {
         plan.parameters.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect()
@@ -46,15 +61,8 @@ impl Deployer {
         let (body, url) = self.template(plan).await?;
         let since = unix_now();
         self.count();
-        self.cfn
-            .create_stack()
-            .stack_name(&plan.name)
-            .set_template_body(body)
-            .set_template_url(url)
-            .set_parameters(Some(Self::parameters(plan)))
-            .set_tags(self.owner_tags())
-            .capabilities(Capability::CapabilityIam)
-            .capabilities(Capability::CapabilityNamedIam)
+        let create = self.cfn.create_stack().stack_name(&plan.name);
+        stack_inputs!(create, self, plan, body, url)
             .send()
             .await
             .map_err(|e| call_error(&plan.name, "CreateStack", e))?;
@@ -148,18 +156,14 @@ impl Deployer {
         );
         let (body, url) = self.template(plan).await?;
         self.count();
-        self.cfn
+        let create = self
+            .cfn
             .create_change_set()
             .stack_name(&plan.name)
             .change_set_name(&change_set)
             .import_existing_resources(kind == ChangeSetType::Create && plan.import_kept)
-            .change_set_type(kind)
-            .set_template_body(body)
-            .set_template_url(url)
-            .set_parameters(Some(Self::parameters(plan)))
-            .set_tags(self.owner_tags())
-            .capabilities(Capability::CapabilityIam)
-            .capabilities(Capability::CapabilityNamedIam)
+            .change_set_type(kind);
+        stack_inputs!(create, self, plan, body, url)
             .send()
             .await
             .map_err(|e| call_error(&plan.name, "CreateChangeSet", e))?;
