@@ -41,8 +41,8 @@ pub(crate) struct RawStrategy {
 pub(crate) struct RawGateway {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
-    /// iam (default), jwt or none.
-    pub(crate) authorizer: Option<String>,
+    #[serde(default)]
+    pub(crate) authorizer: RawGatewayAuthorizer,
     pub(crate) jwt: Option<RawAuthorizer>,
     pub(crate) semantic_search: Option<bool>,
     #[serde(default)]
@@ -140,4 +140,18 @@ impl From<RawStrategyKind> for corestack_constructs::platform::StrategyKind {
 pub(crate) enum RawProviderType {
     ApiKey,
     Oauth2,
+}
+
+/// How callers authenticate to a gateway: `iam` (SigV4, the default), `jwt` (with
+/// `[gateways.jwt]`) or `none`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RawGatewayAuthorizer {
+    /// SigV4 callers with `bedrock-agentcore:InvokeGateway`.
+    #[default]
+    Iam,
+    /// A JWT authorizer, `[gateways.jwt]`.
+    Jwt,
+    /// Nobody is checked (rule GW01 refuses it in production).
+    None,
 }

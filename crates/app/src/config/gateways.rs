@@ -8,6 +8,7 @@ use corestack_constructs::platform::{GatewayAuth, GatewaySpec, ProviderSpec, Tar
 
 use super::Problems;
 use crate::raw_platform::RawGateway;
+use crate::raw_platform::RawGatewayAuthorizer;
 
 pub(super) fn gateway(
     g: RawGateway,
@@ -28,7 +29,7 @@ pub(super) fn gateway(
             "use letters and digits with single hyphens, short enough to leave room for the environment",
         ));
     }
-    let auth = gateway_auth(g.authorizer.as_deref(), g.jwt, &at, problems);
+    let auth = gateway_auth(g.authorizer, g.jwt, &at, problems);
     let mut targets = Vec::new();
     for (j, t) in g.targets.into_iter().enumerate() {
         if let Some(t) = super::targets::target(t, &format!("{at}.targets[{j}]"), base, providers, problems) {
@@ -54,22 +55,22 @@ pub(super) fn gateway(
 
 /// How callers authenticate to the gateway: SigV4 (the default), a JWT authorizer or none.
 fn gateway_auth(
-    authorizer: Option<&str>,
+    authorizer: RawGatewayAuthorizer,
     jwt: Option<crate::raw::RawAuthorizer>,
     at: &str,
     problems: &mut Problems<'_>,
 ) -> GatewayAuth {
-    match (authorizer.unwrap_or("iam"), jwt) {
-        ("iam", None) => GatewayAuth::Iam,
-        ("none", None) => GatewayAuth::None,
-        ("jwt", Some(j)) => {
+    match (authorizer, jwt) {
+        (RawGatewayAuthorizer::Iam, None) => GatewayAuth::Iam,
+        (RawGatewayAuthorizer::None, None) => GatewayAuth::None,
+        (RawGatewayAuthorizer::Jwt, Some(j)) => {
             let jwt = super::jwt::jwt(j, &format!("{at}.jwt"), problems);
             for problem in jwt.problems(&format!("{at}.jwt")) {
                 problems.push(problem);
             }
             GatewayAuth::Jwt(jwt)
         }
-        ("jwt", None) => {
+        (RawGatewayAuthorizer::Jwt, None) => {
             problems.push(Problem::new(
                 &format!("{at}.jwt"),
                 "authorizer = \"jwt\" needs a [gateways.jwt] section",
@@ -77,19 +78,12 @@ fn gateway_auth(
             ));
             GatewayAuth::Iam
         }
-        (other @ ("iam" | "none"), Some(_)) => {
+        (other, Some(_)) => {
+            let other = if other == RawGatewayAuthorizer::None { "none" } else { "iam" };
             problems.push(Problem::new(
                 &format!("{at}.jwt"),
                 format!("[gateways.jwt] is only for authorizer = \"jwt\", not `{other}`"),
                 "remove [gateways.jwt] or set authorizer = \"jwt\"",
-            ));
-            GatewayAuth::Iam
-        }
-        (other, _) => {
-            problems.push(Problem::new(
-                &format!("{at}.authorizer"),
-                format!("`{other}` is not a gateway authorizer"),
-                "use iam (SigV4, the default), jwt or none",
             ));
             GatewayAuth::Iam
         }

@@ -74,7 +74,7 @@ pub(super) fn network(
 /// The VPC block, from /16 to /24 (a subnet per zone is planned inside it).
 fn vpc_cidr(n: &RawNetwork, over: &RawNetwork, problems: &mut Problems<'_>) -> Option<Cidr> {
     let at = problems.key("network", "vpc_cidr", over.vpc_cidr.is_some());
-    match n.vpc_cidr.as_deref().unwrap_or("10.0.0.0/16").parse::<Cidr>() {
+    match n.vpc_cidr.as_deref().unwrap_or(defaults::VPC_CIDR).parse::<Cidr>() {
         Ok(c) if (16..=24).contains(&c.prefix()) => Some(c),
         Ok(c) => {
             problems.push(Problem::new(
