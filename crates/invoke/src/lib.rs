@@ -66,7 +66,6 @@ impl Target {
         region: &str,
         aws: Option<aws_config::SdkConfig>,
     ) -> Target {
-        let port = local_port.unwrap_or(corestack_contract::DEV_PORT);
         match (token, aws) {
             (Some(token), _) => {
                 let endpoint = match local_port {
@@ -76,7 +75,10 @@ impl Target {
                 Target::Bearer { endpoint, token: token.to_string() }
             }
             (None, Some(config)) => Target::Signed(Box::new(config)),
-            (None, None) => Target::Signed(Box::new(local_config(region, port).await)),
+            (None, None) => {
+                let port = local_port.unwrap_or(corestack_contract::DEV_PORT);
+                Target::Signed(Box::new(local_config(region, port).await))
+            }
         }
     }
 }
@@ -126,14 +128,9 @@ impl corestack_aws::Blamed for InvokeError {
 }
 
 impl InvokeError {
-    /// This failure of a call to `corestack dev` on `port`: dev answers every refusal with an AWS
-    /// error code, so a failure without one is a connection that never reached it.
-    pub fn from_dev(self, port: u16) -> InvokeError {
-        self.seen_from(Some(port))
-    }
-
-    /// This failure as the caller sees it: of a call to `corestack dev` on `local_port`
-    /// ([`InvokeError::from_dev`]), or, with `None`, of a call to AWS, as it is.
+    /// This failure as the caller sees it. Of a call to `corestack dev` on `local_port`: dev
+    /// answers every refusal with an AWS error code, so a failure without one is a connection
+    /// that never reached it. With `None` (a call to AWS), the failure as it is.
     pub fn seen_from(self, local_port: Option<u16>) -> InvokeError {
         let Some(port) = local_port else { return self };
         match &self {

@@ -182,8 +182,8 @@ impl TraceReader {
 
     /// Trace `id` (X-Ray or W3C form) of `region`, or the error that says it is not one or not there.
     pub async fn find(&self, id: &str, region: &str) -> Result<Trace, TraceError> {
-        let xray = parse_trace_id(id)?;
-        let found = self.traces(&[xray]).await?.into_iter().next();
+        parse_trace_id(id)?;
+        let found = self.get(id).await?;
         found.ok_or_else(|| TraceError::NotFound { id: id.to_string(), region: region.to_string() })
     }
 

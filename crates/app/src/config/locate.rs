@@ -30,8 +30,7 @@ fn steps(at: &str) -> Option<Vec<Step<'_>>> {
 /// The byte offset where `steps` lead in `table`, if they lead anywhere.
 fn offset(table: &DeTable<'_>, steps: &[Step<'_>]) -> Option<usize> {
     let (Step::Key(key), rest) = steps.split_first()? else { return None };
-    let (_, value) = table.iter().find(|(k, _)| k.get_ref() == key)?;
-    let mut value = value;
+    let (_, mut value) = table.iter().find(|(k, _)| k.get_ref() == key)?;
     let mut rest = rest;
     loop {
         match (rest.first(), value.get_ref()) {
@@ -46,18 +45,35 @@ fn offset(table: &DeTable<'_>, steps: &[Step<'_>]) -> Option<usize> {
     }
 }
 
-/// The 1-based line of key path `at` in `text`, looked for under `[environments.<env>]` first;
-/// `None` when the file does not write it (a default, or a path that is not a key).
-pub(crate) fn line_of(text: &str, at: &str, env: &str) -> Option<usize> {
-    let table = DeTable::parse(text).ok()?;
-    let in_env = format!("environments.{env}.{at}");
-    let found = [in_env.as_str(), at].into_iter().find_map(|path| offset(table.get_ref(), &steps(path)?))?;
-    Some(text[..found.min(text.len())].matches('\n').count() + 1)
+/// The config file's text and its parsed spans, read once for all of its problems.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+    table: Option<DeTable<'a>>,
+}
+
+impl<'a> Locator<'a> {
+    /// The spans of `text` (none when it does not parse: then no line is known).
+    pub(crate) fn new(text: &'a str) -> Locator<'a> {
+        Locator { text, table: DeTable::parse(text).ok().map(|t| t.into_inner()) }
+    }
+
+    /// The 1-based line of key path `at`, looked for under `[environments.<env>]` first; `None`
+    /// when the file does not write it (a default, or a path that is not a key).
+    pub(crate) fn line_of(&self, at: &str, env: &str) -> Option<usize> {
+        let table = self.table.as_ref()?;
+        let in_env = format!("environments.{env}.{at}");
+        let found = [in_env.as_str(), at].into_iter().find_map(|path| offset(table, &steps(path)?))?;
+        Some(self.text[..found.min(self.text.len())].matches('\n').count() + 1)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line_of(text: &str, at: &str, env: &str) -> Option<usize> {
+        Locator::new(text).line_of(at, env)
+    }
 
     const TEXT: &str = "[project]\nname = \"p\"\n\n[[runtimes]]\nname = \"a\"\n\n[[runtimes]]\nname = \"b\"\n[runtimes.local]\ncommand = \"\"\n\n[network]\nvpc_cidr = \"10.0.0.0/16\"\n\n[environments.dev.network]\nvpc_cidr = \"10.1.0.0/16\"\navailability_zone_ids = [\"a\",\n  \"b\"]\n";
 

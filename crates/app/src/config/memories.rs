@@ -1,11 +1,10 @@
 //! `[[memories]]`: names, event expiry and strategies, each checked against the service's rules.
 
-use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::platform::names;
 use corestack_constructs::platform::{MemorySpec, StrategyKind, StrategyOverride, StrategySpec};
 
-use super::Problems;
+use super::{Problems, defaults};
 use crate::raw_platform::{RawMemory, RawStrategy};
 
 pub(super) fn memory(m: RawMemory, i: usize, env: &str, problems: &mut Problems<'_>) -> MemorySpec {
@@ -38,13 +37,13 @@ pub(super) fn memory(m: RawMemory, i: usize, env: &str, problems: &mut Problems<
                 "give each strategy its own name",
             ));
         }
-        strategies.extend(strategy(s, &at, problems));
+        strategies.push(strategy(s, &at, problems));
     }
     MemorySpec { key: m.name, name, description: m.description, event_expiry_days: days, strategies }
 }
 
 /// One strategy of a memory: a built-in kind, its namespaces, and prompt additions if custom.
-fn strategy(s: RawStrategy, at: &str, problems: &mut Problems<'_>) -> Option<StrategySpec> {
+fn strategy(s: RawStrategy, at: &str, problems: &mut Problems<'_>) -> StrategySpec {
     let kind = StrategyKind::from(s.kind);
     if !names::memory_name(&s.name) {
         problems.push(Problem::new(
@@ -63,7 +62,7 @@ fn strategy(s: RawStrategy, at: &str, problems: &mut Problems<'_>) -> Option<Str
         }
     }
     let custom = custom_strategy(&s, kind, at, problems);
-    Some(StrategySpec { kind, name: s.name, description: s.description, namespaces: s.namespaces, custom })
+    StrategySpec { kind, name: s.name, description: s.description, namespaces: s.namespaces, custom }
 }
 
 /// The model and prompts that make a built-in strategy custom; none when none are given.

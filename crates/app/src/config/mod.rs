@@ -343,8 +343,9 @@ impl Settings {
             }
         }
         // Each problem the file writes is shown at its line, as a parse error is.
+        let locator = locate::Locator::new(text);
         for p in &mut problems {
-            if let Some(line) = locate::line_of(text, &p.at, &env_name) {
+            if let Some(line) = locator.line_of(&p.at, &env_name) {
                 p.at = format!("{}:{line}: {}", path.display(), p.at);
             }
         }

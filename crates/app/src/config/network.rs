@@ -1,13 +1,12 @@
 //! `[network]`: the VPC block, subnets by AZ ID, egress, endpoints, the S3 prefix list and flow
 //! log retention, with the environment's `[environments.<name>.network]` over the file's.
 
-use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::cidr::Cidr;
 use corestack_constructs::limits;
 use corestack_constructs::network::{Egress, NetworkProps, OPTIONAL_INTERFACE_ENDPOINTS, Zone};
 
-use super::{NetworkSettings, Problems};
+use super::{NetworkSettings, Problems, defaults};
 use crate::raw::RawNetwork;
 
 /// Retention values CloudWatch Logs accepts.

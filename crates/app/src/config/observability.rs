@@ -1,11 +1,10 @@
 //! `[observability]`: the runtimes' log groups, their vended deliveries, and the account's
 //! Transaction Search opt-in, with the environment's section over the file's.
 
-use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::deliveries::LogDelivery;
 
-use super::Problems;
+use super::{Problems, defaults};
 use crate::raw::RawObservability;
 
 /// What `[observability]` resolves to.

@@ -1,14 +1,13 @@
 //! `[[runtimes]]`: each runtime's name, image, network mode, models, endpoints, environment,
 //! local command and build, checked with the construct's own service rules.
 
-use super::defaults;
 use std::path::PathBuf;
 
 use corestack_constructs::Problem;
 use corestack_constructs::limits;
 use corestack_constructs::runtime::{AgentRuntime, EndpointProps, PlatformVersion, RuntimeSpec, VersionPin};
 
-use super::{BuildSettings, ImageRef, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings};
+use super::{BuildSettings, ImageRef, LocalCommand, MAX_RUNTIMES, Problems, RuntimeSettings, defaults};
 use crate::raw::{RawRuntime, RawVersion};
 
 /// The environment a runtime is resolved for: its name, Region, and the platform of runtimes

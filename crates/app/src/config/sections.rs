@@ -1,11 +1,10 @@
 //! `[storage]`, `[agentcore]` and `[monitoring]`, with the environment's sections over the file's.
 
-use super::defaults;
 use corestack_constructs::Problem;
 use corestack_constructs::limits;
 use corestack_constructs::monitoring::Thresholds;
 
-use super::Problems;
+use super::{Problems, defaults};
 use crate::raw::{RawAgentCore, RawMonitoring, RawStorage};
 
 /// The repository name and how many images its lifecycle policy keeps.
